@@ -1,0 +1,1 @@
+"""Benchmarks for marketing-kg: synthetic corpora, build timing (and later serving)."""

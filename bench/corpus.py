@@ -1,0 +1,284 @@
+"""Deterministic generator of synthetic Arabic marketing articles in the format of content/*.md.
+
+Usage::
+
+    paths = generate(10_000, Path("/tmp/corpus"), seed=0)   # same (n, seed) -> same bytes
+    python -m bench corpus 10000 /tmp/corpus --seed 0
+
+Every article has YAML front matter (keywords, title, description), a `# title`, `##` sections of
+Arabic paragraphs, 3-20 `[anchor](/slug)` links whose targets follow a Zipf law over the article
+slugs (about 10% red links, some `_` spellings, `#fragment` / `?q=1` suffixes, rare external
+links) and the seeds' constructs: key-figure and plain block quotes, bold-labelled terms (half in
+the broken `** term: **` spelling), a `## يسلط الضوء` bullet list, an FAQ section, `## الخط السفلي`,
+non-question `###` sub-headings, Latin brand names and stray raw HTML lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import random
+import string
+from functools import lru_cache
+from pathlib import Path
+
+from bench import words as W
+
+ZIPF_EXPONENT = 1.0
+UNDERSCORE_STEM_RATE = 0.02
+RED_LINK_RATE = 0.10
+_JUNK_ALPHABET = string.ascii_letters + string.digits
+_Block = str | list[str]
+
+
+@lru_cache(maxsize=1)
+def sentence_pool() -> tuple[str, ...]:
+    """Return the shared pool of generic Arabic sentences (built once, independent of the seed)."""
+    rng = random.Random(0x5EED)
+    pool = []
+    for _ in range(4000):
+        parts = [rng.choice(W.OPENERS), rng.choice(W.CLAUSES)]
+        for _ in range(rng.choice((0, 0, 0, 0, 1, 1, 2))):
+            parts += [rng.choice(W.CONNECTORS), rng.choice(W.CLAUSES)]
+        pool.append("".join(parts) + ".")
+    return tuple(pool)
+
+
+def zipf_cum_weights(m: int, exponent: float = ZIPF_EXPONENT) -> list[float]:
+    """Return cumulative Zipf weights for ranks 1..m (for `random.choices(cum_weights=...)`)."""
+    return list(itertools.accumulate(r**-exponent for r in range(1, m + 1)))
+
+
+def _plan_concepts(n: int, rng: random.Random) -> tuple[list[str], list[str], list[str]]:
+    """Return (titles, topic phrases, file stems) for n articles, titles mostly unique."""
+    heads, mods, quals, frames = W.HEADS, W.MODIFIERS, W.QUALIFIERS, W.FRAMES
+    unframed = len(heads) * len(mods) * (len(quals) + 1)
+    space = unframed if n <= unframed // 2 else unframed * (len(frames) + 1)
+    picks = rng.sample(range(space), n) if n <= space else [rng.randrange(space) for _ in range(n)]
+    width = max(5, len(str(n - 1)))
+    titles, cores, stems = [], [], []
+    for i, idx in enumerate(picks):
+        idx, q = divmod(idx, len(quals) + 1)
+        idx, m = divmod(idx, len(mods))
+        f, h = divmod(idx, len(heads))
+        head_ar, head_en, fem = heads[h]
+        masc, femn, mod_en = mods[m]
+        ar = [head_ar, femn if fem else masc]
+        en = [mod_en, head_en]
+        if f:
+            ar.insert(0, frames[f - 1][0])
+            en.insert(0, frames[f - 1][1])
+        if q:
+            ar.append(quals[q - 1][0])
+            en.append(quals[q - 1][1])
+        core = " ".join(ar)
+        title = core
+        if rng.random() < 0.15:
+            title += " (" + "".join(w[0] for w in " ".join(en[-3:]).split()).upper() + ")"
+        stem = f"concept-{i:0{width}d}-" + "-".join(en).replace(" ", "-")
+        if rng.random() < UNDERSCORE_STEM_RATE:
+            stem = stem.replace("-", "_")
+        titles.append(title)
+        cores.append(core)
+        stems.append(stem)
+    return titles, cores, stems
+
+
+class _Writer:
+    """Hold the per-corpus tables and render one article at a time."""
+
+    def __init__(self, n: int, seed: int) -> None:
+        self.rng = rng = random.Random(seed)
+        self.n = n
+        self.titles, self.cores, self.stems = _plan_concepts(n, rng)
+        self.slugs = [s.replace("_", "-") for s in self.stems]
+        self.order = list(range(n))
+        rng.shuffle(self.order)
+        self.cum = zipf_cum_weights(n)
+        n_red = max(1, n // 10)
+        width = max(5, len(str(n_red - 1)))
+        self.red = [
+            f"topic-{j:0{width}d}-{rng.choice(W.MODIFIERS)[2]}-{rng.choice(W.HEADS)[1]}".replace(" ", "-")
+            for j in range(n_red)
+        ]
+        self.red_cum = zipf_cum_weights(n_red)
+        self.kw_cum = zipf_cum_weights(len(W.KEYWORDS), 1.1)
+        self.pool = sentence_pool()
+
+    # -- small pieces -------------------------------------------------------------------------
+
+    def _sentences(self, k: int) -> list[str]:
+        return self.rng.choices(self.pool, k=k)
+
+    def _topic_sentence(self, core: str) -> str:
+        rng = self.rng
+        return rng.choice(W.TOPIC_CLAUSES).replace("{T}", core) + rng.choice(W.CONNECTORS) + rng.choice(W.CLAUSES) + "."
+
+    def _link(self, i: int) -> str:
+        rng = self.rng
+        if rng.random() < RED_LINK_RATE:
+            href = "/" + rng.choices(self.red, cum_weights=self.red_cum)[0]
+            anchor = rng.choice(W.RED_ANCHORS)
+        else:
+            t = rng.choices(self.order, cum_weights=self.cum)[0]
+            if t == i and self.n > 1:
+                t = (t + 1) % self.n
+            stem = self.stems[t]
+            href = "/" + (stem if "_" in stem and rng.random() < 0.5 else self.slugs[t])
+            anchor = self.cores[t] if rng.random() < 0.9 else "و" + self.cores[t]
+            r = rng.random()
+            if r < 0.03:
+                href = href.replace("-", "_")
+            elif r < 0.05:
+                href += f"#section-{rng.randint(1, 5)}"
+            elif r < 0.07:
+                href += "?q=1"
+        return self._link_sentence(f"[{anchor}]({href})")
+
+    def _link_sentence(self, link: str) -> str:
+        rng = self.rng
+        text = rng.choice(W.LINK_CLAUSES).replace("{L}", link)
+        if rng.random() < 0.5:
+            text += rng.choice(W.CONNECTORS) + rng.choice(W.CLAUSES)
+        return text + "."
+
+    def _brand_sentence(self) -> str:
+        b1, b2, b3 = self.rng.sample(W.BRANDS, 3)
+        text = self.rng.choice(W.BRAND_CLAUSES)
+        return text.replace("{B1}", b1).replace("{B2}", b2).replace("{B3}", b3) + "."
+
+    def _keywords(self) -> str:
+        rng = self.rng
+        k = rng.choices((1, 2, 3, 4), weights=(30, 35, 22, 13))[0]
+        picked = list(dict.fromkeys(rng.choices(W.KEYWORDS, cum_weights=self.kw_cum, k=k + 3)))[:k]
+        return (", " if rng.random() < 0.1 else ",").join(picked)
+
+    def _key_figure(self) -> str:
+        rng = self.rng
+        unit = rng.choice(W.FIGURE_UNITS)
+        value = f"{rng.randint(2, 98)}٪" if unit == "٪" else f"{rng.randint(2, 950)} {unit}"
+        return f"> ### {value}\n\n> {rng.choice(W.FIGURE_CAPTIONS)}\n\n>"
+
+    def _junk_html(self) -> str:
+        junk = "".join(self.rng.choices(_JUNK_ALPHABET, k=self.rng.randint(300, 450)))
+        return f'<h5><a href="{junk}">TTT</a></h5>'
+
+    # -- one article --------------------------------------------------------------------------
+
+    def article(self, i: int) -> str:
+        """Return the full text of article i."""
+        rng = self.rng
+        randint, rand = rng.randint, rng.random
+        title, core = self.titles[i], self.cores[i]
+        other = self.cores[rng.randrange(self.n)]
+        paras: list[list[str]] = []  # paragraphs that may receive links
+
+        def para(k: int, topic: bool = False) -> list[str]:
+            p = self._sentences(k)
+            if topic:
+                p[0] = self._topic_sentence(core)
+            paras.append(p)
+            return p
+
+        blocks: list[_Block] = []
+        if rand() < 0.5:
+            blocks += [para(randint(2, 4), topic=j == 0) for j in range(randint(1, 3))]
+        headings = rng.sample(W.SECTION_TEMPLATES, randint(2, 5))
+        sections: list[list[_Block]] = []
+        for tpl in headings:
+            body: list[_Block] = ["## " + tpl.replace("{T}", core).replace("{U}", other)]
+            body += [para(randint(2, 4), topic=j == 0) for j in range(randint(1, 3))]
+            sections.append(body)
+        if rand() < 0.4:
+            broken = rand() < 0.5
+            sec = rng.choice(sections)
+            for term, acr in rng.sample(W.TERMS, randint(2, 5)):
+                label = f"{term} ({acr})" if acr and rand() < 0.6 else term
+                p = para(randint(1, 3))
+                p.insert(0, f"** {label}: **" if broken else f"**{label}:**")
+                sec.append(p)
+            if rand() < 0.3:
+                sec.append("\n\n".join("- " + s for s in self._sentences(randint(3, 6))))
+        if rand() < 0.2:
+            sec = rng.choice(sections)
+            sec += ["### " + rng.choice(W.SUBHEADINGS)] + [para(randint(2, 4)) for _ in range(randint(1, 2))]
+        if rand() < 0.3:
+            rng.choice(sections).append(self._key_figure())
+        if rand() < 0.2:
+            rng.choice(sections).append("> " + rng.choice(self.pool) + "\n\n>")
+        if rand() < 0.5:
+            for p in rng.sample(paras, min(len(paras), randint(1, 2))):
+                p.insert(randint(0, len(p)), self._brand_sentence())
+        if rand() < 0.05:
+            sections[-1].append(self._junk_html())
+
+        highlights: list[_Block] = ["## يسلط الضوء"]
+        highlights += ["- " + (self._topic_sentence(core) if rand() < 0.3 else s) for s in self._sentences(randint(3, 5))]
+        faq: list[_Block] = ["## " + rng.choice(W.FAQ_HEADINGS).replace("{T}", core)]
+        for q in rng.sample(W.FAQ_QUESTIONS, randint(2, 6)):
+            faq.append("### " + q.replace("{T}", core).replace("{U}", other))
+            faq += [para(randint(1, 3)) for _ in range(rng.choice((1, 1, 2)))]
+        tail = [highlights, faq]
+        if rand() < 0.7:
+            bottom: list[_Block] = ["## الخط السفلي", para(randint(3, 5), topic=True)]
+            tail = rng.choice(([highlights, faq, bottom], [faq, bottom, highlights], [highlights, bottom, faq]))
+        elif rand() < 0.5:
+            tail.reverse()
+
+        for _ in range(randint(3, 20)):
+            p = rng.choice(paras)
+            p.insert(randint(1, len(p)), self._link(i))
+        if rand() < 0.2:
+            p = rng.choice(paras)
+            href = f"https://example.org/{self.slugs[i]}/{randint(1, 999)}"
+            p.insert(randint(1, len(p)), self._link_sentence(f"[{rng.choice(W.EXTERNAL_ANCHORS)}]({href})"))
+
+        out = [
+            "---\n",
+            f"keywords: {self._keywords()}\n",
+            f"title: {title}\n",
+            f"description: {title} {rng.choice(W.DESCRIPTIONS)}\n",
+            "---\n\n",
+            f"# {title}\n",
+        ]
+        rendered = [b if isinstance(b, str) else " ".join(b) for sec in (blocks, *sections, *tail) for b in sec]
+        out.append("\n\n".join(rendered))
+        out.append("\n")
+        return "".join(out)
+
+
+def generate(n: int, out_dir: Path, *, seed: int = 0) -> list[Path]:
+    """Write n synthetic articles to out_dir (removing its *.md first) and return their paths."""
+    if n < 1:
+        raise ValueError(f"n must be >= 1, got {n}")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for old in out_dir.glob("*.md"):
+        old.unlink()
+    writer = _Writer(n, seed)
+    paths = []
+    for i, stem in enumerate(writer.stems):
+        path = out_dir / f"{stem}.md"
+        path.write_bytes(writer.article(i).encode("utf-8"))
+        paths.append(path)
+    return paths
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `corpus` subcommand to the bench CLI."""
+    p = subparsers.add_parser("corpus", help="write a synthetic article corpus")
+    p.add_argument("n", type=int, help="number of articles")
+    p.add_argument("out_dir", type=Path, help="directory to write *.md into (its *.md are replaced)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.set_defaults(func=_main)
+
+
+def _main(args: argparse.Namespace) -> int:
+    """Run `python -m bench corpus`."""
+    import time
+
+    t0 = time.perf_counter()
+    paths = generate(args.n, args.out_dir, seed=args.seed)
+    size = sum(p.stat().st_size for p in paths)
+    print(f"wrote {len(paths)} articles ({size / 1e6:.1f} MB) to {args.out_dir} in {time.perf_counter() - t0:.2f} s")
+    return 0

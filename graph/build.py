@@ -1,0 +1,226 @@
+"""Orchestrate a build: parse, resolve, extract, validate, then write to a temp dir and swap it in.
+
+Usage::
+
+    report = build(content_dir=Path("content"), out_dir=Path("build"))
+    report.written, report.triples, report.timings   # (True, 1234, {'parse': 0.01, ...})
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Graph
+
+from graph.config import ONTOLOGY_DIR
+from graph.content import Article, Problem, discover, read_content
+from graph.export import convert, ntriples_lines, write_ntriples
+from graph.extract import ExtractionContext, Triple, extractors
+from graph.resolve import ConceptIndex
+from graph.validate import ValidationReport, validate_graph
+from graph.vocab import Vocabulary
+
+BUILD_FORMAT = 1
+REPORT_FILE = "report.json"
+GRAPH_NT = "graph.nt"
+GRAPH_TTL = "graph.ttl"
+
+
+@dataclass
+class BuildReport:
+    """What a build did: counts, problems, validation, timings, and whether it replaced the output."""
+
+    articles: int = 0
+    triples: int = 0
+    version: str = ""
+    fingerprint: str = ""
+    written: bool = False
+    failure: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+    validation: ValidationReport | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def conforms(self) -> bool:
+        return self.validation is not None and self.validation.conforms
+
+    @property
+    def rejected(self) -> list[str]:
+        return sorted({p.path for p in self.problems if p.severity == "error"})
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "format": BUILD_FORMAT,
+            "version": self.version,
+            "fingerprint": self.fingerprint,
+            "written": self.written,
+            "failure": self.failure,
+            "articles": self.articles,
+            "triples": self.triples,
+            "counts": self.counts,
+            "rejected": self.rejected,
+            "problems": [p.as_dict() for p in self.problems],
+            "validation": self.validation.to_json() if self.validation else None,
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+        }
+
+
+def content_fingerprint(content_dir: Path, vocab: Vocabulary, ontology_dir: Path = ONTOLOGY_DIR) -> str:
+    """Hash what a build depends on: file names, sizes and mtimes, base IRI, shapes and code version."""
+    digest = hashlib.sha256(f"{BUILD_FORMAT}\n{vocab.base}\n".encode())
+    for name in ("marketing.ttl", "shapes.ttl"):
+        path = ontology_dir / name
+        if path.is_file():
+            digest.update(path.read_bytes())
+    for module in sorted((Path(__file__).parent).rglob("*.py")):
+        stat = module.stat()
+        digest.update(f"{module.name}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    if content_dir.is_dir():
+        paths, _ = discover(content_dir)
+        for path in paths:
+            stat = path.stat()
+            digest.update(f"{path.relative_to(content_dir)}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:32]
+
+
+def read_report(out_dir: Path) -> dict | None:
+    """Return the report.json of a previous build in out_dir, or None."""
+    try:
+        return json.loads((out_dir / REPORT_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def is_up_to_date(content_dir: Path, out_dir: Path, vocab: Vocabulary) -> bool:
+    """Tell whether out_dir holds a successful build of exactly this content."""
+    previous = read_report(out_dir)
+    return bool(
+        previous
+        and previous.get("written")
+        and previous.get("fingerprint") == content_fingerprint(content_dir, vocab)
+        and (out_dir / GRAPH_NT).is_file()
+    )
+
+
+def extract_triples(articles: list[Article], vocab: Vocabulary) -> tuple[list[Triple], list[Problem]]:
+    """Run every extractor over the corpus and return the triples and extraction problems."""
+    context = ExtractionContext(vocab=vocab, index=ConceptIndex.build(articles))
+    article_extractors, corpus_extractors = extractors()
+    triples: list[Triple] = []
+    for article in articles:
+        for extractor in article_extractors:
+            triples.extend(extractor(article, context))
+    for corpus_extractor in corpus_extractors:
+        triples.extend(corpus_extractor(context))
+    return triples, context.problems
+
+
+def _counts(graph: Graph, vocab: Vocabulary) -> dict[str, int]:
+    mkg = vocab.MKG
+    from rdflib import Literal
+    from rdflib.namespace import RDF, XSD
+
+    return {
+        "concepts": sum(1 for _ in graph.subjects(RDF.type, mkg.Concept)),
+        "concepts_with_article": sum(1 for _ in graph.subjects(mkg.hasArticle, Literal(True, datatype=XSD.boolean))),
+        "red_links": sum(1 for _ in graph.subjects(mkg.hasArticle, Literal(False, datatype=XSD.boolean))),
+        "keywords": sum(1 for _ in graph.subjects(RDF.type, mkg.Keyword)),
+        "links": sum(1 for _ in graph.subjects(RDF.type, mkg.Link)),
+    }
+
+
+def _swap_in(staging: Path, out_dir: Path) -> None:
+    """Replace out_dir by staging; on failure, leave the previous out_dir in place."""
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    old = None
+    if out_dir.exists():
+        old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}-{time.monotonic_ns()}")
+        out_dir.rename(old)
+    try:
+        staging.rename(out_dir)
+    except OSError:
+        if old is not None:
+            old.rename(out_dir)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def build(
+    content_dir: Path,
+    out_dir: Path,
+    *,
+    vocab: Vocabulary | None = None,
+    keep_going: bool = False,
+    strict: bool = False,
+    jobs: int = 0,
+    max_file_bytes: int = 5 * 1024 * 1024,
+    ontology_dir: Path = ONTOLOGY_DIR,
+    progress: Callable[[int, int], None] | None = None,
+) -> BuildReport:
+    """Build the graph from content_dir into out_dir; out_dir is only replaced by a build that passes."""
+    vocab = vocab or Vocabulary()
+    report = BuildReport(fingerprint=content_fingerprint(content_dir, vocab, ontology_dir))
+    clock = time.perf_counter()
+
+    articles, problems = read_content(content_dir, max_bytes=max_file_bytes, jobs=jobs, progress=progress)
+    report.problems.extend(problems)
+    report.articles = len(articles)
+    report.timings["parse"] = time.perf_counter() - clock
+    if report.rejected and not keep_going:
+        report.failure = f"{len(report.rejected)} file(s) rejected (use --keep-going to build the rest)"
+        return report
+    if not articles:
+        report.failure = "no article could be read"
+        return report
+
+    clock = time.perf_counter()
+    triples, extract_problems = extract_triples(articles, vocab)
+    report.problems.extend(extract_problems)
+    lines = ntriples_lines(triples)
+    graph = Graph()
+    graph.addN((s, p, o, graph) for s, p, o in set(triples))
+    report.triples = len(lines)
+    report.timings["extract"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    report.validation = validate_graph(graph, vocab, ontology_dir)
+    report.counts = _counts(graph, vocab)
+    report.timings["validate"] = time.perf_counter() - clock
+    del graph
+    if not report.validation.conforms:
+        report.failure = f"{report.validation.counts()['Violation']} SHACL violation(s)"
+        return report
+    warnings = [p for p in report.problems if p.severity == "warning"]
+    if strict and (warnings or report.validation.counts()["Warning"]):
+        report.failure = "warnings present and --strict given"
+        return report
+
+    clock = time.perf_counter()
+    body = "".join(lines).encode()
+    report.version = hashlib.sha256(body).hexdigest()[:16]
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    try:
+        write_ntriples(lines, staging / GRAPH_NT)
+        (staging / GRAPH_TTL).write_bytes(convert(staging / GRAPH_NT, "turtle", vocab))
+        report.written = True
+        report.timings["write"] = time.perf_counter() - clock
+        (staging / REPORT_FILE).write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=2),
+                                           encoding="utf-8")
+        _swap_in(staging, out_dir)
+    except OSError as exc:
+        report.written = False
+        report.failure = f"cannot write the build output ({exc.strerror or exc}); the previous build is kept"
+        shutil.rmtree(staging, ignore_errors=True)
+    return report

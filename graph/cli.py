@@ -1,0 +1,277 @@
+"""The `mkg` command: thin wrappers that parse flags, call the pipeline and print.
+
+Usage::
+
+    mkg build --content content --out build
+    mkg validate build/graph.ttl --format json
+    mkg export --format turtle --out dist/
+    mkg query "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    mkg serve --port 8000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from graph.config import ConfigError, Settings, load_settings
+from graph.vocab import Vocabulary
+
+
+def _progress(stream=sys.stderr):
+    if not stream.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        if done == total or done % 200 == 0:
+            stream.write(f"\rparsing articles: {done}/{total}")
+            if done == total:
+                stream.write("\n")
+            stream.flush()
+
+    return show
+
+
+def _print_problems(report, stream=sys.stderr) -> None:
+    for problem in report.problems:
+        if problem.severity != "info" or problem.code == "ignored":
+            print(problem, file=stream)
+    if report.validation is not None:
+        for result in report.validation.results:
+            if result.severity == "Violation":
+                print(f"{result.source or result.focus}: violation: {result.message} "
+                      f"(focus {result.focus}{', path ' + result.path if result.path else ''})", file=stream)
+
+
+def _ensure_build(settings: Settings, vocab: Vocabulary) -> Path:
+    """Return the build dir, building first when it is missing or stale; exit 1 if that fails."""
+    from graph.build import build, is_up_to_date
+
+    if settings.graph_file is None and not is_up_to_date(settings.content_dir, settings.build_dir, vocab):
+        report = build(settings.content_dir, settings.build_dir, vocab=vocab, jobs=settings.build_jobs,
+                       max_file_bytes=settings.max_file_bytes, ontology_dir=settings.ontology_dir,
+                       progress=_progress())
+        if not report.written:
+            _print_problems(report)
+            print(f"mkg: build failed: {report.failure}", file=sys.stderr)
+            raise SystemExit(1)
+    return settings.build_dir
+
+
+def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
+    from graph.build import build
+
+    report = build(
+        settings.content_dir, settings.build_dir, vocab=Vocabulary(settings.base_iri),
+        keep_going=args.keep_going, strict=args.strict, jobs=settings.build_jobs,
+        max_file_bytes=settings.max_file_bytes, ontology_dir=settings.ontology_dir, progress=_progress(),
+    )
+    _print_problems(report)
+    summary = (f"{report.articles} articles, {report.triples} triples, "
+               + ", ".join(f"{k} {v}" for k, v in report.counts.items())
+               + (f"; SHACL {report.validation.counts()}" if report.validation else "")
+               + "; " + ", ".join(f"{k} {v:.2f}s" for k, v in report.timings.items()))
+    if report.rejected:
+        print(f"rejected files: {', '.join(report.rejected)}", file=sys.stderr)
+    if not report.written:
+        print(f"mkg build: FAILED ({report.failure}); {settings.build_dir} left untouched\n{summary}",
+              file=sys.stderr)
+        return 1
+    print(f"mkg build: wrote {settings.build_dir}/ (version {report.version}): {summary}")
+    return 0
+
+
+def cmd_validate(settings: Settings, args: argparse.Namespace) -> int:
+    from rdflib import Graph
+
+    from graph.build import extract_triples
+    from graph.content import read_content
+    from graph.validate import validate_graph
+
+    vocab = Vocabulary(settings.base_iri)
+    target = Path(args.path) if args.path else settings.content_dir
+    problems = []
+    if target.is_dir():
+        articles, problems = read_content(target, max_bytes=settings.max_file_bytes, jobs=settings.build_jobs)
+        triples, more = extract_triples(articles, vocab)
+        problems += more
+        data = Graph()
+        data.addN((s, p, o, data) for s, p, o in set(triples))
+    else:
+        data = Graph()
+        try:
+            data.parse(str(target), format="nt" if target.suffix == ".nt" else "turtle")
+        except Exception as exc:  # rdflib raises many parser exception types
+            print(f"{target}: error: cannot parse ({exc}): fix the RDF syntax", file=sys.stderr)
+            return 1
+    report = validate_graph(data, vocab, settings.ontology_dir)
+    errors = [p for p in problems if p.severity == "error"]
+    if args.format == "json":
+        print(json.dumps({**report.to_json(), "problems": [p.as_dict() for p in problems]},
+                         ensure_ascii=False, indent=2))
+    elif args.format == "turtle":
+        assert report.report_graph is not None
+        sys.stdout.write(report.report_graph.serialize(format="turtle"))
+    else:
+        for problem in problems:
+            print(problem)
+        print(report.to_text())
+    return 0 if report.conforms and not errors else 1
+
+
+def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    from graph.build import GRAPH_NT
+    from graph.export import FORMATS, convert, ontology_files, split_by_concept
+
+    vocab = Vocabulary(settings.base_iri)
+    source = settings.graph_file or _ensure_build(settings, vocab) / GRAPH_NT
+    _, extension, _ = FORMATS[args.format]
+    data = convert(source, args.format, vocab) if not args.split else b""
+    out = Path(args.out) if args.out else None
+    if out is None and not args.split:
+        sys.stdout.buffer.write(data)
+        return 0
+    if out is None:
+        print("mkg export: --split needs --out DIR", file=sys.stderr)
+        return 2
+    if out.suffix and not args.split:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(data)
+        print(f"wrote {out}")
+        return 0
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    if args.split:
+        concepts = out / "concepts"
+        concepts.mkdir(exist_ok=True)
+        for key, body in sorted(split_by_concept(source, vocab).items()):
+            (concepts / f"{key}.ttl").write_bytes(body)
+        written.append(f"{concepts}/ (one Turtle file per concept)")
+    else:
+        (out / f"graph{extension}").write_bytes(data)
+        written.append(str(out / f"graph{extension}"))
+    for name, body in ontology_files(vocab, settings.ontology_dir).items():
+        (out / name).write_bytes(body)
+        written.append(str(out / name))
+    print("wrote " + ", ".join(written))
+    return 0
+
+
+def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
+    import pyoxigraph as ox
+
+    from graph.build import GRAPH_NT
+
+    vocab = Vocabulary(settings.base_iri)
+    source = settings.graph_file or _ensure_build(settings, vocab) / GRAPH_NT
+    store = ox.Store()
+    store.bulk_load(path=str(source), format=ox.RdfFormat.N_TRIPLES if source.suffix == ".nt"
+                    else ox.RdfFormat.TURTLE)
+    try:
+        result = store.query(args.query, prefixes=vocab.prefixes())
+    except SyntaxError as exc:
+        print(f"mkg query: syntax error: {exc}", file=sys.stderr)
+        return 2
+    if isinstance(result, ox.QueryBoolean):
+        print(json.dumps({"boolean": bool(result)}) if args.format == "json" else str(bool(result)).lower())
+        return 0
+    if isinstance(result, ox.QueryTriples):
+        sys.stdout.buffer.write(ox.serialize(result, format=ox.RdfFormat.TURTLE, prefixes=vocab.prefixes()))
+        return 0
+    if args.format in ("json", "csv"):
+        fmt = ox.QueryResultsFormat.JSON if args.format == "json" else ox.QueryResultsFormat.CSV
+        sys.stdout.buffer.write(result.serialize(format=fmt))
+        if args.format == "json":
+            print()
+        return 0
+    names = [v.value for v in result.variables]
+    rows = [[_short(solution[name], vocab) for name in names] for solution in result]
+    widths = [max([len(n)] + [len(r[i]) for r in rows]) for i, n in enumerate(names)]
+    print(" | ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)))
+    print("-+-".join("-" * w for w in widths))
+    for row in rows:
+        print(" | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
+    print(f"({len(rows)} rows)")
+    return 0
+
+
+def _short(term: Any, vocab: Vocabulary) -> str:
+    if term is None:
+        return ""
+    value = getattr(term, "value", str(term))
+    for prefix, ns in vocab.prefixes().items():
+        if type(term).__name__ == "NamedNode" and value.startswith(ns):
+            return f"{prefix}:{value[len(ns):]}"
+    return value
+
+
+def parser() -> argparse.ArgumentParser:
+    """Build the argument parser of `mkg`."""
+    main = argparse.ArgumentParser(prog="mkg", description="Marketing knowledge graph: build, check, serve.")
+    main.add_argument("--config", type=Path, help="TOML config file (default: ./mkg.toml or $MKG_CONFIG)")
+    main.add_argument("--base-iri", dest="base_iri", help="base IRI of concepts, keywords and ontology")
+    commands = main.add_subparsers(dest="command", required=True)
+
+    def common(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--content", dest="content_dir", help="articles directory (default content/)")
+        sub.add_argument("--out", "--build-dir", dest="build_dir", help="build directory (default build/)")
+
+    b = commands.add_parser("build", help="parse, extract and validate; write graph.ttl and report.json")
+    common(b)
+    b.add_argument("--keep-going", action="store_true", help="skip rejected files and build the rest")
+    b.add_argument("--strict", action="store_true", help="fail on warnings too")
+    b.add_argument("--jobs", dest="build_jobs", type=int, help="parser processes (default: one per CPU)")
+    b.set_defaults(func=cmd_build)
+
+    v = commands.add_parser("validate", help="validate content/ or a Turtle file against the shapes")
+    v.add_argument("path", nargs="?", help="content directory or .ttl/.nt file (default content/)")
+    v.add_argument("--format", choices=("text", "json", "turtle"), default="text")
+    v.set_defaults(func=cmd_validate)
+
+    e = commands.add_parser("export", help="write the graph as Turtle, N-Triples or JSON-LD")
+    e.add_argument("--format", choices=("turtle", "ntriples", "jsonld"), default="turtle")
+    e.add_argument("--out", help="output file, or directory (graph + ontology + shapes)")
+    e.add_argument("--split", action="store_true", help="one Turtle file per concept under OUT/concepts/")
+    e.add_argument("--content", dest="content_dir")
+    e.add_argument("--build-dir", dest="build_dir", help="build directory (default build/)")
+    e.add_argument("--graph", dest="graph_file", help="export this N-Triples file instead of the build")
+    e.set_defaults(func=cmd_export)
+
+    q = commands.add_parser("query", help="run a SPARQL query on the built graph")
+    q.add_argument("query")
+    q.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    q.add_argument("--content", dest="content_dir")
+    q.add_argument("--build-dir", dest="build_dir", help="build directory (default build/)")
+    q.add_argument("--graph", dest="graph_file", help="query this graph file instead of the build")
+    q.set_defaults(func=cmd_query)
+
+    try:
+        from graph.serve import add_serve_command
+    except ImportError:
+        pass
+    else:
+        add_serve_command(commands)
+    return main
+
+
+_NOT_SETTINGS = {"command", "func", "config", "keep_going", "strict", "format", "out", "split", "query",
+                 "path", "dev", "watch"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run `mkg` with argv and return its exit code."""
+    args = parser().parse_args(argv)
+    flags = {k: v for k, v in vars(args).items() if k not in _NOT_SETTINGS}
+    try:
+        settings = load_settings(args.config, cli=flags)
+    except ConfigError as exc:
+        print(f"mkg: configuration error: {exc}", file=sys.stderr)
+        return 2
+    return int(args.func(settings, args) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,115 @@
+"""Settings: defaults, then a config file, then MKG_* environment variables, then CLI flags.
+
+This is the only module that reads the environment.
+
+Usage::
+
+    settings = load_settings(cli={"port": 9000})
+    settings.port  # 9000
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from graph.vocab import DEFAULT_BASE_IRI
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ONTOLOGY_DIR = PROJECT_ROOT / "ontology"
+CONFIG_FILE_NAME = "mkg.toml"
+
+
+class ConfigError(ValueError):
+    """A setting has a value that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of marketing-kg, with its default."""
+
+    content_dir: Path = Path("content")
+    build_dir: Path = Path("build")
+    base_iri: str = DEFAULT_BASE_IRI
+    ontology_dir: Path = ONTOLOGY_DIR
+    max_file_bytes: int = 5 * 1024 * 1024
+    build_jobs: int = 0  # 0 = one per CPU
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 2
+    threads: int = 4
+    graph_file: Path | None = None
+    store: str = "embedded"
+    query_timeout: float = 10.0
+    max_query_bytes: int = 64 * 1024
+    max_rows: int = 10_000
+    query_workers: int = 2
+    cors_origins: tuple[str, ...] = ("*",)
+    cache_max_age: int = 60
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+_PATHS = {"content_dir", "build_dir", "ontology_dir", "graph_file"}
+
+
+def _coerce(name: str, value: Any) -> Any:
+    """Convert a raw value (from TOML, env or CLI) to the type of setting `name`."""
+    default = getattr(Settings(), name)
+    if value is None:
+        return None
+    try:
+        if name in _PATHS:
+            return Path(value)
+        if isinstance(default, bool):
+            if isinstance(value, str):
+                return value.strip().lower() in ("1", "true", "yes", "on")
+            return bool(value)
+        if isinstance(default, int):
+            return int(value)
+        if isinstance(default, float):
+            return float(value)
+        if isinstance(default, tuple):
+            if isinstance(value, str):
+                return tuple(v.strip() for v in value.split(",") if v.strip())
+            return tuple(value)
+        return str(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"setting {name!r}: cannot use {value!r} ({exc})") from exc
+
+
+def _apply(settings: Settings, values: dict[str, Any], source: str) -> Settings:
+    known = {f.name for f in fields(Settings)} - {"extra"}
+    changes: dict[str, Any] = {}
+    for key, value in values.items():
+        name = key.replace("-", "_").lower()
+        if name not in known:
+            raise ConfigError(f"{source}: unknown setting {key!r} (known: {', '.join(sorted(known))})")
+        changes[name] = _coerce(name, value)
+    return replace(settings, **changes)
+
+
+def load_settings(
+    config_file: Path | None = None,
+    cli: dict[str, Any] | None = None,
+    environ: dict[str, str] | None = None,
+) -> Settings:
+    """Return settings from defaults, the config file, MKG_* variables and CLI flags, in that order."""
+    env = dict(os.environ if environ is None else environ)
+    settings = Settings()
+    path = config_file or (Path(env["MKG_CONFIG"]) if env.get("MKG_CONFIG") else None)
+    if path is None and Path(CONFIG_FILE_NAME).is_file():
+        path = Path(CONFIG_FILE_NAME)
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"{path}: {exc}") from exc
+        settings = _apply(settings, data.get("mkg", data), str(path))
+    from_env = {k[4:]: v for k, v in env.items() if k.startswith("MKG_") and k != "MKG_CONFIG"}
+    settings = _apply(settings, from_env, "environment")
+    if cli:
+        settings = _apply(settings, {k: v for k, v in cli.items() if v is not None}, "command line")
+    return settings

@@ -1,0 +1,376 @@
+"""Read content/ into typed Article records: YAML front matter plus markdown-it-py blocks.
+
+Usage::
+
+    articles, problems = read_content(Path("content"))
+    articles[0].slug, articles[0].title, articles[0].links
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+from urllib.parse import unquote
+
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from graph.vocab import canonical_slug
+
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+Severity = Literal["error", "warning", "info"]
+
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_MARKDOWN = MarkdownIt("commonmark")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with the input, located at path:line, saying what to fix."""
+
+    severity: Severity
+    path: str
+    line: int | None
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.severity}: {self.message} [{self.code}]"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "severity": self.severity,
+            "path": self.path,
+            "line": self.line,
+            "code": self.code,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """One `[anchor](/slug)` occurrence in an article body."""
+
+    target: str  # canonical slug of the link path
+    written: str  # the path as written, without `/`, fragment or query
+    anchor: str
+    line: int
+    section: int  # position of the enclosing `##` section, 0 before the first
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One block of an article body: a heading, paragraph or list item, in reading order."""
+
+    kind: Literal["heading", "paragraph", "list_item"]
+    line: int
+    text: str  # plain text, inline markup removed, raw HTML dropped
+    source: str  # the markdown source lines of the block
+    level: int = 0  # heading level (1-6), 0 for other blocks
+    quote: int = 0  # n for blocks inside the n-th block quote, 0 outside
+    section: int = 0  # position of the enclosing `##` section, 0 before the first
+    links: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One parsed article: its front matter facts and its body blocks."""
+
+    path: str  # relative to the content directory, POSIX separators
+    slug: str  # canonical slug
+    slug_written: str  # the slug as written (front-matter `slug` or file stem)
+    title: str
+    description: str
+    keywords: tuple[str, ...]
+    sha256: str
+    blocks: tuple[Block, ...]
+
+    @property
+    def links(self) -> tuple[Link, ...]:
+        return tuple(link for block in self.blocks for link in block.links)
+
+    def sections(self) -> list[Block]:
+        return [b for b in self.blocks if b.kind == "heading" and b.level == 2]
+
+
+class _Rejected(Exception):
+    def __init__(self, line: int | None, code: str, message: str) -> None:
+        super().__init__(message)
+        self.line, self.code, self.message = line, code, message
+
+
+def _split_front_matter(text: str) -> tuple[dict, str, int]:
+    """Return (front matter mapping, body text, 1-based line where the body starts)."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        raise _Rejected(1, "no-front-matter", "no YAML front matter: start the file with a `---` line")
+    for end in range(1, len(lines)):
+        if lines[end].strip() in ("---", "..."):
+            break
+    else:
+        raise _Rejected(1, "front-matter-unclosed", "front matter is never closed: add a `---` line after it")
+    try:
+        data = yaml.load("\n".join(lines[1:end]), Loader=_YAML_LOADER)  # noqa: S506 - safe loader
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise _Rejected(line, "yaml", f"invalid YAML front matter ({problem}): fix the syntax") from exc
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise _Rejected(2, "yaml", "front matter is not a mapping: write `key: value` lines")
+    return data, "\n".join(lines[end + 1 :]), end + 2
+
+
+def _front_matter_line(text: str, key: str) -> int:
+    for number, line in enumerate(text.split("\n")[:200], start=1):
+        if line.startswith(f"{key}:"):
+            return number
+    return 1
+
+
+def _keywords(value: object) -> tuple[str, ...]:
+    items = value if isinstance(value, list) else str(value or "").split(",")
+    seen: dict[str, str] = {}
+    for item in items:
+        keyword = " ".join(str(item).split())
+        if keyword and keyword.casefold() not in seen:
+            seen[keyword.casefold()] = keyword
+    return tuple(seen.values())
+
+
+def _link_target(href: str) -> tuple[str, str] | None:
+    """Return (canonical slug, path as written) for an internal `/slug` link, None for others."""
+    if not href.startswith("/") or href.startswith("//"):
+        return None
+    path = unquote(href.split("#", 1)[0].split("?", 1)[0]).strip("/")
+    if not path:
+        return None
+    written = path.replace("/", "-")
+    return canonical_slug(written), written
+
+
+class _BlockWalker:
+    """Turn markdown-it tokens into Blocks, collecting links and raw-HTML problems."""
+
+    def __init__(self, path: str, first_line: int) -> None:
+        self.path, self.first_line = path, first_line
+        self.problems: list[Problem] = []
+        self.section = 0
+        self.quote_count = 0
+
+    def walk(self, tokens: list[Token], source_lines: list[str]) -> list[Block]:
+        blocks: list[Block] = []
+        quote_depth = 0
+        current_quote = 0
+        in_item = 0
+        heading_level = 0
+        for index, token in enumerate(tokens):
+            kind = token.type
+            if kind == "blockquote_open":
+                quote_depth += 1
+                if quote_depth == 1:
+                    self.quote_count += 1
+                    current_quote = self.quote_count
+            elif kind == "blockquote_close":
+                quote_depth -= 1
+            elif kind == "list_item_open":
+                in_item += 1
+            elif kind == "list_item_close":
+                in_item -= 1
+            elif kind == "heading_open":
+                heading_level = int(token.tag[1])
+            elif kind == "html_block":
+                line = self.first_line + (token.map[0] if token.map else 0)
+                self.problems.append(
+                    Problem("warning", self.path, line, "raw-html",
+                            "raw HTML block ignored (not content, its links are not followed): "
+                            "remove it or write it as markdown")
+                )
+            elif kind == "inline":
+                start = token.map[0] if token.map else 0
+                line = self.first_line + start
+                if heading_level:
+                    block_kind, level = "heading", heading_level
+                    if level <= 2:
+                        self.section += 1 if level == 2 else 0
+                else:
+                    block_kind, level = ("list_item" if in_item else "paragraph"), 0
+                text, links = self._inline(token, line)
+                end = token.map[1] if token.map else start + 1
+                blocks.append(
+                    Block(
+                        kind=block_kind, line=line, text=text,
+                        source="\n".join(source_lines[start:end]), level=level,
+                        quote=current_quote if quote_depth else 0, section=self.section,
+                        links=tuple(links),
+                    )
+                )
+            elif kind == "heading_close":
+                heading_level = 0
+            del index
+        return blocks
+
+    def _inline(self, token: Token, line: int) -> tuple[str, list[Link]]:
+        parts: list[str] = []
+        links: list[Link] = []
+        anchor_parts: list[str] | None = None
+        target: tuple[str, str] | None = None
+        current = line
+        for child in token.children or ():
+            ctype = child.type
+            if ctype in ("softbreak", "hardbreak"):
+                parts.append(" ")
+                current += 1
+            elif ctype == "html_inline":
+                self.problems.append(
+                    Problem("warning", self.path, current, "raw-html",
+                            f"inline raw HTML {child.content[:40]!r} ignored: write it as markdown")
+                )
+            elif ctype == "link_open":
+                href = str(child.attrs.get("href", ""))
+                target = _link_target(href)
+                anchor_parts = []
+                if target is None and "://" not in href and not href.startswith(("mailto:", "#")):
+                    self.problems.append(
+                        Problem("warning", self.path, current, "relative-link",
+                                f"link {href!r} is neither `/slug` nor an absolute URL: not followed; "
+                                "write it as `/slug`")
+                    )
+            elif ctype == "link_close":
+                if target is not None and anchor_parts is not None:
+                    anchor = " ".join("".join(anchor_parts).split())
+                    slug, written = target
+                    if slug:
+                        links.append(Link(slug, written, anchor, current, self.section))
+                anchor_parts, target = None, None
+            elif ctype in ("text", "code_inline"):
+                parts.append(child.content)
+                if anchor_parts is not None:
+                    anchor_parts.append(child.content)
+            elif ctype == "image":
+                parts.append(child.content)
+        return " ".join("".join(parts).split()), links
+
+
+def parse_article(path: Path, root: Path, max_bytes: int = 5 * 1024 * 1024) -> tuple[Article | None, list[Problem]]:
+    """Parse one markdown file into an Article, or None and the problems that rejected it."""
+    relative = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise _Rejected(None, "too-large",
+                            f"file is {size:,} bytes, over the {max_bytes:,}-byte limit: split the article")
+        raw = path.read_bytes()
+        if not raw.strip():
+            raise _Rejected(None, "empty", "file is empty: write front matter and a body, or delete it")
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise _Rejected(line, "encoding", f"bytes that are not UTF-8 at offset {exc.start}: "
+                            "save the file as UTF-8") from exc
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        meta, body, body_line = _split_front_matter(text)
+        title = " ".join(str(meta.get("title") or "").split())
+        if not title:
+            raise _Rejected(_front_matter_line(text, "title"), "missing-title",
+                            "front matter has no `title`: add `title: <Arabic title>`")
+        description = " ".join(str(meta.get("description") or "").split())
+        if not description:
+            raise _Rejected(_front_matter_line(text, "description"), "missing-description",
+                            "front matter has no `description`: add a one-sentence definition")
+        keywords = _keywords(meta.get("keywords"))
+        if not keywords:
+            raise _Rejected(_front_matter_line(text, "keywords"), "missing-keywords",
+                            "front matter has no `keywords`: add `keywords: A,B`")
+        slug_written = str(meta.get("slug") or path.stem).strip().strip("/")
+        slug = canonical_slug(slug_written)
+        if not slug:
+            raise _Rejected(_front_matter_line(text, "slug"), "bad-slug",
+                            f"slug {slug_written!r} has no letters or digits: rename the file or set `slug:`")
+    except _Rejected as rejected:
+        return None, [Problem("error", relative, rejected.line, rejected.code, rejected.message)]
+    except OSError as exc:
+        return None, [Problem("error", relative, None, "unreadable", f"cannot read file ({exc.strerror})")]
+    problems: list[Problem] = []
+    if slug != slug_written:
+        problems.append(Problem("info", relative, None, "slug-normalised",
+                                f"slug {slug_written!r} is served as {slug!r}; the spelling is kept as an alias"))
+    walker = _BlockWalker(relative, body_line)
+    blocks = walker.walk(_MARKDOWN.parse(body), body.split("\n"))
+    article = Article(
+        path=relative, slug=slug, slug_written=slug_written, title=title, description=description,
+        keywords=keywords, sha256=hashlib.sha256(raw).hexdigest(), blocks=tuple(blocks),
+    )
+    return article, problems + walker.problems
+
+
+def discover(content_dir: Path) -> tuple[list[Path], list[Problem]]:
+    """List the markdown files under content_dir, and report every other file as ignored."""
+    files: list[Path] = []
+    ignored: list[Problem] = []
+    for dirpath, dirnames, filenames in os.walk(content_dir):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            path = Path(dirpath) / name
+            if name.lower().endswith(MARKDOWN_SUFFIXES) and not name.startswith("."):
+                files.append(path)
+            else:
+                ignored.append(Problem("info", path.relative_to(content_dir).as_posix(), None, "ignored",
+                                       "not a markdown file (.md): ignored"))
+    return sorted(files), ignored
+
+
+def _parse_chunk(args: tuple[list[Path], Path, int]) -> list[tuple[Article | None, list[Problem]]]:
+    paths, root, max_bytes = args
+    return [parse_article(p, root, max_bytes) for p in paths]
+
+
+def _chunks(items: list[Path], size: int) -> Iterator[list[Path]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def read_content(
+    content_dir: Path, *, max_bytes: int = 5 * 1024 * 1024, jobs: int = 0, progress=None
+) -> tuple[list[Article], list[Problem]]:
+    """Parse every article under content_dir (in parallel when large); reject duplicate slugs."""
+    if not content_dir.is_dir():
+        return [], [Problem("error", str(content_dir), None, "no-content",
+                            "content directory does not exist: create it or pass --content DIR")]
+    paths, problems = discover(content_dir)
+    jobs = jobs or os.cpu_count() or 1
+    results: Iterable[tuple[Article | None, list[Problem]]]
+    if jobs > 1 and len(paths) >= 200:
+        size = max(50, len(paths) // (jobs * 8))
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            results = [r for chunk in pool.map(_parse_chunk, ((c, content_dir, max_bytes)
+                                                              for c in _chunks(paths, size)))
+                       for r in chunk]
+    else:
+        results = (parse_article(p, content_dir, max_bytes) for p in paths)
+    articles: list[Article] = []
+    owners: dict[str, str] = {}
+    for done, (article, article_problems) in enumerate(results, start=1):
+        problems.extend(article_problems)
+        if progress is not None:
+            progress(done, len(paths))
+        if article is None:
+            continue
+        if article.slug in owners:
+            problems.append(Problem("error", article.path, None, "duplicate-slug",
+                                    f"slug {article.slug!r} is already used by {owners[article.slug]}: "
+                                    "rename one file or set a different `slug:` in its front matter"))
+            continue
+        owners[article.slug] = article.path
+        articles.append(article)
+    return articles, problems

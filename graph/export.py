@@ -1,0 +1,93 @@
+"""Write the graph deterministically: sorted N-Triples, Turtle with bound prefixes, JSON-LD, per-concept files.
+
+Usage::
+
+    write_ntriples(triples, Path("build/graph.nt"))
+    export_graph(Path("build/graph.nt"), "turtle", Path("out.ttl"), Vocabulary())
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
+from rdflib.term import Node
+
+from graph.config import ONTOLOGY_DIR
+from graph.vocab import Vocabulary
+
+FORMATS = {
+    "turtle": (ox.RdfFormat.TURTLE, ".ttl", "text/turtle"),
+    "ntriples": (ox.RdfFormat.N_TRIPLES, ".nt", "application/n-triples"),
+    "jsonld": (ox.RdfFormat.JSON_LD, ".jsonld", "application/ld+json"),
+    "rdfxml": (ox.RdfFormat.RDF_XML, ".rdf", "application/rdf+xml"),
+}
+
+_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+
+
+def nt_term(term: Node) -> str:
+    """Return one rdflib term in N-Triples 1.1 syntax (UTF-8, no ASCII escaping)."""
+    if isinstance(term, URIRef):
+        return f"<{term}>"
+    if isinstance(term, Literal):
+        text = '"' + str(term).translate(_ESCAPES) + '"'
+        if term.language:
+            return f"{text}@{term.language}"
+        if term.datatype is not None and str(term.datatype) != "http://www.w3.org/2001/XMLSchema#string":
+            return f"{text}^^<{term.datatype}>"
+        return text
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    raise TypeError(f"cannot write {term!r} as N-Triples")
+
+
+def ntriples_lines(triples: Iterable[tuple[Node, Node, Node]]) -> list[str]:
+    """Return the distinct triples as sorted N-Triples lines: the canonical order of every output."""
+    return sorted({f"{nt_term(s)} {nt_term(p)} {nt_term(o)} .\n" for s, p, o in triples})
+
+
+def write_ntriples(lines: list[str], path: Path) -> None:
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def convert(source: Path, fmt: str, vocab: Vocabulary) -> bytes:
+    """Return the sorted N-Triples file `source` in format `fmt`, order preserved, prefixes bound."""
+    rdf_format, _, _ = FORMATS[fmt]
+    if rdf_format == ox.RdfFormat.N_TRIPLES:
+        return source.read_bytes()
+    triples = ox.parse(path=str(source), format=ox.RdfFormat.N_TRIPLES)
+    prefixes = vocab.prefixes() if rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else None
+    if rdf_format == ox.RdfFormat.JSON_LD:
+        return ox.serialize(triples, format=rdf_format)
+    return ox.serialize(triples, format=rdf_format, prefixes=prefixes)
+
+
+def ontology_files(vocab: Vocabulary, ontology_dir: Path = ONTOLOGY_DIR) -> dict[str, bytes]:
+    """Return ontology.ttl and shapes.ttl rebased on the configured base IRI."""
+    return {
+        "ontology.ttl": vocab.rebase((ontology_dir / "marketing.ttl").read_text(encoding="utf-8")).encode(),
+        "shapes.ttl": vocab.rebase((ontology_dir / "shapes.ttl").read_text(encoding="utf-8")).encode(),
+    }
+
+
+def split_by_concept(source: Path, vocab: Vocabulary) -> dict[str, bytes]:
+    """Return one Turtle document per concept: its own triples plus those of its article's parts."""
+    groups: dict[str, list[ox.Triple]] = {}
+    concept_base = vocab.base + "concept/"
+    article_base = vocab.base + "article/"
+    for triple in ox.parse(path=str(source), format=ox.RdfFormat.N_TRIPLES):
+        subject = triple.subject.value
+        if subject.startswith(concept_base):
+            key = subject[len(concept_base):]
+        elif subject.startswith(article_base):
+            key = subject[len(article_base):].split("#", 1)[0]
+        else:
+            key = "_scheme"
+        groups.setdefault(key, []).append(triple)
+    return {
+        key: ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=vocab.prefixes())
+        for key, triples in groups.items()
+    }

@@ -1,0 +1,76 @@
+"""The `mkg` command line: build, validate, export, query; exit codes and file:line errors."""
+
+from __future__ import annotations
+
+import json
+
+from graph.cli import main
+from rdflib import Graph
+from tests.conftest import CONTENT, article_text
+
+
+def test_build_writes_graph_and_report(tmp_path, capsys):
+    assert main(["build", "--content", str(CONTENT), "--out", str(tmp_path / "b")]) == 0
+    assert "2 articles" in capsys.readouterr().out
+    assert (tmp_path / "b" / "graph.ttl").is_file() and (tmp_path / "b" / "report.json").is_file()
+
+
+def test_build_failure_names_file_and_line(write_article, tmp_path, capsys):
+    write_article("ok.md", article_text())
+    write_article("bad.md", "---\nkeywords: A\ntitle: [\n---\n")
+    assert main(["build", "--content", str(tmp_path / "content"), "--out", str(tmp_path / "b")]) == 1
+    err = capsys.readouterr().err
+    assert "bad.md:" in err and "error" in err and "FAILED" in err
+    assert not (tmp_path / "b").exists()
+
+
+def test_validate_content_and_turtle(seed_build, capsys):
+    _, out = seed_build
+    assert main(["validate", str(CONTENT), "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["conforms"] is True
+    assert main(["validate", str(out / "graph.ttl")]) == 0
+    assert "conforms: True" in capsys.readouterr().out
+
+
+def test_validate_reports_a_violation(tmp_path, capsys):
+    bad = tmp_path / "bad.ttl"
+    bad.write_text(
+        "@prefix mkg: <https://marketing-kg.example/ontology#> .\n"
+        "<https://marketing-kg.example/concept/x> a mkg:Concept ; mkg:linksTo <https://marketing-kg.example/y> .\n",
+        encoding="utf-8",
+    )
+    assert main(["validate", str(bad), "--format", "turtle"]) == 1
+    assert "sh:Violation" in capsys.readouterr().out
+
+
+def test_export_directory_and_file(tmp_path, capsys):
+    args = ["--content", str(CONTENT), "--build-dir", str(tmp_path / "b")]
+    assert main(["export", "--format", "turtle", "--out", str(tmp_path / "dist"), *args]) == 0
+    assert {p.name for p in (tmp_path / "dist").iterdir()} == {"graph.ttl", "ontology.ttl", "shapes.ttl"}
+    assert main(["export", "--format", "ntriples", "--out", str(tmp_path / "g.nt"), *args]) == 0
+    assert len(Graph().parse(tmp_path / "g.nt", format="nt")) > 200
+    assert main(["export", "--split", "--out", str(tmp_path / "split"), *args]) == 0
+    assert (tmp_path / "split" / "concepts" / "viral-marketing.ttl").is_file()
+
+
+def test_query_table_and_json(tmp_path, capsys):
+    args = ["--content", str(CONTENT), "--build-dir", str(tmp_path / "b")]
+    query = "SELECT ?l WHERE { concept:viral-marketing skos:prefLabel ?l FILTER(lang(?l) = 'en') }"
+    assert main(["query", query, *args]) == 0
+    assert "Viral Marketing" in capsys.readouterr().out
+    assert main(["query", query, "--format", "json", *args]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["results"]["bindings"][0]["l"]["value"] == "Viral Marketing"
+    assert main(["query", "SELECT WHERE {", *args]) == 2
+
+
+def test_configuration_flows_file_then_environment_then_flags(tmp_path):
+    from graph.config import load_settings
+
+    config = tmp_path / "mkg.toml"
+    config.write_text('port = 9000\nbase_iri = "http://a.example/"\nquery_timeout = 3\n', encoding="utf-8")
+    settings = load_settings(config, cli={"port": 9100}, environ={"MKG_BASE_IRI": "http://b.example/"})
+    assert settings.port == 9100
+    assert settings.base_iri == "http://b.example/"
+    assert settings.query_timeout == 3.0
