@@ -21,7 +21,8 @@ from graph.config import ConfigError, Settings, load_settings
 from graph.vocab import Vocabulary
 
 
-def _progress(stream=sys.stderr):
+def _progress(stream=None):
+    stream = stream or sys.stderr
     if not stream.isatty():
         return None
 
@@ -35,7 +36,8 @@ def _progress(stream=sys.stderr):
     return show
 
 
-def _print_problems(report, stream=sys.stderr) -> None:
+def _print_problems(report, stream=None) -> None:
+    stream = stream or sys.stderr
     for problem in report.problems:
         if problem.severity != "info" or problem.code == "ignored":
             print(problem, file=stream)
@@ -248,12 +250,9 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("--graph", dest="graph_file", help="query this graph file instead of the build")
     q.set_defaults(func=cmd_query)
 
-    try:
-        from graph.serve import add_serve_command
-    except ImportError:
-        pass
-    else:
-        add_serve_command(commands)
+    from api.serve import add_serve_command  # the CLI is the composition root: serving lives in api/
+
+    add_serve_command(commands)
     return main
 
 

@@ -1,0 +1,137 @@
+"""The Flask application factory: wires settings, the store, blueprints, errors, CORS and compression.
+
+Usage::
+
+    app = create_app()                       # build content/ if needed, serve build/graph.nt
+    app = create_app(Settings(graph_file=Path("graph.ttl"), query_workers=1))
+    app.test_client().get("/ready").json     # {'status': 'ready', 'version': ..., 'triples': ...}
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, request
+from flask_cors import CORS
+
+from api.problems import register_error_handlers
+from graph.build import GRAPH_NT, build, is_up_to_date, read_report
+from graph.config import Settings, load_settings
+from graph.store import Store, open_store
+from graph.vocab import Vocabulary
+
+GZIP_MIN_BYTES = 1024
+
+
+class GraphUnavailable(RuntimeError):
+    """No graph could be built or read to serve."""
+
+
+@dataclass
+class GraphService:
+    """What the blueprints share: settings, vocabulary, the store and where its graph came from."""
+
+    settings: Settings
+    vocab: Vocabulary
+    store: Store | None
+    graph_path: Path | None
+    last_failure: str | None = None
+
+
+def _file_version(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()[:16]
+
+
+def resolve_graph(settings: Settings, vocab: Vocabulary) -> tuple[Path, str]:
+    """Return (graph file, version): the configured file, or build/ (rebuilt when content changed)."""
+    if settings.graph_file is not None:
+        if not settings.graph_file.is_file():
+            raise GraphUnavailable(f"graph file {settings.graph_file} does not exist")
+        return settings.graph_file, _file_version(settings.graph_file)
+    if not is_up_to_date(settings.content_dir, settings.build_dir, vocab):
+        report = build(settings.content_dir, settings.build_dir, vocab=vocab, jobs=settings.build_jobs,
+                       max_file_bytes=settings.max_file_bytes, ontology_dir=settings.ontology_dir)
+        if not report.written and not (settings.build_dir / GRAPH_NT).is_file():
+            problems = "; ".join(str(p) for p in report.problems if p.severity == "error")[:2000]
+            raise GraphUnavailable(f"build failed: {report.failure}. {problems}")
+    previous = read_report(settings.build_dir) or {}
+    return settings.build_dir / GRAPH_NT, str(previous.get("version") or _file_version(
+        settings.build_dir / GRAPH_NT))
+
+
+def _settings(config: Settings | dict[str, Any] | None) -> Settings:
+    if isinstance(config, Settings):
+        return config
+    return load_settings(cli=config or {})
+
+
+def _compress(response: Response) -> Response:
+    """Gzip large, non-streamed responses for clients that accept it."""
+    if (
+        response.direct_passthrough
+        or response.status_code < 200
+        or response.status_code >= 300
+        or "Content-Encoding" in response.headers
+        or "gzip" not in request.headers.get("Accept-Encoding", "")
+    ):
+        return response
+    body = response.get_data()
+    if len(body) < GZIP_MIN_BYTES:
+        return response
+    response.set_data(gzip.compress(body, compresslevel=5))
+    response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
+    return response
+
+
+def create_app(config: Settings | dict[str, Any] | None = None, *, store: Store | None = None) -> Flask:
+    """Create the marketing-kg Flask app serving one graph over SPARQL, REST and Linked Data."""
+    settings = _settings(config)
+    vocab = Vocabulary(settings.base_iri)
+    graph_path: Path | None = None
+    if store is None:
+        graph_path, version = resolve_graph(settings, vocab)
+        store = open_store(graph_path, version=version, query_workers=settings.query_workers,
+                           prefixes=vocab.prefixes())
+
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_query_bytes + 4096
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions["mkg"] = GraphService(settings=settings, vocab=vocab, store=store, graph_path=graph_path)
+    register_error_handlers(app)
+
+    from api import health, sparql
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(sparql.bp)
+    for module_name in ("api.concepts", "api.linked_data", "api.ui"):
+        try:
+            module = __import__(module_name, fromlist=["bp"])
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        app.register_blueprint(module.bp)
+
+    CORS(
+        app,
+        resources={r"/sparql": {}, r"/api/*": {}, r"/concept/*": {}, r"/keyword/*": {}, r"/export/*": {},
+                   r"/ontology": {}, r"/openapi.json": {}},
+        origins=list(settings.cors_origins),
+        methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["Accept", "Content-Type", "If-None-Match"],
+        expose_headers=["ETag", "X-Result-Rows", "X-Result-Truncated", "X-Result-Row-Cap", "Retry-After"],
+        supports_credentials=False,
+        max_age=3600,
+    )
+    app.after_request(_compress)
+
+    return app

@@ -1,0 +1,225 @@
+"""The /sparql blueprint: SPARQL 1.1 Protocol, read-only, with negotiation, limits and caching.
+
+Usage::
+
+    curl 'http://127.0.0.1:8000/sparql?query=ASK%20%7B%7D' -H 'Accept: application/sparql-results+json'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, render_template_string, request
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, SH
+
+from api.examples import EXAMPLES
+from api.problems import Problem
+from graph.store.guard import inspect_query
+from graph.store.pool import QueryBusy, QueryFailed, QueryTimeout
+from graph.store.results import RESULT_FORMATS
+from graph.vocab import SCHEMA, SD
+
+bp = Blueprint("sparql", __name__)
+
+FORMAT_ALIASES = {
+    "json": "json", "srj": "json", "xml": "xml", "srx": "xml", "csv": "csv", "tsv": "tsv",
+    "turtle": "turtle", "ttl": "turtle", "ntriples": "ntriples", "nt": "ntriples", "n-triples": "ntriples",
+    "jsonld": "jsonld", "json-ld": "jsonld", "rdfxml": "rdfxml", "rdf": "rdfxml", "rdf/xml": "rdfxml",
+}
+SOLUTION_TYPES = {
+    "application/sparql-results+json": "json", "application/json": "json",
+    "application/sparql-results+xml": "xml", "application/xml": "xml", "text/xml": "xml",
+    "text/csv": "csv", "text/tab-separated-values": "tsv",
+}
+GRAPH_TYPES = {
+    "text/turtle": "turtle", "application/x-turtle": "turtle", "application/n-triples": "ntriples",
+    "text/plain": "ntriples", "application/ld+json": "jsonld", "application/json": "jsonld",
+    "application/rdf+xml": "rdfxml", "application/xml": "rdfxml",
+}
+_POSITION = re.compile(r"error at (\d+):(\d+)")
+_SYNTAX_STORE = ox.Store()  # empty: parsing only, queries on it are never iterated
+
+
+def _service():
+    return current_app.extensions["mkg"]
+
+
+def _negotiate(form: str) -> str:
+    """Pick the result format from ?format= or the Accept header (q-values via werkzeug)."""
+    kind_types = GRAPH_TYPES if form in ("CONSTRUCT", "DESCRIBE") else SOLUTION_TYPES
+    requested = request.values.get("format")
+    if requested:
+        fmt = FORMAT_ALIASES.get(requested.lower()) or kind_types.get(requested.lower())
+        if fmt is None or fmt not in kind_types.values():
+            raise Problem(406, "not-acceptable", "Not Acceptable",
+                          f"format={requested!r} cannot carry {form} results; use one of "
+                          f"{', '.join(sorted(set(kind_types.values())))}", parameter="format")
+        return fmt
+    if not request.accept_mimetypes:
+        return next(iter(kind_types.values()))
+    best = request.accept_mimetypes.best_match(list(kind_types))
+    if best is None:
+        raise Problem(406, "not-acceptable", "Not Acceptable",
+                      f"none of the Accept header's types can carry {form} results; accepted: "
+                      + ", ".join(kind_types))
+    return kind_types[best]
+
+
+def _query_text() -> str | None:
+    """Return the one query of the request (GET, form POST or direct POST), refusing updates."""
+    if request.method == "POST":
+        mimetype = request.mimetype
+        if mimetype == "application/sparql-update" or "update" in request.form:
+            raise Problem(400, "update-not-allowed", "Update Not Allowed",
+                          "this endpoint is read-only: SPARQL Update is never executed")
+        if mimetype == "application/sparql-query":
+            return request.get_data(as_text=True)
+        if mimetype != "application/x-www-form-urlencoded":
+            raise Problem(415, "unsupported-media-type", "Unsupported Media Type",
+                          "POST a query as application/sparql-query or application/x-www-form-urlencoded")
+        queries = request.form.getlist("query")
+    else:
+        if "update" in request.args:
+            raise Problem(400, "update-not-allowed", "Update Not Allowed",
+                          "this endpoint is read-only: SPARQL Update is never executed")
+        queries = request.args.getlist("query")
+    if len(queries) > 1:
+        raise Problem(400, "bad-request", "Bad Request", "send exactly one `query` parameter")
+    return queries[0] if queries else None
+
+
+def _check(query: str) -> str:
+    """Apply size, dataset, refusal and syntax checks; return the query form."""
+    settings = _service().settings
+    if len(query.encode()) > settings.max_query_bytes:
+        raise Problem(413, "query-too-large", "Query Too Large",
+                      f"the query is over {settings.max_query_bytes} bytes", limit=settings.max_query_bytes)
+    for name in ("default-graph-uri", "named-graph-uri"):
+        if request.values.getlist(name):
+            raise Problem(400, "dataset-not-supported", "Dataset Not Supported",
+                          f"{name} is refused: this endpoint serves one default graph and never fetches "
+                          "remote data; drop the parameter", parameter=name)
+    info = inspect_query(query)
+    if info.refusal:
+        slug = "update-not-allowed" if info.is_update else "query-refused"
+        raise Problem(400, slug, "Query Refused", info.refusal)
+    try:
+        _SYNTAX_STORE.query(query, prefixes=_service().vocab.prefixes())
+    except SyntaxError as exc:
+        message = str(exc)
+        position = _POSITION.search(message)
+        extra = {"line": int(position.group(1)), "column": int(position.group(2))} if position else {}
+        raise Problem(400, "syntax-error", "SPARQL Syntax Error", message, **extra) from exc
+    return info.form or "SELECT"
+
+
+def _etag(version: str, query: str, fmt: str, max_rows: int) -> str:
+    normal = " ".join(query.split())
+    return hashlib.sha256(f"{version}\n{fmt}\n{max_rows}\n{normal}".encode()).hexdigest()[:32]
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def sparql() -> Response:
+    """Answer a SPARQL 1.1 Protocol query, or describe the service when no query is given."""
+    query = _query_text()
+    if query is None or not query.strip():
+        if request.method == "GET" and not request.args:
+            return service_description()
+        raise Problem(400, "missing-query", "Missing Query", "give the query in the `query` parameter")
+    form = _check(query)
+    fmt = _negotiate(form)
+    service = _service()
+    settings, store = service.settings, service.store
+    etag = _etag(store.version, query, fmt, settings.max_rows)
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+        response.set_etag(etag)
+        return response
+    try:
+        output = store.protocol_query(query, fmt, max_rows=settings.max_rows, timeout=settings.query_timeout)
+    except QueryTimeout as exc:
+        raise Problem(503, "query-timeout", "Query Timeout",
+                      f"{exc}: the limit is {settings.query_timeout:g} s; add LIMIT or narrow the patterns",
+                      headers={"Retry-After": "5"}, timeout=settings.query_timeout) from exc
+    except QueryBusy as exc:
+        raise Problem(503, "busy", "Service Busy", str(exc), headers={"Retry-After": "2"}) from exc
+    except QueryFailed as exc:
+        if exc.kind == "syntax":
+            raise Problem(400, "syntax-error", "SPARQL Syntax Error", str(exc)) from exc
+        if exc.kind == "format":
+            raise Problem(422, "unserializable", "Result Not Serializable", str(exc)) from exc
+        raise Problem(500, "query-failed", "Query Failed", str(exc)) from exc
+    media_type = RESULT_FORMATS[fmt][0]
+    response = Response(output.body, content_type=f"{media_type}; charset=utf-8")
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = f"public, max-age={settings.cache_max_age}"
+    response.headers["X-Result-Rows"] = str(output.rows)
+    if output.truncated:
+        response.headers["X-Result-Truncated"] = "true"
+        response.headers["X-Result-Row-Cap"] = str(settings.max_rows)
+    response.vary.add("Accept")
+    return response
+
+
+def description_graph() -> Graph:
+    """Return the SPARQL 1.1 Service Description of this endpoint, with the example queries."""
+    service = _service()
+    endpoint = URIRef(request.base_url)
+    graph = Graph()
+    graph.bind("sd", SD)
+    graph.bind("sh", SH)
+    graph.bind("schema", SCHEMA)
+    graph.add((endpoint, RDF.type, SD.Service))
+    graph.add((endpoint, SD.endpoint, endpoint))
+    graph.add((endpoint, SD.supportedLanguage, SD.SPARQL11Query))
+    graph.add((endpoint, RDFS.label, Literal("marketing-kg SPARQL endpoint (read-only)", lang="en")))
+    for media_type in RESULT_FORMATS.values():
+        graph.add((endpoint, SD.resultFormat, URIRef(f"http://www.iana.org/assignments/media-types/{media_type[0]}")))
+    dataset = BNode("dataset")
+    default_graph = BNode("default-graph")
+    graph.add((endpoint, SD.defaultDataset, dataset))
+    graph.add((dataset, RDF.type, SD.Dataset))
+    graph.add((dataset, SD.defaultGraph, default_graph))
+    graph.add((default_graph, RDF.type, SD.Graph))
+    graph.add((default_graph, URIRef("http://rdfs.org/ns/void#triples"), Literal(service.store.triple_count())))
+    for slug, title, text in EXAMPLES:
+        example = URIRef(f"{request.base_url}#example-{slug}")
+        graph.add((example, RDF.type, SH.SPARQLExecutable))
+        graph.add((example, RDF.type, SH.SPARQLConstructExecutable if text.startswith("CONSTRUCT")
+                   else SH.SPARQLSelectExecutable))
+        graph.add((example, RDFS.comment, Literal(title, lang="en")))
+        graph.add((example, SH.construct if text.startswith("CONSTRUCT") else SH.select, Literal(text)))
+        graph.add((example, SCHEMA.target, endpoint))
+    return graph
+
+
+_HTML = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>SPARQL endpoint</title></head>
+<body><h1>marketing-kg SPARQL endpoint</h1>
+<p>SPARQL 1.1 Protocol, read-only. Send <code>query</code> by GET, form POST or
+<code>application/sparql-query</code> POST. Graph version {{ version }}, {{ triples }} triples.</p>
+<p>Prefixes predeclared: {% for p, ns in prefixes.items() %}<code>{{ p }}:</code> {% endfor %}</p>
+<h2>Result formats</h2><ul>{% for name, (mt, kind) in formats.items() %}
+<li><code>{{ mt }}</code> (<code>format={{ name }}</code>, {{ kind }})</li>{% endfor %}</ul>
+<h2>Examples</h2>{% for slug, title, text in examples %}<h3 id="example-{{ slug }}">{{ title }}</h3>
+<pre>{{ text }}</pre><p><a href="?query={{ text | urlencode }}&amp;format=json">run (JSON)</a></p>{% endfor %}
+</body></html>"""
+
+
+def service_description() -> Response:
+    """Return the service description: HTML for browsers, Turtle (or another RDF format) otherwise."""
+    offered = ["text/turtle", "text/html", "application/n-triples", "application/ld+json", "application/rdf+xml"]
+    best = request.accept_mimetypes.best_match(offered, default="text/turtle")
+    service = _service()
+    if best == "text/html":
+        html = render_template_string(_HTML, version=service.store.version, triples=service.store.triple_count(),
+                                      prefixes=service.vocab.prefixes(), formats=RESULT_FORMATS, examples=EXAMPLES)
+        return Response(html, content_type="text/html; charset=utf-8")
+    rdflib_format = {"text/turtle": "turtle", "application/n-triples": "nt11", "application/ld+json": "json-ld",
+                     "application/rdf+xml": "xml"}[best]
+    body = description_graph().serialize(format=rdflib_format)
+    response = Response(body, content_type=f"{best}; charset=utf-8")
+    response.vary.add("Accept")
+    return response

@@ -1,0 +1,267 @@
+"""`python -m bench build`: time the graph build against the markdown-it parse floor.
+
+For each corpus size a synthetic corpus is generated (cached under bench/.cache/), then two fresh
+child processes run bench.probe: `floor` (markdown-it-py parse only) and `build`
+(graph.build.build). Results go to stdout as a markdown table and to
+bench/results/build-<UTC timestamp>.json and bench/results/build-latest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import corpus, machine
+from bench.probe import RESULT_MARKER
+
+BENCH_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = BENCH_DIR.parent
+CACHE_DIR = BENCH_DIR / ".cache"
+RESULTS_DIR = BENCH_DIR / "results"
+DEFAULT_SIZES = (1000, 10000)
+QUICK_SIZES = (200, 1000)
+TARGETS: dict[str, Any] = {"articles": 10_000, "max_build_s": 30.0, "max_peak_rss_mb": 2048.0}
+_PAGE_MB = os.sysconf("SC_PAGE_SIZE") / (1024 * 1024) if hasattr(os, "sysconf") else 4096 / (1024 * 1024)
+
+
+def generator_fingerprint() -> str:
+    """Return a hash of the corpus generator's source, so cached corpora follow code changes."""
+    h = hashlib.sha256()
+    for name in ("corpus.py", "words.py"):
+        h.update((BENCH_DIR / name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def cached_corpus(n: int, seed: int, *, refresh: bool = False) -> tuple[Path, float | None]:
+    """Return (directory holding the (n, seed) corpus, seconds spent generating it or None if cached)."""
+    directory = CACHE_DIR / f"corpus-n{n}-s{seed}"
+    stamp = directory / ".stamp.json"
+    want = {"n": n, "seed": seed, "generator": generator_fingerprint()}
+    if not refresh and stamp.is_file():
+        try:
+            if json.loads(stamp.read_text()) == want and sum(1 for _ in directory.glob("*.md")) == n:
+                return directory, None
+        except (OSError, ValueError):
+            pass
+    stamp.unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    corpus.generate(n, directory, seed=seed)
+    elapsed = time.perf_counter() - t0
+    stamp.write_text(json.dumps(want))
+    return directory, round(elapsed, 3)
+
+
+def _tree_rss_mb(pid: int) -> float:
+    """Return the summed resident memory (MiB) of pid and its descendants, from /proc."""
+    total, stack = 0.0, [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            total += int(Path(f"/proc/{p}/statm").read_text().split()[1]) * _PAGE_MB
+            for task in Path(f"/proc/{p}/task").iterdir():
+                stack += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+def run_probe(args: list[str], timeout: float) -> dict[str, Any]:
+    """Run `python -m bench.probe ARGS` in a fresh interpreter and return its JSON result.
+
+    Adds `process_s` (wall time including interpreter start) and `tree_peak_rss_mb` (peak summed
+    RSS of the child's process tree, sampled every 50 ms, which covers worker pools).
+    """
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p)
+    cmd = [sys.executable, "-m", "bench.probe", *args]
+    t0 = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=err, text=True)
+        tree_peak = 0.0
+        while proc.poll() is None:
+            tree_peak = max(tree_peak, _tree_rss_mb(proc.pid))
+            if time.perf_counter() - t0 > timeout:
+                proc.kill()
+                proc.wait()
+                return {"ok": False, "error": f"timed out after {timeout:.0f} s", "process_s": round(timeout, 1)}
+            time.sleep(0.05)
+        elapsed = time.perf_counter() - t0
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    lines = [ln for ln in stdout.splitlines() if ln.startswith(RESULT_MARKER)]
+    if lines:
+        result = json.loads(lines[-1][len(RESULT_MARKER) :])
+    else:
+        tail = (stderr.strip() or stdout.strip())[-2000:]
+        result = {"ok": False, "error": f"probe exited {proc.returncode} without a result: {tail}"}
+    result["returncode"] = proc.returncode
+    result["process_s"] = round(elapsed, 3)
+    result["tree_peak_rss_mb"] = round(tree_peak, 1)
+    return result
+
+
+def _peak_mb(result: dict[str, Any]) -> float | None:
+    """Return the best peak-RSS figure of a probe result (self, children or sampled tree)."""
+    values = [result.get(k) for k in ("peak_rss_mb", "children_peak_rss_mb", "tree_peak_rss_mb")]
+    values = [v for v in values if isinstance(v, int | float)]
+    return max(values) if values else None
+
+
+def measure(n: int, seed: int, timeout: float, refresh: bool) -> dict[str, Any]:
+    """Measure the parse floor and the real build on an n-article corpus; return one result row."""
+    content, gen_s = cached_corpus(n, seed, refresh=refresh)
+    print(f"[n={n}] corpus {'generated in %.1f s' % gen_s if gen_s is not None else 'cached'}: {content}", file=sys.stderr)
+    floor = run_probe(["floor", str(content)], timeout)
+    print(f"[n={n}] floor: {floor.get('floor_s')} s", file=sys.stderr)
+    out_dir = Path(tempfile.mkdtemp(prefix=f"mkg-bench-build-{n}-"))
+    try:
+        build = run_probe(["build", str(content), str(out_dir)], timeout)
+    finally:
+        shutil.rmtree(out_dir, ignore_errors=True)
+    print(f"[n={n}] build: {build.get('build_s') if build.get('ok') else build.get('error')}", file=sys.stderr)
+    row: dict[str, Any] = {
+        "n": n,
+        "seed": seed,
+        "corpus_dir": str(content),
+        "corpus_generate_s": gen_s,
+        "corpus_bytes": floor.get("bytes"),
+        "floor": floor,
+        "build": build,
+        "articles": build.get("articles"),
+        "triples": build.get("triples"),
+        "conforms": build.get("conforms"),
+        "build_s": build.get("build_s") if build.get("ok") else None,
+        "validate_s": (build.get("timings") or {}).get("validate"),
+        "floor_s": floor.get("floor_s"),
+        "peak_rss_mb": _peak_mb(build) if build.get("ok") else None,
+    }
+    row["ratio"] = round(row["build_s"] / row["floor_s"], 2) if row["build_s"] and row["floor_s"] else None
+    row["target"] = judge(row)
+    return row
+
+
+def judge(row: dict[str, Any]) -> dict[str, Any]:
+    """Check a row against TARGETS: the time budget applies to the 10,000-article corpus only."""
+    rss, secs = row["peak_rss_mb"], row["build_s"]
+    rss_ok = None if rss is None else rss < TARGETS["max_peak_rss_mb"]
+    time_ok = None
+    if row["n"] == TARGETS["articles"] and secs is not None:
+        time_ok = secs <= TARGETS["max_build_s"]
+    met = None if rss_ok is None else (rss_ok and time_ok is not False)
+    return {"met": met, "time_ok": time_ok, "rss_ok": rss_ok}
+
+
+def _fmt(value: Any, spec: str = "") -> str:
+    """Format a table cell, showing missing values as an em dash."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return format(value, spec)
+
+
+def _target_cell(target: dict[str, Any]) -> str:
+    """Render the target verdict of one row."""
+    if target["met"] is None:
+        return "—"
+    if not target["met"]:
+        return "NO (" + ", ".join(k for k in ("time", "rss") if target[f"{k}_ok"] is False) + ")"
+    return "yes" if target["time_ok"] else "yes (RSS; time n/a)"
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    """Render rows as a markdown table."""
+    head = (
+        "| corpus | articles | triples | build s | validate s | parse floor s | build/floor "
+        "| peak RSS MB | conforms | target met? |"
+    )
+    lines = [head, "|" + "---:|" * 9 + ":---|"]
+    for r in rows:
+        cells = [
+            _fmt(r["n"], ","),
+            _fmt(r["articles"], ","),
+            _fmt(r["triples"], ","),
+            _fmt(r["build_s"], ".2f"),
+            _fmt(r["validate_s"], ".2f"),
+            _fmt(r["floor_s"], ".2f"),
+            _fmt(r["ratio"], ".1f") + ("×" if r["ratio"] is not None else ""),
+            _fmt(r["peak_rss_mb"], ".0f"),
+            _fmt(r["conforms"]),
+            _target_cell(r["target"]),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def write_results(payload: dict[str, Any], results_dir: Path) -> Path:
+    """Write payload to build-<timestamp>.json and build-latest.json atomically; return the first."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    stamped = results_dir / f"build-{payload['timestamp'].replace(':', '').replace('-', '')}.json"
+    for path in (stamped, results_dir / "build-latest.json"):
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    return stamped
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    """Parse a comma-separated list of positive corpus sizes."""
+    try:
+        sizes = tuple(int(s.replace("_", "")) for s in text.split(",") if s.strip())
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"bad --sizes {text!r}: {exc}") from exc
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"bad --sizes {text!r}: need positive integers")
+    return sizes
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `build` subcommand to the bench CLI."""
+    p = subparsers.add_parser("build", help="time graph.build on synthetic corpora vs the markdown-it floor")
+    p.add_argument("--sizes", type=_sizes, default=None, help="comma-separated corpus sizes (default 1000,10000)")
+    p.add_argument("--quick", action="store_true", help="use sizes 200,1000")
+    p.add_argument("--seed", type=int, default=0, help="corpus seed (default 0)")
+    p.add_argument("--timeout", type=float, default=1800.0, help="seconds allowed per child process")
+    p.add_argument("--refresh", action="store_true", help="regenerate cached corpora")
+    p.add_argument("--results-dir", type=Path, default=RESULTS_DIR, help="where to write JSON results")
+    p.add_argument("--check", action="store_true", help="exit 3 when a target is missed")
+    p.set_defaults(func=_main)
+
+
+def _main(args: argparse.Namespace) -> int:
+    """Run `python -m bench build`."""
+    sizes = args.sizes or (QUICK_SIZES if args.quick else DEFAULT_SIZES)
+    rows = [measure(n, args.seed, args.timeout, args.refresh) for n in sizes]
+    payload = {
+        "kind": "build",
+        "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "seed": args.seed,
+        "sizes": list(sizes),
+        "targets": TARGETS,
+        "machine": machine.describe(),
+        "rows": rows,
+    }
+    print(table(rows))
+    path = write_results(payload, args.results_dir)
+    print(f"\nresults: {path} (and {path.with_name('build-latest.json')})")
+    failed = [r for r in rows if not r["build"].get("ok")]
+    if failed:
+        print(f"\nbuild step FAILED: {failed[0]['build'].get('error')}", file=sys.stderr)
+        if failed[0]["build"].get("stage") == "import":
+            print("(graph/build.py is not there yet; the markdown-it floor above is still valid)", file=sys.stderr)
+        return 1
+    if args.check and any(r["target"]["met"] is False for r in rows):
+        return 3
+    return 0

@@ -1,0 +1,124 @@
+"""Child-process probes run by `python -m bench build`, each in a fresh interpreter.
+
+Usage::
+
+    python -m bench.probe floor CONTENT_DIR            # markdown-it-py parse floor
+    python -m bench.probe build CONTENT_DIR OUT_DIR    # graph.build.build(...)
+
+Each probe prints one line `BENCH-RESULT {json}` on stdout (its own peak RSS included) and exits 0
+on success, 2 when the thing to measure is unavailable or fails.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+RESULT_MARKER = "BENCH-RESULT "
+
+
+def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    """Return the peak resident set size of `who` in MiB (Linux reports ru_maxrss in KiB)."""
+    kib = resource.getrusage(who).ru_maxrss
+    return round((kib / 1024 if sys.platform != "darwin" else kib / 1024 / 1024), 1)
+
+
+def split_front_matter(text: str) -> tuple[str, str]:
+    """Split `---` YAML front matter off text; return (front matter, body)."""
+    if text.startswith("---\n"):
+        end = text.find("\n---\n", 3)
+        if end != -1:
+            return text[4 : end + 1], text[end + 5 :]
+    return "", text
+
+
+def emit(result: dict[str, Any]) -> None:
+    """Print result as the single marked JSON line the parent looks for."""
+    result.setdefault("peak_rss_mb", peak_rss_mb())
+    result.setdefault("children_peak_rss_mb", peak_rss_mb(resource.RUSAGE_CHILDREN))
+    sys.stdout.write("\n" + RESULT_MARKER + json.dumps(result, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def floor(content_dir: Path) -> int:
+    """Time reading every *.md, splitting front matter and MarkdownIt('commonmark').parse of the body."""
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark")
+    paths = sorted(content_dir.glob("*.md"))
+    t0 = time.perf_counter()
+    bodies = [split_front_matter(p.read_text(encoding="utf-8"))[1] for p in paths]
+    t1 = time.perf_counter()
+    tokens = 0
+    for body in bodies:
+        tokens += len(md.parse(body))
+    t2 = time.perf_counter()
+    emit(
+        {
+            "ok": True,
+            "files": len(paths),
+            "bytes": sum(len(b.encode("utf-8")) for b in bodies),
+            "tokens": tokens,
+            "read_s": round(t1 - t0, 4),
+            "parse_s": round(t2 - t1, 4),
+            "floor_s": round(t2 - t0, 4),
+        }
+    )
+    return 0
+
+
+def build(content_dir: Path, out_dir: Path) -> int:
+    """Time graph.build.build(content_dir=..., out_dir=...) and report its BuildReport."""
+    t0 = time.perf_counter()
+    try:
+        from graph.build import build as build_graph
+    except Exception as exc:  # ImportError until the lead lands graph/build.py, or a broken module
+        emit({"ok": False, "stage": "import", "error": f"cannot import graph.build.build: {type(exc).__name__}: {exc}"})
+        return 2
+    t1 = time.perf_counter()
+    try:
+        report = build_graph(content_dir=content_dir, out_dir=out_dir)
+    except Exception as exc:
+        emit(
+            {
+                "ok": False,
+                "stage": "build",
+                "error": f"build() raised {type(exc).__name__}: {exc}",
+                "traceback": traceback.format_exc(limit=8),
+                "build_s": round(time.perf_counter() - t1, 4),
+            }
+        )
+        return 2
+    t2 = time.perf_counter()
+    timings = getattr(report, "timings", None) or {}
+    emit(
+        {
+            "ok": True,
+            "import_s": round(t1 - t0, 4),
+            "build_s": round(t2 - t1, 4),
+            "articles": getattr(report, "articles", None),
+            "triples": getattr(report, "triples", None),
+            "conforms": getattr(report, "conforms", None),
+            "timings": {str(k): round(float(v), 4) for k, v in dict(timings).items()},
+        }
+    )
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    """Run the probe named by argv[0]."""
+    if len(argv) == 2 and argv[0] == "floor":
+        return floor(Path(argv[1]))
+    if len(argv) == 3 and argv[0] == "build":
+        return build(Path(argv[1]), Path(argv[2]))
+    print(__doc__, file=sys.stderr)
+    return 64
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

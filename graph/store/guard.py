@@ -1,0 +1,84 @@
+"""Inspect SPARQL text before evaluation: its form, and anything a read-only public endpoint refuses.
+
+A small lexer skips comments, strings and IRIs, so `SERVICE` inside a literal is not a keyword and a
+keyword hidden in a comment is not missed. Refused before any evaluation (and so before any outbound
+connection): SERVICE, every SPARQL Update operation (LOAD, INSERT, DELETE, CLEAR, DROP, CREATE, ADD,
+MOVE, COPY, WITH), and FROM / FROM NAMED datasets other than the graphs the store holds.
+
+Usage::
+
+    info = inspect_query("SELECT * WHERE { SERVICE <http://x/> { ?s ?p ?o } }")
+    info.refusal   # 'SERVICE is not allowed: this endpoint never fetches remote data'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_TOKEN = re.compile(
+    r"""
+      (?P<ws>\s+)
+    | (?P<comment>\#[^\n]*)
+    | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+                 |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
+    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+    | (?P<var>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+)
+    | (?P<pname>[A-Za-z_][\w\-.]*:[\w\-.:%\\]*|:[\w\-.:%\\]*)
+    | (?P<word>[A-Za-z_][A-Za-z_0-9\-]*)
+    | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+UPDATE_KEYWORDS = frozenset({"LOAD", "INSERT", "DELETE", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"})
+
+
+@dataclass
+class QueryInfo:
+    """What the lexer learnt about a query: its form, datasets it names, and why it is refused."""
+
+    form: str | None = None
+    from_graphs: list[str] = field(default_factory=list)
+    from_named: list[str] = field(default_factory=list)
+    refusal: str | None = None
+    is_update: bool = False
+
+
+def inspect_query(text: str, local_graphs: frozenset[str] = frozenset()) -> QueryInfo:
+    """Lex `text` and return its form and the first reason to refuse it, if any."""
+    info = QueryInfo()
+    previous: list[str] = []
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind in ("ws", "comment"):
+            continue
+        value = match.group()
+        if kind == "word":
+            word = value.upper()
+            if word == "SERVICE" and info.refusal is None:
+                info.refusal = "SERVICE is not allowed: this endpoint never fetches remote data"
+            elif word in UPDATE_KEYWORDS and info.form is None and info.refusal is None:
+                info.is_update = True
+                info.refusal = (f"SPARQL Update ({word}) is not allowed: this endpoint is read-only; "
+                                "send queries only (SELECT, ASK, CONSTRUCT, DESCRIBE)")
+            elif word in QUERY_FORMS and info.form is None:
+                info.form = word
+            previous.append(word)
+        elif kind in ("iri", "pname") and previous[-1:] == ["FROM"]:
+            info.from_graphs.append(value[1:-1] if kind == "iri" else value)
+            previous.append("IRI")
+        elif kind in ("iri", "pname") and previous[-2:] == ["FROM", "NAMED"]:
+            info.from_named.append(value[1:-1] if kind == "iri" else value)
+            previous.append("IRI")
+        else:
+            previous.append(kind or "")
+        if len(previous) > 4:
+            del previous[:-4]
+    if info.refusal is None:
+        remote = [g for g in info.from_graphs + info.from_named if g not in local_graphs]
+        if remote:
+            info.refusal = (f"FROM <{remote[0]}> names a graph this endpoint does not hold; remote datasets "
+                            "are never fetched: remove FROM / FROM NAMED to query the default graph")
+    return info

@@ -1,0 +1,163 @@
+"""Run one SPARQL query on a pyoxigraph store and serialise its results, capped at a row limit.
+
+Usage::
+
+    output = run_query(store, "SELECT * WHERE { ?s ?p ?o }", "json", max_rows=100)
+    output.body, output.media_type, output.truncated
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from xml.sax.saxutils import escape, quoteattr
+
+import pyoxigraph as ox
+
+# format name -> (media type, applies to "solutions" | "graph")
+RESULT_FORMATS: dict[str, tuple[str, str]] = {
+    "json": ("application/sparql-results+json", "solutions"),
+    "xml": ("application/sparql-results+xml", "solutions"),
+    "csv": ("text/csv", "solutions"),
+    "tsv": ("text/tab-separated-values", "solutions"),
+    "turtle": ("text/turtle", "graph"),
+    "ntriples": ("application/n-triples", "graph"),
+    "jsonld": ("application/ld+json", "graph"),
+    "rdfxml": ("application/rdf+xml", "graph"),
+}
+_RDF_FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+}
+
+
+@dataclass(frozen=True)
+class QueryOutput:
+    """A serialised query answer: bytes, media type, rows written, and whether the row cap cut it."""
+
+    body: bytes
+    media_type: str
+    rows: int
+    truncated: bool
+
+
+def _json_term(term) -> dict[str, str]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            out["datatype"] = term.datatype.value
+        return out
+    return {"type": "triple", "value": str(term)}
+
+
+def _xml_term(term) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{escape(term.value)}</bnode>"
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+        if term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
+        return f"<literal>{escape(term.value)}</literal>"
+    return f"<literal>{escape(str(term))}</literal>"
+
+
+def _csv_term(term) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    return term.value if hasattr(term, "value") else str(term)
+
+
+def serialize_solutions(variables: list[str], rows: list[list], fmt: str) -> bytes:
+    """Serialise SELECT rows (lists of pyoxigraph terms or None) in one of the four result formats."""
+    if fmt == "json":
+        bindings = [{v: _json_term(t) for v, t in zip(variables, row, strict=True) if t is not None} for row in rows]
+        return json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}},
+                          ensure_ascii=False).encode()
+    if fmt == "xml":
+        out = ['<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">',
+               "<head>" + "".join(f"<variable name={quoteattr(v)}/>" for v in variables) + "</head><results>"]
+        for row in rows:
+            out.append("<result>" + "".join(
+                f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>"
+                for v, t in zip(variables, row, strict=True) if t is not None) + "</result>")
+        out.append("</results></sparql>\n")
+        return "\n".join(out).encode()
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(variables)
+        writer.writerows([_csv_term(t) for t in row] for row in rows)
+        return buffer.getvalue().encode()
+    if fmt == "tsv":
+        lines = ["\t".join(f"?{v}" for v in variables)]
+        lines += ["\t".join("" if t is None else str(t) for t in row) for row in rows]
+        return ("\n".join(lines) + "\n").encode()
+    raise ValueError(f"{fmt} is not a SELECT result format")
+
+
+def serialize_boolean(value: bool, fmt: str) -> bytes:
+    """Serialise an ASK answer."""
+    if fmt == "json":
+        return json.dumps({"head": {}, "boolean": value}).encode()
+    if fmt == "xml":
+        return ('<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+                f"<head/><boolean>{str(value).lower()}</boolean></sparql>\n").encode()
+    if fmt in ("csv", "tsv"):
+        return f"{'_askResult' if fmt == 'csv' else '?_askResult'}\n{str(value).lower()}\n".encode()
+    raise ValueError(f"{fmt} is not an ASK result format")
+
+
+def serialize_triples(triples: list, fmt: str, prefixes: dict[str, str] | None = None) -> bytes:
+    """Serialise CONSTRUCT/DESCRIBE triples in Turtle, N-Triples, JSON-LD or RDF/XML."""
+    rdf_format = _RDF_FORMATS[fmt]
+    if rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) and prefixes:
+        return ox.serialize(triples, format=rdf_format, prefixes=prefixes)
+    return ox.serialize(triples, format=rdf_format)
+
+
+def run_query(store: ox.Store, query: str, fmt: str, max_rows: int, prefixes: dict[str, str] | None = None,
+              **options) -> QueryOutput:
+    """Evaluate `query` on `store` and serialise at most max_rows rows or triples in format `fmt`."""
+    result = store.query(query, prefixes=prefixes, **options)
+    media_type, kind = RESULT_FORMATS[fmt]
+    if isinstance(result, ox.QueryBoolean):
+        if kind != "solutions":
+            raise ValueError(f"ASK answers cannot be written as {fmt}")
+        return QueryOutput(serialize_boolean(bool(result), fmt), media_type, 1, False)
+    if isinstance(result, ox.QuerySolutions):
+        if kind != "solutions":
+            raise ValueError(f"SELECT results cannot be written as {fmt}")
+        variables = [v.value for v in result.variables]
+        rows = []
+        truncated = False
+        for solution in result:
+            if len(rows) >= max_rows:
+                truncated = True
+                break
+            rows.append([solution[v] for v in variables])
+        return QueryOutput(serialize_solutions(variables, rows, fmt), media_type, len(rows), truncated)
+    if kind != "graph":
+        raise ValueError(f"CONSTRUCT/DESCRIBE results cannot be written as {fmt}")
+    triples = []
+    truncated = False
+    for triple in result:
+        if len(triples) >= max_rows:
+            truncated = True
+            break
+        triples.append(triple)
+    return QueryOutput(serialize_triples(triples, fmt, prefixes), media_type, len(triples), truncated)

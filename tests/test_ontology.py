@@ -1,0 +1,543 @@
+"""The ontology (ontology/marketing.ttl) and the SHACL shapes (ontology/shapes.ttl).
+
+Every structural rule gets a small graph that breaks exactly that rule; the qSKOS-style
+quality checks must report sh:Warning / sh:Info, never sh:Violation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import NamedTuple
+
+import pyshacl
+import pytest
+from rdflib import BNode, Graph, Literal, Node, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
+
+from graph.vocab import ONTOLOGY_CLASSES, ONTOLOGY_PROPERTIES, SCHEMA, Vocabulary
+
+ONTOLOGY_DIR = Path(__file__).parents[1] / "ontology"
+VOCAB = Vocabulary()
+MKG = VOCAB.MKG
+
+PREFIXES = """\
+@prefix rdf:     <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+@prefix xsd:     <http://www.w3.org/2001/XMLSchema#> .
+@prefix skos:    <http://www.w3.org/2004/02/skos/core#> .
+@prefix schema:  <https://schema.org/> .
+@prefix mkg:     <https://marketing-kg.example/ontology#> .
+@prefix concept: <https://marketing-kg.example/concept/> .
+@prefix keyword: <https://marketing-kg.example/keyword/> .
+@prefix article: <https://marketing-kg.example/article/> .
+@prefix org:     <https://marketing-kg.example/organization/> .
+"""
+
+
+def ttl(text: str) -> Graph:
+    """Parse an inline Turtle fixture written with the PREFIXES above."""
+    return Graph().parse(data=PREFIXES + text, format="turtle")
+
+
+# A small graph that follows every structural rule: a concept with an article (keyword,
+# link, section, FAQ, key figure, take-aways, organisation, defined term) and a red link.
+# The red link links back so that viral-marketing is not an orphan.
+VALID = """
+<https://marketing-kg.example/concepts> a skos:ConceptScheme ;
+    skos:prefLabel "Marketing concepts"@en , "مفاهيم التسويق"@ar .
+<https://marketing-kg.example/keywords> a skos:ConceptScheme ;
+    skos:prefLabel "Keywords"@en , "الكلمات المفتاحية"@ar .
+
+concept:viral-marketing a mkg:Concept , skos:Concept ;
+    skos:inScheme <https://marketing-kg.example/concepts> ;
+    skos:prefLabel "التسويق الفيروسي"@ar , "Viral Marketing"@en ;
+    skos:altLabel "VM"@en ;
+    mkg:abbreviation "VM" ;
+    skos:hiddenLabel "تسويق فيروسي"@ar ;
+    skos:definition "يسعى التسويق الفيروسي إلى نشر المعلومات حول منتج أو خدمة."@ar ;
+    schema:abstract "التسويق الفيروسي ينشر الرسالة من شخص لآخر."@ar ;
+    mkg:slug "viral-marketing" ;
+    mkg:slugAlias "viral_marketing" ;
+    mkg:hasArticle true ;
+    schema:subjectOf article:viral-marketing ;
+    mkg:hasKeyword keyword:business ;
+    mkg:linksTo concept:marketing ;
+    mkg:takeaway ( "الخلاصة الأولى"@ar "الخلاصة الثانية"@ar ) ;
+    mkg:keyFigure <https://marketing-kg.example/article/viral-marketing#figure-1> ;
+    mkg:definesTerm concept:الرسالة ;
+    schema:mentions org:facebook .
+
+article:viral-marketing a schema:Article , schema:FAQPage ;
+    schema:about concept:viral-marketing ;
+    schema:headline "التسويق الفيروسي"@ar ;
+    schema:inLanguage "ar" ;
+    mkg:sourcePath "viral-marketing.md" ;
+    mkg:contentHash "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" ;
+    mkg:link <https://marketing-kg.example/article/viral-marketing#link-1> ;
+    mkg:section <https://marketing-kg.example/article/viral-marketing#section-1> ;
+    schema:mainEntity <https://marketing-kg.example/article/viral-marketing#faq-1> .
+
+<https://marketing-kg.example/article/viral-marketing#link-1> a mkg:Link ;
+    mkg:linkSource concept:viral-marketing ;
+    mkg:linkTarget concept:marketing ;
+    mkg:anchorText "تسويقية"@ar ;
+    mkg:sourceLine 10 ;
+    mkg:position 1 ;
+    mkg:inSection <https://marketing-kg.example/article/viral-marketing#section-1> .
+
+<https://marketing-kg.example/article/viral-marketing#section-1> a mkg:Section ;
+    schema:name "ما هو التسويق الفيروسي؟"@ar ;
+    mkg:position 1 ;
+    mkg:sourceLine 8 .
+
+<https://marketing-kg.example/article/viral-marketing#faq-1> a schema:Question ;
+    schema:name "كيف أجعل علامتي التجارية تنتشر بسرعة؟"@ar ;
+    mkg:position 1 ;
+    schema:acceptedAnswer <https://marketing-kg.example/article/viral-marketing#faq-1-answer> .
+
+<https://marketing-kg.example/article/viral-marketing#faq-1-answer> a schema:Answer ;
+    schema:text "أنشئ محتوى يرغب الناس في مشاركته."@ar .
+
+<https://marketing-kg.example/article/viral-marketing#figure-1> a mkg:KeyFigure ;
+    mkg:figureValue "115 مليون دولار"@ar ;
+    mkg:figureCaption "مقدار التبرعات التي تم جمعها."@ar ;
+    mkg:position 1 .
+
+keyword:business a mkg:Keyword , skos:Concept ;
+    skos:inScheme <https://marketing-kg.example/keywords> ;
+    skos:prefLabel "Business"@en ;
+    mkg:slug "business" .
+
+concept:marketing a mkg:Concept , skos:Concept ;
+    skos:inScheme <https://marketing-kg.example/concepts> ;
+    skos:prefLabel "Marketing"@en , "تسويق"@ar ;
+    skos:hiddenLabel "تسويقية"@ar ;
+    mkg:hasArticle false ;
+    mkg:slug "marketing" ;
+    mkg:linksTo concept:viral-marketing .
+
+concept:الرسالة a mkg:Concept , skos:Concept , mkg:DefinedTerm ;
+    skos:inScheme <https://marketing-kg.example/concepts> ;
+    skos:prefLabel "الرسالة"@ar ;
+    skos:definition "ما تريد الحملة أن ينشره الناس."@ar ;
+    mkg:hasArticle false ;
+    mkg:definedIn concept:viral-marketing ;
+    mkg:slug "الرسالة" .
+
+org:facebook a schema:Organization ;
+    schema:name "Facebook" ;
+    mkg:slug "facebook" .
+"""
+
+VM = VOCAB.concept("viral-marketing")
+MARKETING = VOCAB.concept("marketing")
+TERM = VOCAB.concept("الرسالة")
+ARTICLE = VOCAB.article("viral-marketing")
+LINK = VOCAB.part("viral-marketing", "link", 1)
+SECTION = VOCAB.part("viral-marketing", "section", 1)
+FAQ = VOCAB.part("viral-marketing", "faq", 1)
+ANSWER = URIRef(f"{FAQ}-answer")
+FIGURE = VOCAB.part("viral-marketing", "figure", 1)
+KEYWORD = VOCAB.keyword("business")
+ORG = VOCAB.organization("facebook")
+
+
+@pytest.fixture(scope="module")
+def shapes() -> Graph:
+    return Graph().parse(ONTOLOGY_DIR / "shapes.ttl")
+
+
+@pytest.fixture(scope="module")
+def ontology() -> Graph:
+    return Graph().parse(ONTOLOGY_DIR / "marketing.ttl")
+
+
+class Result(NamedTuple):
+    severity: Node
+    focus: Node
+    path: object  # an IRI, "^IRI" for an inverse path, or a tuple for a sequence path
+    value: Node | None
+    message: str
+
+
+def _path(report: Graph, path: Node | None) -> object:
+    """Render a result path: IRIs as is, inverse and sequence paths as strings / tuples."""
+    if path is None or isinstance(path, URIRef):
+        return path
+    if (inverse := report.value(path, SH.inversePath)) is not None:
+        return f"^{inverse}"
+    if (repeated := report.value(path, SH.zeroOrMorePath)) is not None:
+        return f"{repeated}*"
+    return tuple(str(_path(report, step)) for step in Collection(report, path))
+
+
+def validate(data: Graph, shapes: Graph) -> list[Result]:
+    """Validate with the settings the pipeline uses and return every result."""
+    _, report, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none", advanced=True)
+    return [
+        Result(
+            report.value(r, SH.resultSeverity),
+            report.value(r, SH.focusNode),
+            _path(report, report.value(r, SH.resultPath)),
+            report.value(r, SH.value),
+            str(report.value(r, SH.resultMessage)),
+        )
+        for r in report.subjects(RDF.type, SH.ValidationResult)
+    ]
+
+
+def violations(data: Graph, shapes: Graph) -> set[tuple[Node, object]]:
+    return {(r.focus, r.path) for r in validate(data, shapes) if r.severity == SH.Violation}
+
+
+def valid() -> Graph:
+    return ttl(VALID)
+
+
+Edit = Callable[[Graph], object]
+
+
+# --- ontology --------------------------------------------------------------------------
+
+
+def test_ontology_header(ontology: Graph) -> None:
+    onto = VOCAB.ontology
+    assert (onto, RDF.type, OWL.Ontology) in ontology
+    assert str(ontology.value(onto, OWL.versionInfo)) == "1.0"
+    langs = {lbl.language for lbl in ontology.objects(onto, RDFS.label)}
+    assert {"en", "ar"} <= langs
+
+
+@pytest.mark.parametrize(
+    ("name", "kinds"),
+    [(n, {OWL.Class}) for n in ONTOLOGY_CLASSES]
+    + [(n, {OWL.ObjectProperty, OWL.DatatypeProperty}) for n in ONTOLOGY_PROPERTIES],
+)
+def test_every_vocab_term_is_declared(ontology: Graph, name: str, kinds: set[URIRef]) -> None:
+    term = MKG[name]
+    assert set(ontology.objects(term, RDF.type)) & kinds, f"mkg:{name} is not declared"
+    langs = {lbl.language for lbl in ontology.objects(term, RDFS.label)}
+    assert {"en", "ar"} <= langs, f"mkg:{name} lacks an @en or @ar label"
+    assert any(c.language == "en" for c in ontology.objects(term, RDFS.comment))
+
+
+def test_key_axioms(ontology: Graph) -> None:
+    dct_subject = URIRef("http://purl.org/dc/terms/subject")
+    for triple in [
+        (MKG.Concept, RDFS.subClassOf, SKOS.Concept),
+        (MKG.Keyword, RDFS.subClassOf, SKOS.Concept),
+        (MKG.DefinedTerm, RDFS.subClassOf, MKG.Concept),
+        (MKG.hasKeyword, RDFS.subPropertyOf, dct_subject),
+        (MKG.hasKeyword, RDFS.range, MKG.Keyword),
+        (MKG.linksTo, RDFS.domain, MKG.Concept),
+        (MKG.linksTo, RDFS.range, MKG.Concept),
+        (MKG.linkedFrom, OWL.inverseOf, MKG.linksTo),
+        (MKG.abbreviation, RDFS.subPropertyOf, SKOS.altLabel),
+        (MKG.definesTerm, OWL.inverseOf, MKG.definedIn),
+        (MKG.takeaway, RDFS.range, RDF.List),
+    ]:
+        assert triple in ontology, triple
+
+
+# --- structural rules ------------------------------------------------------------------
+
+
+def test_valid_graph_has_no_violation(shapes: Graph) -> None:
+    results = validate(valid(), shapes)
+    assert [r for r in results if r.severity == SH.Violation] == []
+    # Only the expected quality notes: the red link is reported twice (red link, no definition).
+    assert {(r.severity, r.focus, r.path) for r in results} == {
+        (SH.Info, MARKETING, MKG.hasArticle),
+        (SH.Info, MARKETING, SKOS.definition),
+    }
+    assert len(results) == 2
+    conforms, _, _ = pyshacl.validate(
+        valid(), shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
+    )
+    assert conforms
+
+
+# Each case: a small edit of VALID that breaks exactly one rule, and the one
+# (focus node, result path) the violation must name. Paths through the take-away list are
+# written as tuples: mkg:takeaway / rdf:rest* (/ rdf:first).
+
+
+def drop(s, p, o=None) -> Edit:
+    return lambda g: g.remove((s, p, o))
+
+
+def add(turtle: str) -> Edit:
+    def edit(g: Graph) -> None:
+        g += ttl(turtle)
+
+    return edit
+
+
+def put(s, p, o) -> Edit:
+    return lambda g: g.set((s, p, o))
+
+
+def _takeaway_head(g: Graph) -> Node:
+    head = g.value(VM, MKG.takeaway)
+    assert head is not None
+    return head
+
+
+def _break_list(g: Graph) -> None:
+    g.remove((_takeaway_head(g), RDF.first, None))
+
+
+def _english_takeaway(g: Graph) -> None:
+    g.set((_takeaway_head(g), RDF.first, Literal("first take-away", lang="en")))
+
+
+def _second_list(g: Graph) -> None:
+    head = BNode()
+    Collection(g, head, [Literal("خلاصة", lang="ar")])
+    g.add((VM, MKG.takeaway, head))
+
+
+def _empty_list(g: Graph) -> None:
+    g.set((VM, MKG.takeaway, RDF.nil))
+
+
+LIST_NODES = (str(MKG.takeaway), f"{RDF.rest}*")
+LIST_MEMBERS = (*LIST_NODES, str(RDF.first))
+BAD_IRI = URIRef(VOCAB.base + "concept/bad slug")
+BLANK = BNode("blank-concept")
+ANSWER_TEXT = Literal("أنشئ محتوى يرغب الناس في مشاركته.", lang="ar")
+
+VIOLATION_CASES = {
+    # concept with an article
+    "article-concept: no @ar prefLabel": (
+        drop(VM, SKOS.prefLabel, Literal("التسويق الفيروسي", lang="ar")),
+        VM,
+        SKOS.prefLabel,
+    ),
+    "article-concept: no definition": (drop(VM, SKOS.definition), VM, SKOS.definition),
+    "article-concept: two definitions": (
+        add('concept:viral-marketing skos:definition "Spreading a message person to person."@en .'),
+        VM,
+        SKOS.definition,
+    ),
+    "article-concept: no keyword": (drop(VM, MKG.hasKeyword), VM, MKG.hasKeyword),
+    "article-concept: subjectOf not an Article": (
+        drop(ARTICLE, RDF.type, SCHEMA.Article),
+        VM,
+        SCHEMA.subjectOf,
+    ),
+    "article-concept: two articles": (
+        add(
+            "concept:viral-marketing schema:subjectOf article:copy . article:copy a schema:Article ;"
+            ' schema:about concept:viral-marketing ; mkg:sourcePath "copy.md" ;'
+            f' mkg:contentHash "{"a" * 64}" .'
+        ),
+        VM,
+        SCHEMA.subjectOf,
+    ),
+    "article-concept: hasArticle false": (put(VM, MKG.hasArticle, Literal(False)), VM, MKG.hasArticle),
+    "article-concept: subject not a Concept": (
+        add("org:facebook schema:subjectOf article:viral-marketing ."),
+        ORG,
+        None,
+    ),
+    # article
+    "article: no sourcePath": (drop(ARTICLE, MKG.sourcePath), ARTICLE, MKG.sourcePath),
+    "article: two sourcePaths": (
+        add('article:viral-marketing mkg:sourcePath "copy.md" .'),
+        ARTICLE,
+        MKG.sourcePath,
+    ),
+    "article: no contentHash": (drop(ARTICLE, MKG.contentHash), ARTICLE, MKG.contentHash),
+    "article: upper-case contentHash": (
+        put(ARTICLE, MKG.contentHash, Literal("0123456789ABCDEF" * 4)),
+        ARTICLE,
+        MKG.contentHash,
+    ),
+    "article: short contentHash": (
+        put(ARTICLE, MKG.contentHash, Literal("0123abcd")),
+        ARTICLE,
+        MKG.contentHash,
+    ),
+    "article: no schema:about": (drop(ARTICLE, SCHEMA.about), ARTICLE, SCHEMA.about),
+    # every concept
+    "concept: blank node": (lambda g: g.add((BLANK, RDF.type, MKG.Concept)), BLANK, None),
+    "concept: IRI with a space": (lambda g: [g.add(t) for t in _minimal_concept(BAD_IRI)], BAD_IRI, None),
+    "concept: no prefLabel": (drop(TERM, SKOS.prefLabel), TERM, SKOS.prefLabel),
+    "concept: two prefLabels in one language": (
+        add('concept:marketing skos:prefLabel "التسويق"@ar .'),
+        MARKETING,
+        SKOS.prefLabel,
+    ),
+    "concept: untagged prefLabel": (
+        add('concept:marketing skos:prefLabel "marketing" .'),
+        MARKETING,
+        SKOS.prefLabel,
+    ),
+    "concept: untagged altLabel": (add('concept:marketing skos:altLabel "MKT" .'), MARKETING, SKOS.altLabel),
+    "concept: untagged hiddenLabel": (
+        add('concept:marketing skos:hiddenLabel "mkt" .'),
+        MARKETING,
+        SKOS.hiddenLabel,
+    ),
+    "concept: prefLabel also altLabel": (
+        add('concept:marketing skos:altLabel "Marketing"@en .'),
+        MARKETING,
+        SKOS.prefLabel,
+    ),
+    "concept: prefLabel also hiddenLabel": (
+        add('concept:marketing skos:hiddenLabel "Marketing"@en .'),
+        MARKETING,
+        SKOS.prefLabel,
+    ),
+    "concept: altLabel also hiddenLabel": (
+        add('concept:marketing skos:altLabel "تسويقية"@ar .'),
+        MARKETING,
+        SKOS.altLabel,
+    ),
+    "concept: linksTo a non-concept": (
+        add("concept:marketing mkg:linksTo keyword:business ."),
+        MARKETING,
+        MKG.linksTo,
+    ),
+    "concept: hasKeyword not a Keyword": (
+        add("concept:viral-marketing mkg:hasKeyword concept:marketing ."),
+        VM,
+        MKG.hasKeyword,
+    ),
+    "concept: no hasArticle": (drop(TERM, MKG.hasArticle), TERM, MKG.hasArticle),
+    "concept: hasArticle not boolean": (put(TERM, MKG.hasArticle, Literal("false")), TERM, MKG.hasArticle),
+    "concept: no slug": (drop(MARKETING, MKG.slug), MARKETING, MKG.slug),
+    "concept: two slugs": (add('concept:marketing mkg:slug "marketing-2" .'), MARKETING, MKG.slug),
+    # defined term
+    "defined-term: no definedIn": (drop(TERM, MKG.definedIn), TERM, MKG.definedIn),
+    # link
+    "link: no linkSource": (drop(LINK, MKG.linkSource), LINK, MKG.linkSource),
+    "link: linkTarget not a Concept": (put(LINK, MKG.linkTarget, KEYWORD), LINK, MKG.linkTarget),
+    "link: two linkTargets": (lambda g: g.add((LINK, MKG.linkTarget, VM)), LINK, MKG.linkTarget),
+    "link: no anchorText": (drop(LINK, MKG.anchorText), LINK, MKG.anchorText),
+    "link: untagged anchorText": (put(LINK, MKG.anchorText, Literal("x")), LINK, MKG.anchorText),
+    "link: no sourceLine": (drop(LINK, MKG.sourceLine), LINK, MKG.sourceLine),
+    "link: sourceLine 0": (put(LINK, MKG.sourceLine, Literal(0)), LINK, MKG.sourceLine),
+    "link: sourceLine a string": (put(LINK, MKG.sourceLine, Literal("12")), LINK, MKG.sourceLine),
+    # keyword
+    "keyword: no @en prefLabel": (
+        put(KEYWORD, SKOS.prefLabel, Literal("أعمال", lang="ar")),
+        KEYWORD,
+        SKOS.prefLabel,
+    ),
+    "keyword: no inScheme": (drop(KEYWORD, SKOS.inScheme), KEYWORD, SKOS.inScheme),
+    "keyword: wrong scheme": (put(KEYWORD, SKOS.inScheme, VOCAB.concept_scheme), KEYWORD, SKOS.inScheme),
+    # FAQ
+    "question: no name": (drop(FAQ, SCHEMA.name), FAQ, SCHEMA.name),
+    "question: no acceptedAnswer": (drop(FAQ, SCHEMA.acceptedAnswer), FAQ, SCHEMA.acceptedAnswer),
+    "question: answer not a schema:Answer": (
+        drop(ANSWER, RDF.type, SCHEMA.Answer),
+        FAQ,
+        SCHEMA.acceptedAnswer,
+    ),
+    "question: no position": (drop(FAQ, MKG.position), FAQ, MKG.position),
+    "answer: blank text": (put(ANSWER, SCHEMA.text, Literal(" ", lang="ar")), ANSWER, SCHEMA.text),
+    "answer: no text": (drop(ANSWER, SCHEMA.text), ANSWER, SCHEMA.text),
+    # key figure, section, organisation
+    "figure: no value": (drop(FIGURE, MKG.figureValue), FIGURE, MKG.figureValue),
+    "figure: two captions": (
+        lambda g: g.add((FIGURE, MKG.figureCaption, Literal("تعليق آخر", lang="ar"))),
+        FIGURE,
+        MKG.figureCaption,
+    ),
+    "figure: no position": (drop(FIGURE, MKG.position), FIGURE, MKG.position),
+    "section: no name": (drop(SECTION, SCHEMA.name), SECTION, SCHEMA.name),
+    "section: two positions": (lambda g: g.add((SECTION, MKG.position, Literal(2))), SECTION, MKG.position),
+    "organization: no name": (drop(ORG, SCHEMA.name), ORG, SCHEMA.name),
+    "organization: no slug": (drop(ORG, MKG.slug), ORG, MKG.slug),
+    # take-aways
+    "takeaways: two lists": (_second_list, VM, MKG.takeaway),
+    "takeaways: list node without rdf:first": (_break_list, VM, LIST_NODES),
+    "takeaways: member not @ar": (_english_takeaway, VM, LIST_MEMBERS),
+    "takeaways: empty list": (_empty_list, VM, LIST_MEMBERS),
+}
+
+
+def _minimal_concept(iri: URIRef) -> list[tuple[Node, Node, Node]]:
+    return [
+        (iri, RDF.type, MKG.Concept),
+        (iri, SKOS.prefLabel, Literal("bad slug", lang="en")),
+        (iri, MKG.hasArticle, Literal(False)),
+        (iri, MKG.slug, Literal("bad slug")),
+    ]
+
+
+@pytest.mark.parametrize("case", list(VIOLATION_CASES))
+def test_violation(shapes: Graph, case: str) -> None:
+    edit, focus, path = VIOLATION_CASES[case]
+    data = valid()
+    edit(data)
+    assert violations(data, shapes) == {(focus, path)}
+
+
+def test_answer_text_is_the_valid_one() -> None:
+    # Guards the fixture the "answer:" cases edit.
+    assert (ANSWER, SCHEMA.text, ANSWER_TEXT) in valid()
+
+
+# --- quality checks (qSKOS style) ------------------------------------------------------
+
+
+def _quality(data: Graph, shapes: Graph) -> list[Result]:
+    results = validate(data, shapes)
+    assert not [r for r in results if r.severity == SH.Violation]
+    return results
+
+
+def test_orphan_concept_is_a_warning(shapes: Graph) -> None:
+    data = valid()
+    data.remove((MARKETING, MKG.linksTo, VM))
+    results = _quality(data, shapes)
+    assert (SH.Warning, VM, f"^{MKG.linksTo}") in {(r.severity, r.focus, r.path) for r in results}
+
+
+def test_red_link_is_info(shapes: Graph) -> None:
+    results = _quality(valid(), shapes)
+    assert (SH.Info, MARKETING, MKG.hasArticle) in {(r.severity, r.focus, r.path) for r in results}
+    # A defined term without an article is not a red link (nothing links to it).
+    assert not [r for r in results if r.focus == TERM]
+
+
+def test_missing_definition_is_info(shapes: Graph) -> None:
+    results = _quality(valid(), shapes)
+    assert (SH.Info, MARKETING, SKOS.definition) in {(r.severity, r.focus, r.path) for r in results}
+
+
+def test_overlapping_labels_is_a_warning(shapes: Graph) -> None:
+    data = valid()
+    # Same Arabic label once normalised: a diacritic (shadda), a tatweel and extra spaces.
+    data += ttl(
+        """
+        concept:viral-marketing-2 a mkg:Concept , skos:Concept ;
+            skos:prefLabel "التسويق  الفيروسـيّ"@ar ; mkg:hasArticle false ; mkg:slug "viral-marketing-2" .
+        concept:marketing mkg:linksTo concept:viral-marketing-2 .
+        """
+    )
+    results = _quality(data, shapes)
+    overlap = [r for r in results if r.severity == SH.Warning and r.path == SKOS.prefLabel]
+    other = VOCAB.concept("viral-marketing-2")
+    assert {(r.focus, r.value) for r in overlap} == {
+        (VOCAB.concept_scheme, VM),
+        (VOCAB.concept_scheme, other),
+    }
+    assert all(str(VM) in r.message and str(other) in r.message for r in overlap)
+
+
+def test_labels_in_other_languages_or_of_keywords_do_not_overlap(shapes: Graph) -> None:
+    data = valid()
+    data += ttl(
+        """
+        concept:marketing-de a mkg:Concept ; skos:prefLabel "Marketing"@de ;
+            mkg:hasArticle false ; mkg:slug "marketing-de" .
+        concept:business a mkg:Concept ; skos:prefLabel "Business"@en ;
+            mkg:hasArticle false ; mkg:slug "business" .
+        """
+    )
+    assert not [r for r in _quality(data, shapes) if r.severity == SH.Warning]
