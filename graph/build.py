@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
 import tempfile
@@ -22,7 +23,7 @@ from rdflib import Graph
 
 from graph.config import ONTOLOGY_DIR
 from graph.content import Article, Problem, discover, read_content
-from graph.export import convert, ntriples_lines, write_ntriples
+from graph.export import convert, nt_line, write_ntriples
 from graph.extract import ExtractionContext, Triple, extractors
 from graph.resolve import ConceptIndex
 from graph.validate import ValidationReport, validate_graph
@@ -124,6 +125,50 @@ def extract_triples(articles: list[Article], vocab: Vocabulary) -> tuple[list[Tr
     return triples, context.problems
 
 
+_SHARED: dict[str, object] = {}
+
+
+def _extract_shard(bounds: tuple[int, int]) -> tuple[list[str], list[Problem]]:
+    """Extract N-Triples lines for articles[start:end] in a forked worker (corpus index inherited)."""
+    context: ExtractionContext = _SHARED["context"]  # type: ignore[assignment]
+    articles: list[Article] = _SHARED["articles"]  # type: ignore[assignment]
+    article_extractors, _ = extractors()
+    before = len(context.problems)
+    triples: list[Triple] = []
+    for article in articles[bounds[0] : bounds[1]]:
+        for extractor in article_extractors:
+            triples.extend(extractor(article, context))
+    return [nt_line(t) for t in triples], context.problems[before:]
+
+
+def extract_lines(articles: list[Article], vocab: Vocabulary, jobs: int = 0) -> tuple[list[str], list[Problem]]:
+    """Run every extractor (in forked workers for large corpora); return sorted distinct N-Triples lines."""
+    context = ExtractionContext(vocab=vocab, index=ConceptIndex.build(articles))
+    _, corpus_extractors = extractors()
+    jobs = jobs or os.cpu_count() or 1
+    lines: list[str] = []
+    problems: list[Problem] = []
+    _SHARED.update(context=context, articles=articles)
+    try:
+        if jobs > 1 and len(articles) >= 400 and "fork" in multiprocessing.get_all_start_methods():
+            step = -(-len(articles) // (jobs * 4))
+            shards = [(start, min(start + step, len(articles))) for start in range(0, len(articles), step)]
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                for shard_lines, shard_problems in pool.imap(_extract_shard, shards):
+                    lines.extend(shard_lines)
+                    problems.extend(shard_problems)
+        else:
+            shard_lines, shard_problems = _extract_shard((0, len(articles)))
+            lines.extend(shard_lines)
+            problems.extend(shard_problems)
+    finally:
+        _SHARED.clear()
+    for corpus_extractor in corpus_extractors:
+        lines.extend(nt_line(t) for t in corpus_extractor(context))
+    problems.extend(context.problems)
+    return sorted(set(lines)), problems
+
+
 def _counts(graph: Graph, vocab: Vocabulary) -> dict[str, int]:
     mkg = vocab.MKG
     from rdflib import Literal
@@ -184,12 +229,11 @@ def build(
         return report
 
     clock = time.perf_counter()
-    triples, extract_problems = extract_triples(articles, vocab)
+    lines, extract_problems = extract_lines(articles, vocab, jobs)
     report.problems.extend(extract_problems)
-    lines = ntriples_lines(triples)
-    graph = Graph()
-    graph.addN((s, p, o, graph) for s, p, o in set(triples))
     report.triples = len(lines)
+    graph = Graph()
+    graph.parse(data="".join(lines), format="nt")
     report.timings["extract"] = time.perf_counter() - clock
 
     clock = time.perf_counter()

@@ -44,9 +44,15 @@ def nt_term(term: Node) -> str:
     raise TypeError(f"cannot write {term!r} as N-Triples")
 
 
+def nt_line(triple: tuple[Node, Node, Node]) -> str:
+    """Return one triple as an N-Triples line."""
+    s, p, o = triple
+    return f"{nt_term(s)} {nt_term(p)} {nt_term(o)} .\n"
+
+
 def ntriples_lines(triples: Iterable[tuple[Node, Node, Node]]) -> list[str]:
     """Return the distinct triples as sorted N-Triples lines: the canonical order of every output."""
-    return sorted({f"{nt_term(s)} {nt_term(p)} {nt_term(o)} .\n" for s, p, o in triples})
+    return sorted({nt_line(t) for t in triples})
 
 
 def write_ntriples(lines: list[str], path: Path) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import quote, unquote
 
 from rdflib import Graph, Namespace, URIRef
@@ -76,17 +77,40 @@ def canonical_slug(raw: str) -> str:
     return text
 
 
+class OntologyTerms:
+    """The ontology namespace with every declared term precomputed; an undeclared name raises."""
+
+    def __init__(self, namespace: str) -> None:
+        self._namespace = namespace
+        for name in ONTOLOGY_CLASSES + ONTOLOGY_PROPERTIES:
+            setattr(self, name, URIRef(namespace + name))
+
+    def __getattr__(self, name: str) -> URIRef:
+        raise AttributeError(f"{name!r} is not a term of the ontology: declare it in graph/vocab.py")
+
+    def __getitem__(self, name: str) -> URIRef:
+        return URIRef(self._namespace + name)
+
+    def __str__(self) -> str:
+        return self._namespace
+
+
+@lru_cache(maxsize=500_000)
+def _mint(base: str, kind: str, slug: str) -> URIRef:
+    return URIRef(f"{base}{kind}/{_iri_segment(slug)}")
+
+
 @dataclass(frozen=True)
 class Vocabulary:
     """Mint IRIs for one base IRI and hold the ontology namespace built on it."""
 
     base: str = DEFAULT_BASE_IRI
-    MKG: Namespace = field(init=False)
+    MKG: OntologyTerms = field(init=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         base = self.base if self.base.endswith(("/", "#")) else self.base + "/"
         object.__setattr__(self, "base", base)
-        object.__setattr__(self, "MKG", Namespace(base + "ontology#"))
+        object.__setattr__(self, "MKG", OntologyTerms(base + "ontology#"))
 
     @property
     def ontology(self) -> URIRef:
@@ -101,16 +125,16 @@ class Vocabulary:
         return URIRef(self.base + "keywords")
 
     def concept(self, slug: str) -> URIRef:
-        return URIRef(self.base + "concept/" + _iri_segment(slug))
+        return _mint(self.base, "concept", slug)
 
     def keyword(self, slug: str) -> URIRef:
-        return URIRef(self.base + "keyword/" + _iri_segment(slug))
+        return _mint(self.base, "keyword", slug)
 
     def organization(self, slug: str) -> URIRef:
-        return URIRef(self.base + "organization/" + _iri_segment(slug))
+        return _mint(self.base, "organization", slug)
 
     def article(self, slug: str) -> URIRef:
-        return URIRef(self.base + "article/" + _iri_segment(slug))
+        return _mint(self.base, "article", slug)
 
     def part(self, slug: str, kind: str, n: int) -> URIRef:
         """Return the IRI of the n-th `kind` node (link, faq, figure, section...) of an article."""
@@ -158,14 +182,21 @@ class Vocabulary:
         return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in self.prefixes().items())
 
 
+_PLAIN_SEGMENT = re.compile(r"^[^\W_]?[\w\-.~]*$")
+
+
 def _iri_segment(slug: str) -> str:
     """Percent-encode what may not stand in an IRI path segment; keep Unicode letters (IRIs allow them)."""
+    if _PLAIN_SEGMENT.match(slug) and slug.isascii():
+        return slug
     return "".join(ch if ch.isalnum() or ch in "-._~" else quote(ch, safe="") for ch in slug)
 
 
 __all__ = [
     "DCTERMS",
     "DEFAULT_BASE_IRI",
+    "ONTOLOGY_CLASSES",
+    "ONTOLOGY_PROPERTIES",
     "OWL",
     "RDF",
     "RDFS",
@@ -176,6 +207,4 @@ __all__ = [
     "XSD",
     "Vocabulary",
     "canonical_slug",
-    "ONTOLOGY_CLASSES",
-    "ONTOLOGY_PROPERTIES",
 ]
