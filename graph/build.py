@@ -163,9 +163,10 @@ def extract_lines(articles: list[Article], vocab: Vocabulary, jobs: int = 0) -> 
             problems.extend(shard_problems)
     finally:
         _SHARED.clear()
+    start = len(context.problems)
     for corpus_extractor in corpus_extractors:
         lines.extend(nt_line(t) for t in corpus_extractor(context))
-    problems.extend(context.problems)
+    problems.extend(context.problems[start:])
     return sorted(set(lines)), problems
 
 

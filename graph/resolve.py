@@ -5,19 +5,35 @@ Usage::
     index = ConceptIndex.build(articles)
     index.resolve_name("التَّسويق الفيروسي")   # 'viral-marketing'
     index.red_links()                         # ['big-data', 'btoc', ...]
+    index.terms_of("social-media-marketing-smm")[0].label   # 'الاتصال'
+
+Resolution is decided once, here, in a deterministic order (articles sorted by path, then line):
+titles, then link anchors, then `(ACRONYM)` after a link, then bold-labelled terms, then
+`(ACRONYM)` after a title or term label written in running text.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from graph.arabic import match_key
-from graph.content import Article
+from graph.arabic import LATIN_ACRONYM, is_arabic
+from graph.arabic import match_key as _match_key
+from graph.content import Article, Block
 from graph.vocab import canonical_slug
 
 _TRAILING_ACRONYM = re.compile(r"\s*\(\s*([A-Z0-9][A-Za-z0-9\-]{1,11})\s*\)\s*$")
+# `**Term:** text`, `**Term**: text` and the unparsed `** Term: ** text` (spaces inside the asterisks).
+_BOLD_LABEL = re.compile(r"^[ >]*\*\*\s*[^*\n]{1,80}?\s*(?::\s*\*\*|\*\*\s*:)")
+_LABEL_TEXT = re.compile(r"^[\s*]*(?P<label>[^:]+?)[\s*]*:[\s*]*(?P<rest>.*)$", re.DOTALL)
+_PARENTHESISED = re.compile(r"\(\s*([^()]{1,80}?)\s*\)")
+_FOLLOWING = re.compile(r"\s*\(\s*([^()]{1,80}?)\s*\)")
+match_key = lru_cache(maxsize=1 << 16)(_match_key)  # names and anchors repeat across a corpus
+MAX_TERM_WORDS = 8
+MAX_LABEL_WORDS = 8  # longest label looked for before an `(ACRONYM)` in running text
 
 
 def split_acronym(label: str) -> tuple[str, str | None]:
@@ -26,6 +42,56 @@ def split_acronym(label: str) -> tuple[str, str | None]:
     if not match or match.start() == 0:
         return label, None
     return label[: match.start()].strip(), match.group(1)
+
+
+def unmarked(text: str) -> str:
+    """Return NFKC `text` without diacritics, tatweel and invisible marks (letters kept as written)."""
+    text = unicodedata.normalize("NFKC", text).replace("\u0640", "")
+    return "".join(ch for ch in text if unicodedata.category(ch) not in ("Mn", "Cf"))
+
+
+def is_acronym(text: str) -> bool:
+    """Tell whether `text` is one whole Latin acronym (SMM, B-to-C, eWOM)."""
+    return LATIN_ACRONYM.fullmatch(text) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class BoldLabel:
+    """The parts of a bold-labelled paragraph `**Term (ACR):** explanation`."""
+
+    label: str
+    acronym: str | None
+    explanation: str
+
+
+def bold_label(block: Block) -> BoldLabel | None:
+    """Return the label, acronym and explanation of a bold-labelled paragraph, else None."""
+    if block.kind != "paragraph" or not _BOLD_LABEL.match(block.source):
+        return None
+    match = _LABEL_TEXT.match(block.text)
+    if match is None:
+        return None
+    label, acronym = split_acronym(" ".join(match["label"].split()))
+    if acronym is not None and not is_acronym(acronym):
+        label, acronym = " ".join(match["label"].split()), None
+    explanation = match["rest"].strip()
+    if not explanation or not match_key(label) or len(label.split()) > MAX_TERM_WORDS:
+        return None
+    return BoldLabel(label, acronym, explanation)
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One bold-labelled term of an article and the concept it resolved to (or minted)."""
+
+    article: str  # slug of the article that defines it
+    path: str
+    line: int
+    label: str
+    acronym: str | None
+    explanation: str
+    slug: str  # the concept the term is
+    minted: bool  # True when this term introduced the concept (no title, anchor or earlier term named it)
 
 
 @dataclass
@@ -46,21 +112,29 @@ class ConceptIndex:
     names: dict[str, str] = field(default_factory=dict)  # match_key -> slug
     abbreviations: dict[str, set[str]] = field(default_factory=dict)  # slug -> acronyms
     keyword_names: dict[str, Counter[str]] = field(default_factory=dict)  # keyword slug -> spellings
+    terms: dict[str, list[Term]] = field(default_factory=dict)  # article slug -> its terms, by line
+    term_of: dict[str, Term] = field(default_factory=dict)  # concept slug -> first term naming it
+    labels: dict[str, str] = field(default_factory=dict)  # match_key of a title/term label -> slug
+    acronym_owner: dict[str, str] = field(default_factory=dict)  # acronym -> slug that got it first
 
     @classmethod
     def build(cls, articles: list[Article]) -> ConceptIndex:
-        """Index every article and every link target of the corpus."""
-        index = cls(articles={a.slug: a for a in articles})
-        for article in articles:
+        """Index every article, link target, defined term and abbreviation of the corpus."""
+        ordered = sorted(articles, key=lambda a: a.path)
+        index = cls(articles={a.slug: a for a in ordered})
+        for article in ordered:
             label, acronym = split_acronym(article.title)
             index.add_name(label, article.slug)
+            index.labels.setdefault(match_key(label), article.slug)
             if acronym:
                 index.add_abbreviation(article.slug, acronym)
-        for article in articles:
+        for article in ordered:
             for name in article.keywords:
                 index.keyword_names.setdefault(canonical_slug(name), Counter())[name] += 1
             for link in article.links:
-                target = index.targets.setdefault(link.target, LinkTarget())
+                target = index.targets.get(link.target)
+                if target is None:
+                    target = index.targets[link.target] = LinkTarget()
                 if link.anchor:
                     target.anchors[link.anchor] += 1
                 if link.written != link.target:
@@ -70,7 +144,98 @@ class ConceptIndex:
         for slug, target in index.targets.items():
             if slug not in index.articles and target.anchors:
                 index.add_name(index.anchors(slug)[0], slug)
+        for slug in sorted(index.targets):
+            for anchor in index.anchors(slug):
+                index.add_name(anchor, slug)
+        for article in ordered:
+            index._link_acronyms(article)
+        for article in ordered:
+            index._collect_terms(article)
+        for article in ordered:
+            index._text_acronyms(article)
         return index
+
+    def _link_acronyms(self, article: Article) -> None:
+        """Record `[anchor](/slug) (ACR)` as an abbreviation of the link's target."""
+        for block in article.blocks:
+            if not block.links or "(" not in block.text:
+                continue
+            for link in block.links:
+                if not link.anchor:
+                    continue
+                at = block.text.find(link.anchor)
+                if at < 0:
+                    continue
+                match = _FOLLOWING.match(block.text, at + len(link.anchor))
+                if match and is_acronym(match[1]):
+                    self.add_abbreviation(link.target, match[1], exclusive=True)
+
+    def _collect_terms(self, article: Article) -> None:
+        """Resolve (or mint) the concept of each bold-labelled term of `article`."""
+        for block in article.blocks:
+            if block.kind != "paragraph" or "**" not in block.source[:16]:
+                continue
+            found = bold_label(block)
+            if found is None:
+                continue
+            slug = self._resolve_term(found, block)
+            minted = slug is None
+            if slug is None:
+                slug = self.mint_slug(found.label)
+                if not slug:
+                    continue
+            term = Term(article.slug, article.path, block.line, found.label, found.acronym,
+                        found.explanation, slug, minted)
+            self.terms.setdefault(article.slug, []).append(term)
+            self.term_of.setdefault(slug, term)
+            self.add_name(found.label, slug)
+            self.labels.setdefault(match_key(found.label), slug)
+            if found.acronym:
+                self.add_abbreviation(slug, found.acronym, exclusive=True)
+
+    def _resolve_term(self, found: BoldLabel, block: Block) -> str | None:
+        """Return the known concept a term names: by label, acronym, or a link in its paragraph."""
+        slug = self.resolve_name(found.label)
+        if slug is None and found.acronym:
+            slug = self.acronym_owner.get(found.acronym)
+        if slug is None:
+            words = match_key(found.label).split()
+            if len(words) >= 2:
+                for link in block.links:
+                    if _contains(match_key(link.anchor).split(), words):
+                        return link.target
+        return slug
+
+    def _text_acronyms(self, article: Article) -> None:
+        """Record `label (ACR)` and `ACR (label)` in running text, for title and term labels."""
+        for block in article.blocks:
+            if "(" not in block.text:
+                continue
+            for match in _PARENTHESISED.finditer(block.text):
+                inside = match[1]
+                if is_acronym(inside):
+                    words = block.text[: match.start()].split()[-MAX_LABEL_WORDS:]
+                    for start in range(len(words)):
+                        slug = self.labels.get(match_key(" ".join(words[start:])))
+                        if slug is not None:
+                            self.add_abbreviation(slug, inside, exclusive=True)
+                            break
+                else:
+                    before = block.text[: match.start()].split()
+                    slug = self.labels.get(match_key(inside))
+                    if before and slug is not None and is_acronym(before[-1]):
+                        self.add_abbreviation(slug, before[-1], exclusive=True)
+
+    def mint_slug(self, label: str) -> str:
+        """Return a new concept slug for `label`: its unmarked form, then -2, -3... when taken."""
+        base = canonical_slug(unmarked(label))
+        if not base:
+            return ""
+        slug, n = base, 1
+        while slug in self.articles or slug in self.targets or slug in self.term_of:
+            n += 1
+            slug = f"{base}-{n}"
+        return slug
 
     def keyword_label(self, slug: str, fallback: str) -> str:
         """Return the one label of a keyword: its most used spelling (ties: alphabetical)."""
@@ -85,7 +250,11 @@ class ConceptIndex:
         if key:
             self.names.setdefault(key, slug)
 
-    def add_abbreviation(self, slug: str, acronym: str) -> None:
+    def add_abbreviation(self, slug: str, acronym: str, *, exclusive: bool = False) -> None:
+        """Record `acronym` for `slug`; when exclusive, only if no other concept has it already."""
+        owner = self.acronym_owner.setdefault(acronym, slug)
+        if exclusive and owner != slug:
+            return
         self.abbreviations.setdefault(slug, set()).add(acronym)
         self.names.setdefault(match_key(acronym), slug)
 
@@ -111,6 +280,23 @@ class ConceptIndex:
         seen.discard(slug)
         return sorted(seen)
 
+    def terms_of(self, article_slug: str) -> list[Term]:
+        """Return the bold-labelled terms of an article, in reading order."""
+        return self.terms.get(article_slug, [])
+
+    def is_minted(self, slug: str) -> bool:
+        """Tell whether `slug` is a concept introduced by a defined term (no article, no link)."""
+        term = self.term_of.get(slug)
+        return term is not None and term.minted
+
+    def arabic_label(self, slug: str) -> str | None:
+        """Return the Arabic skos:prefLabel the build gives `slug` (title, first term or first anchor)."""
+        if slug in self.articles:
+            return split_acronym(self.articles[slug].title)[0]
+        if self.is_minted(slug):
+            return self.term_of[slug].label
+        return next((a for a in self.anchors(slug) if is_arabic(a)), None)
+
     def resolve_name(self, name: str) -> str | None:
         """Return the slug of the concept called `name` (Arabic-normalised comparison), if any."""
         return self.names.get(match_key(name))
@@ -127,3 +313,9 @@ class ConceptIndex:
             else:
                 out.append(word[:1].upper() + word[1:])
         return " ".join(out)
+
+
+def _contains(words: list[str], part: list[str]) -> bool:
+    """Tell whether `part` occurs as a contiguous run of `words`."""
+    size = len(part)
+    return any(words[i : i + size] == part for i in range(len(words) - size + 1))

@@ -66,3 +66,77 @@ def seed_graph(seed_build):
     graph = Graph()
     graph.parse(out / "graph.nt", format="nt")
     return graph
+
+
+@pytest.fixture(scope="session")
+def live_server(seed_build, tmp_path_factory):
+    """Base URL of `mkg serve` (gunicorn, 1 worker x 8 threads) serving the seed graph; stopped at the end."""
+    from tests.servers import serve_app
+
+    _, out = seed_build
+    log = tmp_path_factory.mktemp("live-server") / "server.log"
+    with serve_app(out / "graph.nt", log, env={"MKG_QUERY_WORKERS": "2"}) as server:
+        yield server.url
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(seed_build, tmp_path_factory):
+    """Base URL of `oxigraph serve-read-only` on a store loaded from the seed graph's exported Turtle."""
+    from tests.servers import serve_oxigraph
+
+    _, out = seed_build
+    where = tmp_path_factory.mktemp("oxigraph")
+    with serve_oxigraph(out / "graph.ttl", where / "store", where / "server.log") as server:
+        yield server.url
+
+
+@pytest.fixture
+def extract_graph(tmp_path):
+    """Return a function that runs every extractor over tmp_path/content: (graph, index, problems)."""
+    from rdflib import Graph
+
+    from graph.build import extract_triples
+    from graph.resolve import ConceptIndex
+
+    def run():
+        articles, problems = read_content(tmp_path / "content")
+        triples, extracted = extract_triples(articles, Vocabulary())
+        graph = Graph()
+        graph.addN((s, p, o, graph) for s, p, o in set(triples))
+        return graph, ConceptIndex.build(articles), problems + extracted
+
+    return run
+
+
+# --- REST concept API (issue 5) -------------------------------------------------------------------
+
+REST_CORPUS_ARTICLES = 1000  # the issue's 1,000-article corpus: ~17 s to generate and build
+
+
+@pytest.fixture(scope="session")
+def rest_app(seed_build):
+    """The Flask app serving the real seed graph in-process (no query worker processes)."""
+    from api import create_app
+    from graph.config import Settings
+
+    _, out = seed_build
+    return create_app(Settings(graph_file=out / "graph.nt", query_workers=0))
+
+
+@pytest.fixture
+def rest_client(rest_app):
+    return rest_app.test_client()
+
+
+@pytest.fixture(scope="session")
+def rest_corpus_app(tmp_path_factory):
+    """The app serving a generated corpus of REST_CORPUS_ARTICLES articles (bench.corpus, seed 0)."""
+    from api import create_app
+    from bench.corpus import generate
+    from graph.config import Settings
+
+    where = tmp_path_factory.mktemp("rest-corpus")
+    generate(REST_CORPUS_ARTICLES, where / "content", seed=0)
+    report = build(where / "content", where / "build")
+    assert report.written, report.failure
+    return create_app(Settings(graph_file=where / "build" / "graph.nt", query_workers=0))

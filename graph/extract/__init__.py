@@ -30,6 +30,7 @@ class ExtractionContext:
     vocab: Vocabulary
     index: ConceptIndex
     problems: list[Problem] = field(default_factory=list)
+    memo: dict[str, dict] = field(default_factory=dict)  # per-run results extractors share, by name
 
 
 ArticleExtractor = Callable[[Article, ExtractionContext], Iterable[Triple]]
@@ -46,15 +47,40 @@ def concept_of(article: Article, context: ExtractionContext) -> URIRef:
 
 
 def _registry() -> tuple[tuple[ArticleExtractor, ...], tuple[CorpusExtractor, ...]]:
-    from graph.extract import concept, keywords, links, redlinks, scheme, sections
+    from graph.extract import (
+        abbreviations,
+        concept,
+        faq,
+        figures,
+        keywords,
+        links,
+        mentions,
+        redlinks,
+        scheme,
+        sections,
+        summary,
+        takeaways,
+        terms,
+    )
 
     article_extractors: list[ArticleExtractor] = [
         concept.extract,
         keywords.extract,
         sections.extract,
         links.extract,
+        faq.extract,
+        takeaways.extract,
+        summary.extract,
+        figures.extract,
+        terms.extract,
+        mentions.extract,
     ]
-    corpus_extractors: list[CorpusExtractor] = [scheme.extract, redlinks.extract]
+    corpus_extractors: list[CorpusExtractor] = [
+        scheme.extract,
+        redlinks.extract,
+        abbreviations.extract,
+        mentions.extract_names,
+    ]
     return tuple(article_extractors), tuple(corpus_extractors)
 
 

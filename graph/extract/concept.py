@@ -19,12 +19,13 @@ def extract(article: Article, context: ExtractionContext) -> Iterator[Triple]:
     mkg = vocab.MKG
     concept = vocab.concept(article.slug)
     page = vocab.article(article.slug)
-    label, acronym = split_acronym(article.title)
+    label, _ = split_acronym(article.title)
+    preferred = (Literal(label, lang="ar"), Literal(index.english_label(article.slug), lang="en"))
     yield concept, RDF.type, mkg.Concept
     yield concept, RDF.type, SKOS.Concept
     yield concept, SKOS.inScheme, vocab.concept_scheme
-    yield concept, SKOS.prefLabel, Literal(label, lang="ar")
-    yield concept, SKOS.prefLabel, Literal(index.english_label(article.slug), lang="en")
+    for literal in preferred:
+        yield concept, SKOS.prefLabel, literal
     yield concept, SKOS.definition, text_literal(article.description)
     yield concept, mkg.slug, Literal(article.slug)
     for spelling in index.spellings(article.slug):
@@ -33,12 +34,12 @@ def extract(article: Article, context: ExtractionContext) -> Iterator[Triple]:
     yield concept, SCHEMA.subjectOf, page
     pref_key = match_key(label)
     for anchor in index.anchors(article.slug):
-        if anchor != label and match_key(anchor) != pref_key:
-            yield concept, SKOS.hiddenLabel, text_literal(anchor)
+        hidden = text_literal(anchor)
+        if hidden not in preferred and match_key(anchor) != pref_key:
+            yield concept, SKOS.hiddenLabel, hidden
     yield page, RDF.type, SCHEMA.Article
     yield page, SCHEMA.about, concept
     yield page, SCHEMA.headline, Literal(article.title, lang="ar")
     yield page, SCHEMA.inLanguage, Literal("ar")
     yield page, mkg.sourcePath, Literal(article.path)
     yield page, mkg.contentHash, Literal(article.sha256)
-    del acronym

@@ -1,0 +1,121 @@
+"""Extract FAQ questions: every `###` heading ending in `؟`/`?` and the text under it.
+
+Usage::
+
+    for triple in extract(article, context): ...
+    # <article#faq-1> a schema:Question ; schema:name "..."@ar ; schema:acceptedAnswer <article#faq-1-answer>
+
+A question is any level-3 heading outside a block quote whose text ends in `؟` or `?`, wherever
+it is and whatever its section is called. Its answer is every paragraph and list item after it
+(outside block quotes) up to the next heading of level 1-3; paragraphs are joined by a blank
+line, consecutive list items by a newline and written `- item`. A question with no answer is
+skipped with a warning. "ما هو X …؟"-style questions whose subject X names a known concept
+also get `schema:about` that concept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from rdflib import Literal, URIRef
+
+from graph.arabic import match_key
+from graph.content import Article, Block, Problem
+from graph.extract import ExtractionContext, Triple, text_literal
+from graph.resolve import ConceptIndex
+from graph.vocab import RDF, SCHEMA
+
+QUESTION_MARKS = ("؟", "?")
+# Openings of a "what is X" question (compared after match_key); X follows them.
+_WHAT_IS = tuple(
+    match_key(p).split()
+    for p in ("ما هو", "ما هي", "ماهو", "ماهي", "ما معنى", "ماذا يعني", "ماذا تعني", "ما المقصود ب",
+              "what is", "what are", "what does")
+)
+MAX_SUBJECT_WORDS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """One FAQ entry: the heading, its line, and the answer text (may be empty)."""
+
+    text: str
+    line: int
+    answer: str
+
+
+def questions(article: Article) -> list[Question]:
+    """Return the article's FAQ questions in reading order, each with its answer text."""
+    found: list[Question] = []
+    blocks = article.blocks
+    for index, block in enumerate(blocks):
+        if not _is_question(block):
+            continue
+        parts: list[str] = []
+        previous = ""
+        for following in blocks[index + 1 :]:
+            if following.kind == "heading":
+                if following.level <= 3:
+                    break
+                continue
+            if following.quote or not following.text:
+                continue
+            if following.kind == "list_item" and previous == "list_item":
+                parts[-1] += f"\n- {following.text}"
+            else:
+                parts.append(f"- {following.text}" if following.kind == "list_item" else following.text)
+            previous = following.kind
+        found.append(Question(block.text, block.line, "\n\n".join(parts)))
+    return found
+
+
+def _is_question(block: Block) -> bool:
+    return block.kind == "heading" and block.level == 3 and not block.quote and block.text.endswith(QUESTION_MARKS)
+
+
+def subject(question: str, index: ConceptIndex) -> str | None:
+    """Return the slug of X in "ما هو X …؟" when X (longest match first) names a known concept."""
+    words = match_key(question).split()
+    for opening in _WHAT_IS:
+        size = len(opening)
+        if words[:size] != opening:
+            continue
+        rest = words[size : size + MAX_SUBJECT_WORDS]
+        for end in range(len(rest), 0, -1):
+            slug = index.names.get(" ".join(rest[:end]))
+            if slug is not None:
+                return slug
+        return None
+    return None
+
+
+def extract(article: Article, context: ExtractionContext) -> Iterator[Triple]:
+    """Yield the article as a schema:FAQPage with one schema:Question + schema:Answer per question."""
+    vocab = context.vocab
+    mkg = vocab.MKG
+    page = vocab.article(article.slug)
+    position = 0
+    for question in questions(article):
+        if not question.answer:
+            context.problems.append(
+                Problem("warning", article.path, question.line, "faq-no-answer",
+                        f"FAQ question {question.text[:40]!r} has no answer: write a paragraph under it"))
+            continue
+        position += 1
+        node = vocab.part(article.slug, "faq", position)
+        answer = URIRef(f"{node}-answer")
+        if position == 1:
+            yield page, RDF.type, SCHEMA.FAQPage
+        yield page, SCHEMA.mainEntity, node
+        yield node, RDF.type, SCHEMA.Question
+        yield node, SCHEMA.name, text_literal(question.text)
+        yield node, mkg.position, Literal(position)
+        yield node, mkg.sourceLine, Literal(question.line)
+        yield node, SCHEMA.acceptedAnswer, answer
+        yield answer, RDF.type, SCHEMA.Answer
+        yield answer, SCHEMA.text, text_literal(question.answer)
+        about = subject(question.text, context.index)
+        if about is not None:
+            yield node, SCHEMA.about, vocab.concept(about)
+

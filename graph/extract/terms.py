@@ -1,0 +1,69 @@
+"""Extract defined terms: bold-labelled paragraphs `**Term:** explanation` and the broken `** Term: **`.
+
+Usage::
+
+    for triple in extract(article, context): ...
+    # concept:social-media-marketing-smm mkg:definesTerm concept:الاتصال .
+    # concept:الاتصال a mkg:DefinedTerm ; skos:definition "..."@ar ; mkg:definedIn concept:social-media-marketing-smm .
+
+Detection and resolution happen once, corpus-wide, in ConceptIndex.build (graph.resolve.bold_label,
+ConceptIndex._resolve_term): a term is the concept its label names (title, anchor, earlier term,
+abbreviation, or a link in its own paragraph whose anchor contains its 2+ words); otherwise it
+mints a concept whose slug is its label without diacritics/tatweel (-2, -3... when taken). Here:
+- every term: definesTerm / definedIn between the article's concept and the term's concept,
+  which is typed mkg:DefinedTerm; a term naming the article's own concept is skipped;
+- a minted concept: its typing, scheme, slug, hasArticle false and @ar prefLabel (first term);
+- a concept without an article: the first explanation (by path, line) as skos:definition;
+  a concept with an article keeps its own definition;
+- a label that is not already the concept's prefLabel or abbreviation: skos:hiddenLabel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from rdflib import Literal
+
+from graph.arabic import match_key
+from graph.content import Article
+from graph.extract import ExtractionContext, Triple, text_literal
+from graph.resolve import ConceptIndex, Term
+from graph.vocab import RDF, SKOS, XSD
+
+
+def _is_known_label(term: Term, index: ConceptIndex) -> bool:
+    """Tell whether the term's label is already a prefLabel or an abbreviation of its concept."""
+    key = match_key(term.label)
+    arabic = index.arabic_label(term.slug)
+    english = index.english_label(term.slug)
+    return (
+        (arabic is not None and match_key(arabic) == key)
+        or match_key(english) == key
+        or term.label in index.abbreviations.get(term.slug, ())
+    )
+
+
+def extract(article: Article, context: ExtractionContext) -> Iterator[Triple]:
+    """Yield each defined term of the article, linked both ways to the article's concept."""
+    vocab, index = context.vocab, context.index
+    mkg = vocab.MKG
+    source = vocab.concept(article.slug)
+    for term in index.terms_of(article.slug):
+        if term.slug == article.slug:
+            continue
+        concept = vocab.concept(term.slug)
+        first = index.term_of.get(term.slug) == term
+        yield source, mkg.definesTerm, concept
+        yield concept, mkg.definedIn, source
+        yield concept, RDF.type, mkg.DefinedTerm
+        if first and term.minted:
+            yield concept, RDF.type, mkg.Concept
+            yield concept, RDF.type, SKOS.Concept
+            yield concept, SKOS.inScheme, vocab.concept_scheme
+            yield concept, mkg.hasArticle, Literal(False, datatype=XSD.boolean)
+            yield concept, mkg.slug, Literal(term.slug)
+            yield concept, SKOS.prefLabel, text_literal(term.label)
+        if first and not index.has_article(term.slug):
+            yield concept, SKOS.definition, text_literal(term.explanation)
+        if not _is_known_label(term, index):
+            yield concept, SKOS.hiddenLabel, text_literal(term.label)
