@@ -16,14 +16,24 @@ from graph.store.pool import QueryPool, _load_store
 from graph.store.results import QueryOutput
 
 _CBD = """
-CONSTRUCT { ?s ?p ?o }
+CONSTRUCT { ?resource ?p ?o . ?part ?pp ?po . ?other ?lp ?label }
 WHERE {
-  { BIND(?resource AS ?s) ?s ?p ?o }
+  { ?resource ?p ?o }
   UNION
-  { ?resource ?p1 ?s . FILTER(isIRI(?s) && CONTAINS(STR(?s), "#")) ?s ?p ?o }
+  { ?resource ?p1 ?head . FILTER(isIRI(?head) && CONTAINS(STR(?head), "#"))
+    ?head <http://www.w3.org/1999/02/22-rdf-syntax-ns#rest>* ?part . ?part ?pp ?po }
   UNION
-  { ?resource ?p2 ?s . ?s ?p ?o . FILTER(?p IN (<http://www.w3.org/2004/02/skos/core#prefLabel>,
-                                                <https://schema.org/name>)) }
+  { ?resource <https://schema.org/subjectOf> ?part . ?part ?pp ?po }
+  UNION
+  { ?resource <https://schema.org/subjectOf> ?article . ?article ?h1 ?part .
+    FILTER(isIRI(?part) && CONTAINS(STR(?part), "#")) ?part ?pp ?po }
+  UNION
+  { ?resource <https://schema.org/subjectOf> ?article . ?article ?h1 ?middle . ?middle ?h2 ?part .
+    FILTER(isIRI(?middle) && CONTAINS(STR(?middle), "#") && isIRI(?part) && CONTAINS(STR(?part), "#"))
+    ?part ?pp ?po }
+  UNION
+  { ?resource ?p2 ?other . FILTER(isIRI(?other) && !CONTAINS(STR(?other), "#"))
+    ?other ?lp ?label . FILTER(?lp IN (<http://www.w3.org/2004/02/skos/core#prefLabel>, <https://schema.org/name>)) }
 }
 """
 
