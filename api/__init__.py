@@ -58,7 +58,8 @@ def resolve_graph(settings: Settings, vocab: Vocabulary) -> tuple[Path, str]:
         return settings.graph_file, _file_version(settings.graph_file)
     if not is_up_to_date(settings.content_dir, settings.build_dir, vocab):
         report = build(settings.content_dir, settings.build_dir, vocab=vocab, jobs=settings.build_jobs,
-                       max_file_bytes=settings.max_file_bytes, ontology_dir=settings.ontology_dir)
+                       max_file_bytes=settings.max_file_bytes, ontology_dir=settings.ontology_dir,
+                       engine=settings.validation_engine)
         if not report.written and not (settings.build_dir / GRAPH_NT).is_file():
             problems = "; ".join(str(p) for p in report.problems if p.severity == "error")[:2000]
             raise GraphUnavailable(f"build failed: {report.failure}. {problems}")
@@ -88,6 +89,9 @@ def _compress(response: Response) -> Response:
         return response
     response.set_data(gzip.compress(body, compresslevel=5))
     response.headers["Content-Encoding"] = "gzip"
+    etag, weak = response.get_etag()
+    if etag and not weak:  # the gzip bytes differ from the identity ones: a strong tag would claim otherwise
+        response.set_etag(etag, weak=True)
     response.vary.add("Accept-Encoding")
     return response
 

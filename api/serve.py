@@ -45,6 +45,9 @@ def gunicorn_options(settings: Settings) -> dict:
         "accesslog": "-",
         "errorlog": "-",
         "loglevel": "info",
+        # gunicorn >= 25.1 opens one control socket per user ($HOME/.gunicorn/gunicorn.ctl): two servers on
+        # one machine would take it from each other, and nothing here uses gunicornc
+        "control_socket_disable": True,
     }
 
 
@@ -65,7 +68,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     class _Server(BaseApplication):
         def load_config(self) -> None:
             for key, value in gunicorn_options(settings).items():
-                self.cfg.set(key, value)
+                if key in self.cfg.settings:  # skip options older gunicorn releases do not know
+                    self.cfg.set(key, value)
 
         def load(self):
             return create_app(settings)

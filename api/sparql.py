@@ -28,7 +28,9 @@ FORMAT_ALIASES = {
     "json": "json", "srj": "json", "xml": "xml", "srx": "xml", "csv": "csv", "tsv": "tsv",
     "turtle": "turtle", "ttl": "turtle", "ntriples": "ntriples", "nt": "ntriples", "n-triples": "ntriples",
     "jsonld": "jsonld", "json-ld": "jsonld", "rdfxml": "rdfxml", "rdf": "rdfxml", "rdf/xml": "rdfxml",
+    "rdf+xml": "rdfxml",
 }
+GRAPH_ALIASES = {"xml": "rdfxml", "json": "jsonld", "n3": "turtle"}  # for CONSTRUCT/DESCRIBE only
 SOLUTION_TYPES = {
     "application/sparql-results+json": "json", "application/json": "json",
     "application/sparql-results+xml": "xml", "application/xml": "xml", "text/xml": "xml",
@@ -49,15 +51,21 @@ def _service():
 
 def _negotiate(form: str) -> str:
     """Pick the result format from ?format= or the Accept header (q-values via werkzeug)."""
-    kind_types = GRAPH_TYPES if form in ("CONSTRUCT", "DESCRIBE") else SOLUTION_TYPES
-    requested = request.values.get("format")
+    graph_form = form in ("CONSTRUCT", "DESCRIBE")
+    kind_types = GRAPH_TYPES if graph_form else SOLUTION_TYPES
+    requested = [value for value in request.values.getlist("format") if value.strip()]
     if requested:
-        fmt = FORMAT_ALIASES.get(requested.lower()) or kind_types.get(requested.lower())
-        if fmt is None or fmt not in kind_types.values():
-            raise Problem(406, "not-acceptable", "Not Acceptable",
-                          f"format={requested!r} cannot carry {form} results; use one of "
-                          f"{', '.join(sorted(set(kind_types.values())))}", parameter="format")
-        return fmt
+        # clients such as SPARQLWrapper send several values (format=rdf+xml&format=application/rdf+xml)
+        # and name RDF/XML and JSON-LD "xml" and "json" for graph results: the first usable value wins
+        aliases = {**FORMAT_ALIASES, **GRAPH_ALIASES} if graph_form else FORMAT_ALIASES
+        for value in requested:
+            name = value.strip().lower()
+            fmt = aliases.get(name) or kind_types.get(name)
+            if fmt in kind_types.values():
+                return fmt
+        raise Problem(406, "not-acceptable", "Not Acceptable",
+                      f"format={requested[0]!r} cannot carry {form} results; use one of "
+                      f"{', '.join(sorted(set(kind_types.values())))}", parameter="format")
     if not request.accept_mimetypes:
         return next(iter(kind_types.values()))
     best = request.accept_mimetypes.best_match(list(kind_types))
@@ -70,11 +78,12 @@ def _negotiate(form: str) -> str:
 
 def _query_text() -> str | None:
     """Return the one query of the request (GET, form POST or direct POST), refusing updates."""
+    # `update` anywhere: the URL of a GET or of either POST, or a form body
+    if request.mimetype == "application/sparql-update" or "update" in request.values:
+        raise Problem(400, "update-not-allowed", "Update Not Allowed",
+                      "this endpoint is read-only: SPARQL Update is never executed")
     if request.method == "POST":
         mimetype = request.mimetype
-        if mimetype == "application/sparql-update" or "update" in request.form:
-            raise Problem(400, "update-not-allowed", "Update Not Allowed",
-                          "this endpoint is read-only: SPARQL Update is never executed")
         if mimetype == "application/sparql-query":
             return request.get_data(as_text=True)
         if mimetype != "application/x-www-form-urlencoded":
@@ -82,9 +91,6 @@ def _query_text() -> str | None:
                           "POST a query as application/sparql-query or application/x-www-form-urlencoded")
         queries = request.form.getlist("query")
     else:
-        if "update" in request.args:
-            raise Problem(400, "update-not-allowed", "Update Not Allowed",
-                          "this endpoint is read-only: SPARQL Update is never executed")
         queries = request.args.getlist("query")
     if len(queries) > 1:
         raise Problem(400, "bad-request", "Bad Request", "send exactly one `query` parameter")
@@ -134,9 +140,11 @@ def sparql() -> Response:
     service = _service()
     settings, store = service.settings, service.store
     etag = _etag(store.version, query, fmt, settings.max_rows)
-    if request.if_none_match.contains(etag):
+    if request.if_none_match.contains_weak(etag):  # weak comparison (RFC 9110 13.1.2): gzip weakens the tag
         response = Response(status=304)
         response.set_etag(etag)
+        response.headers["Cache-Control"] = f"public, max-age={settings.cache_max_age}"
+        response.vary.add("Accept")
         return response
     try:
         output = store.protocol_query(query, fmt, max_rows=settings.max_rows, timeout=settings.query_timeout)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from graph.cli import main
 from rdflib import Graph
+
+from graph.cli import main
 from tests.conftest import CONTENT, article_text
 
 

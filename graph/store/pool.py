@@ -13,6 +13,8 @@ Usage::
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import multiprocessing
 import queue
 import threading
@@ -93,6 +95,9 @@ class QueryPool:
         self._lock = threading.Lock()
         self._all: set[int] = set()
         self.timeouts = 0
+        # at exit, before multiprocessing kills its daemon children: a replacement worker still starting
+        # then dies quietly instead of raising EOFError in its starter thread
+        atexit.register(self.close)
         starters = [threading.Thread(target=self._start_worker, daemon=True) for _ in range(self.size)]
         for thread in starters:
             thread.start()
@@ -174,8 +179,6 @@ class QueryPool:
                 worker = self._idle.get_nowait()
             except queue.Empty:
                 break
-            try:
+            with contextlib.suppress(OSError):
                 worker.conn.send(None)
-            except OSError:
-                pass
             self._stop(worker)
