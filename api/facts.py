@@ -1,0 +1,187 @@
+"""Article facts of a concept for the REST API: its and its article's triples, as JSON-LD-like values."""
+
+from __future__ import annotations
+
+import json
+
+import pyoxigraph as ox
+
+from api.indexes import SCHEMA, SKOS, Concept, GraphIndexes, local_name
+from api.rest_common import service, summary
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+# Properties shown elsewhere in the concept document, so not repeated under "facts".
+_NOT_FACTS = {
+    RDF + "type", SKOS + "prefLabel", SKOS + "altLabel", SKOS + "hiddenLabel", SKOS + "definition",
+    SKOS + "inScheme", SCHEMA + "subjectOf", SCHEMA + "about",
+}
+_NOT_FACTS_MKG = {"slug", "slugAlias", "hasArticle", "hasKeyword", "linksTo", "abbreviation", "link", "contentHash",
+                  "sourcePath"}
+
+
+def _literal_json(literal: ox.Literal):
+    """Return a literal as JSON: tagged text as {"value", "lang"}, numbers and booleans as such."""
+    datatype = literal.datatype.value if literal.datatype else ""
+    if literal.language:
+        return {"value": literal.value, "lang": literal.language}
+    if datatype.endswith(("#integer", "#int", "#long", "#nonNegativeInteger", "#positiveInteger")):
+        try:
+            return int(literal.value)
+        except ValueError:
+            return literal.value
+    if datatype.endswith("#boolean"):
+        return literal.value in ("true", "1")
+    if datatype.endswith(("#decimal", "#double", "#float")):
+        try:
+            return float(literal.value)
+        except ValueError:
+            return literal.value
+    return literal.value
+
+
+def concept_facts(idx: GraphIndexes, node: Concept, prefs: tuple[str, ...]) -> tuple[dict, list]:
+    """Return (facts by property local name, the triples they came from) for a concept and its article."""
+    current = service()
+    article = node.article or current.vocab.article(node.slug)
+    triples = _facts_triples(idx, current.store, node.iri, str(article))
+    by_subject: dict = {}
+    for triple in triples:
+        by_subject.setdefault(triple.subject, []).append((triple.predicate.value, triple.object))
+    mkg = str(current.vocab.MKG)
+
+    def convert(term, depth: int):
+        if isinstance(term, ox.Literal):
+            return _literal_json(term)
+        if isinstance(term, ox.NamedNode) and term.value in idx.by_iri:
+            kind, slug = idx.by_iri[term.value]
+            return summary(idx, kind, slug, prefs)
+        pairs = by_subject.get(term)
+        if pairs is None or depth > 4:
+            return {"iri": term.value} if isinstance(term, ox.NamedNode) else {}
+        first = [o for p, o in pairs if p == RDF + "first"]
+        if first:  # an RDF list
+            items, cell, guard = [], term, 0
+            while cell in by_subject and guard < 10_000:
+                cell_pairs = dict(by_subject[cell])
+                if RDF + "first" in cell_pairs:
+                    items.append(convert(cell_pairs[RDF + "first"], depth + 1))
+                cell = cell_pairs.get(RDF + "rest")
+                guard += 1
+            return items
+        obj: dict = {}
+        if isinstance(term, ox.NamedNode):
+            obj["id"] = term.value
+        grouped: dict[str, list] = {}
+        for predicate, value in pairs:
+            if predicate == RDF + "type":
+                obj.setdefault("type", []).append(local_name(value.value))
+                continue
+            grouped.setdefault(local_name(predicate), []).append(convert(value, depth + 1))
+        for name, values in sorted(grouped.items()):
+            obj[name] = _sorted_values(values) if len(values) > 1 else values[0]
+        if "type" in obj and len(obj["type"]) == 1:
+            obj["type"] = obj["type"][0]
+        return obj
+
+    facts: dict[str, list] = {}
+    for root in (ox.NamedNode(node.iri), ox.NamedNode(str(article))):
+        for predicate, value in by_subject.get(root, ()):
+            if predicate in _NOT_FACTS or (predicate.startswith(mkg) and local_name(predicate) in _NOT_FACTS_MKG):
+                continue
+            facts.setdefault(local_name(predicate), []).append(convert(value, 1))
+    return {name: _sorted_values(values) for name, values in sorted(facts.items())}, triples
+
+
+def _text(value) -> dict | None:
+    """Return a fact value as {"value", "lang"} (plain literals get lang null), else None."""
+    if isinstance(value, dict) and "value" in value:
+        return {"value": value["value"], "lang": value.get("lang")}
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return {"value": str(value), "lang": None}
+    return None
+
+
+def _first(value):
+    """Return the first item of a list value, else the value itself."""
+    return value[0] if isinstance(value, list) and value else value
+
+
+def named_facts(facts: dict, relations_out: dict) -> dict:
+    """Return the article facts under stable names (faq, takeaways, summary, key_figures, sections, ...)."""
+    faq = []
+    for item in facts.get("mainEntity", []):
+        if isinstance(item, dict) and "name" in item:
+            answer = _first(item.get("acceptedAnswer"))
+            faq.append({"question": _text(_first(item["name"])),
+                        "answer": _text(_first(answer.get("text"))) if isinstance(answer, dict) else None,
+                        "about": _first(item.get("about")) if isinstance(_first(item.get("about")), dict) else None})
+    takeaways = []
+    for value in facts.get("takeaway", []):
+        for item in value if isinstance(value, list) else [value]:
+            text = _text(item)
+            if text:
+                takeaways.append(text)
+    figures = [{"value": _text(_first(f.get("figureValue"))), "caption": _text(_first(f.get("figureCaption")))}
+               for f in facts.get("keyFigure", []) if isinstance(f, dict)]
+    sections = [{"name": _text(_first(sec.get("name"))), "position": sec.get("position"), "line": sec.get("sourceLine")}
+                for sec in facts.get("section", []) if isinstance(sec, dict)]
+    summaries = [t for t in (_text(v) for v in facts.get("abstract", [])) if t]
+    return {
+        "faq": faq,
+        "takeaways": takeaways,
+        "summary": summaries[0] if summaries else None,
+        "key_figures": figures,
+        "sections": sections,
+        "defined_terms": relations_out.get("definesTerm", []),
+        "mentions": [m for m in facts.get("mentions", []) if isinstance(m, dict)],
+    }
+
+
+def _sorted_values(values: list) -> list:
+    """Sort fact values: nodes by position, then everything by its JSON text."""
+    def key(value):
+        if isinstance(value, dict):
+            position = value.get("position")
+            return (0, position if isinstance(position, int) else 1 << 30, json.dumps(value, ensure_ascii=False))
+        return (1, 0, json.dumps(value, ensure_ascii=False))
+
+    return sorted(values, key=key)
+
+
+def _node_triples(store, node) -> list:
+    """Return the triples whose subject is `node`: pyoxigraph's index when embedded, else a bound SELECT."""
+    inner = getattr(store, "_store", None)
+    if isinstance(inner, ox.Store):
+        return [ox.Triple(q.subject, q.predicate, q.object) for q in inner.quads_for_pattern(node, None, None)]
+    if not isinstance(node, ox.NamedNode):
+        return []
+    return [ox.Triple(node, row["p"], row["o"])
+            for row in store.select("SELECT ?n ?p ?o WHERE { ?n ?p ?o }", {"n": node})]
+
+
+def _facts_triples(idx: GraphIndexes, store, concept: str, article: str) -> list:
+    """Return the concept's and article's triples plus their fragment (article#...) and blank-node children."""
+    # Breadth first from the two roots, following only objects minted under the article IRI (sections, FAQ
+    # questions and answers, key figures, take-away list cells) or blank nodes, never the article's mkg:link
+    # nodes (links come from the indexes).
+    found = idx.facts_cache.get(concept)
+    if found is not None:
+        return found
+    prefix = article + "#"
+    link = str(service().vocab.MKG.link)
+    roots = [ox.NamedNode(concept), ox.NamedNode(article)]
+    queue, seen, found = list(roots), set(roots), []
+    while queue and len(seen) < 5000:
+        node = queue.pop(0)
+        for triple in _node_triples(store, node):
+            found.append(triple)
+            obj = triple.object
+            if obj in seen or triple.predicate.value == link:
+                continue
+            if isinstance(obj, ox.BlankNode) or (isinstance(obj, ox.NamedNode) and obj.value.startswith(prefix)):
+                seen.add(obj)
+                queue.append(obj)
+    if len(idx.facts_cache) > 20_000:
+        idx.facts_cache.clear()
+    idx.facts_cache[concept] = found
+    return found

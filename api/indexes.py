@@ -1,0 +1,371 @@
+"""In-memory indexes of the served graph for the REST API: concepts, adjacency, keywords, search.
+
+Built once per graph version (``GraphIndexes.for_store`` caches by ``store.version``) with a handful
+of whole-graph SPARQL queries that take no user input; every REST look-up afterwards is a dict or
+bisect operation, never a SPARQL scan. Search lives in ``api.search_index``, the related score in
+``api.related``.
+
+Usage::
+
+    idx = GraphIndexes.for_store(store, vocab)
+    idx.concepts["viral-marketing"].labels          # {'ar': 'التسويق الفيروسي', 'en': 'Viral Marketing'}
+    idx.resolve("customer_relation_management")     # ('customer-relation-management', True)
+    idx.out[("concept", "social-media-marketing-smm")]   # [Edge(source, target, relation, ...), ...]
+    idx.search("التَّسويق الفيروسي", limit=5)        # [Hit(slug='viral-marketing', tier=0, ...)]
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import re
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import pyoxigraph as ox
+
+from api.related import related_concepts
+from api.search_index import Hit, SearchIndex, highlight
+from graph.arabic import normalize
+from graph.vocab import Vocabulary, canonical_slug
+
+# Hit and highlight live in api.search_index; re-exported for existing callers (tests/test_rest_search.py).
+__all__ = ["SCHEMA", "SKOS", "Concept", "Edge", "GraphIndexes", "Hit", "highlight", "local_name"]
+
+_SKIP_EDGE_PREDICATES = {
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#type",
+    "http://www.w3.org/2004/02/skos/core#inScheme",
+    "https://schema.org/subjectOf",
+}
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+SCHEMA = "https://schema.org/"
+
+
+@functools.lru_cache(maxsize=1024)
+def local_name(iri: str) -> str:
+    """Return the part of an IRI after its last '#' or '/'."""
+    return re.split(r"[#/]", iri)[-1]
+
+
+@dataclass
+class Concept:
+    """Everything the indexes know about one concept (or keyword, or organisation) node."""
+
+    iri: str
+    slug: str
+    kind: str = "concept"  # concept | keyword | organization
+    labels: dict[str, str] = field(default_factory=dict)
+    alt_labels: list[tuple[str, str]] = field(default_factory=list)
+    hidden_labels: list[tuple[str, str]] = field(default_factory=list)
+    abbreviations: list[str] = field(default_factory=list)
+    definitions: dict[str, str] = field(default_factory=dict)
+    keywords: list[str] = field(default_factory=list)
+    has_article: bool = False
+    article: str | None = None
+    source: str | None = None
+    aliases: list[str] = field(default_factory=list)
+    types: list[str] = field(default_factory=list)
+
+    @property
+    def concept_kind(self) -> str:
+        """Return article (has an article), else term (a defined term), else redlink (only linked to)."""
+        if self.has_article:
+            return "article"
+        if any(t.endswith("#DefinedTerm") for t in self.types):
+            return "term"
+        return "redlink"
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A directed relation between two nodes, keyed by node slug/kind; anchors for linksTo."""
+
+    source: str
+    target: str
+    relation: str
+    source_kind: str = "concept"
+    target_kind: str = "concept"
+    anchors: tuple[dict, ...] = ()
+
+
+def _rows(store, query: str) -> list[tuple]:
+    """Run a trusted whole-graph SELECT and return its rows as tuples (fast path for pyoxigraph)."""
+    inner = getattr(store, "_store", None)
+    if isinstance(inner, ox.Store):
+        return [tuple(solution) for solution in inner.query(query)]
+    return [tuple(row.values()) for row in store.select(query)]
+
+
+def _node_kind_slug(vocab: Vocabulary, iri: str) -> tuple[str, str] | None:
+    """Return (kind, slug) of a concept, keyword or organisation IRI, else None."""
+    found = vocab.slug_of(iri)
+    if found is None or found[0] == "article":
+        return None
+    return found
+
+
+class GraphIndexes:
+    """Every index the REST API answers from, for one graph version."""
+
+    _cache: ClassVar[dict[tuple[int, str, str], GraphIndexes]] = {}
+    _lock = threading.Lock()
+
+    def __init__(self, version: str) -> None:
+        self.version = version
+        self.concepts: dict[str, Concept] = {}
+        self.keywords: dict[str, Concept] = {}
+        self.organizations: dict[str, Concept] = {}
+        self._by_kind = {"concept": self.concepts, "keyword": self.keywords, "organization": self.organizations}
+        self.out: dict[str, list[Edge]] = defaultdict(list)
+        self.inc: dict[str, list[Edge]] = defaultdict(list)
+        self.keyword_concepts: dict[str, list[str]] = defaultdict(list)
+        self.aliases: dict[str, str] = {}
+        self.by_iri: dict[str, tuple[str, str]] = {}
+        self.relations: set[str] = set()
+        self.relation_iris: dict[str, str] = {}
+        self.link_count = 0
+        self.search_index = SearchIndex()
+        self.sorted_slugs: list[str] = []
+        self.build_seconds = 0.0
+        self._related_cache: dict[str, list[dict]] = {}
+        self.facts_cache: dict[str, list] = {}
+        self._link_targets: dict[str, list[str]] = {}
+        self._link_sources: dict[str, list[str]] = {}
+
+    @classmethod
+    def _reset_after_fork(cls) -> None:
+        """Replace the lock in a forked child, which must not inherit it held by a warm-up thread."""
+        cls._lock = threading.Lock()
+
+    @classmethod
+    def warm_up(cls, store, vocab: Vocabulary) -> threading.Thread:
+        """Build the indexes of `store` in a daemon thread, so the first request does not pay for it."""
+
+        def run() -> None:
+            try:
+                cls.for_store(store, vocab)
+            except Exception:  # the first request will build again and report the error
+                logging.getLogger(__name__).exception("REST index warm-up failed")
+
+        thread = threading.Thread(target=run, name="mkg-rest-index-warm-up", daemon=True)
+        thread.start()
+        return thread
+
+    # ---------------------------------------------------------------- building
+
+    @classmethod
+    def for_store(cls, store, vocab: Vocabulary) -> GraphIndexes:
+        """Return the indexes of this store's graph version, building them on first use."""
+        key = (id(store), store.version, vocab.base)
+        found = cls._cache.get(key)
+        if found is not None:
+            return found
+        with cls._lock:
+            found = cls._cache.get(key)
+            if found is None:
+                found = cls.build(store, vocab)
+                for old in [k for k in cls._cache if k[0] == id(store)]:
+                    del cls._cache[old]
+                if len(cls._cache) > 8:
+                    cls._cache.clear()
+                cls._cache[key] = found
+            return found
+
+    @classmethod
+    def build(cls, store, vocab: Vocabulary) -> GraphIndexes:
+        """Read the whole graph once (trusted queries, no user input) and build every index."""
+        started = time.perf_counter()
+        self = cls(store.version)
+        mkg = str(vocab.MKG)
+
+        def node(iri: str) -> Concept | None:
+            found = _node_kind_slug(vocab, iri)
+            if found is None:
+                return None
+            kind, slug = found
+            table = self._by_kind[kind]
+            if slug not in table:
+                table[slug] = Concept(iri=iri, slug=slug, kind=kind)
+                self.by_iri[iri] = (kind, slug)
+            return table[slug]
+
+        for subject, type_ in _rows(store, f"SELECT ?c ?t WHERE {{ ?c a ?t . FILTER(?t IN (<{mkg}Concept>, "
+                                    f"<{mkg}Keyword>, <{SCHEMA}Organization>, <{mkg}DefinedTerm>)) }}"):
+            item = node(subject.value)
+            if item is not None:
+                item.types.append(type_.value)
+        literal_props = {
+            SKOS + "prefLabel": "pref", SKOS + "altLabel": "alt", SKOS + "hiddenLabel": "hidden",
+            SKOS + "definition": "def", mkg + "abbreviation": "abbr", mkg + "slugAlias": "alias",
+            mkg + "hasArticle": "has", SCHEMA + "name": "name",
+        }
+        values = " ".join(f"<{p}>" for p in literal_props)
+        types = f"<{mkg}Concept>, <{mkg}Keyword>, <{SCHEMA}Organization>"
+        for subject, predicate, literal in _rows(
+                store, f"SELECT ?c ?p ?o WHERE {{ VALUES ?p {{ {values} }} ?c a ?t . FILTER(?t IN ({types})) "
+                       "?c ?p ?o . FILTER(isLiteral(?o)) }"):
+            iri = subject.value
+            if iri not in self.by_iri:
+                continue
+            item = self.node(*self.by_iri[iri])
+            what = literal_props[predicate.value]
+            lang = literal.language or None
+            if what in ("pref", "name"):
+                item.labels.setdefault(lang or "", literal.value)
+            elif what == "alt":
+                item.alt_labels.append((literal.value, lang or ""))
+            elif what == "hidden":
+                item.hidden_labels.append((literal.value, lang or ""))
+            elif what == "def":
+                item.definitions.setdefault(lang or "", literal.value)
+            elif what == "abbr":
+                item.abbreviations.append(literal.value)
+            elif what == "alias":
+                item.aliases.append(literal.value)
+            elif what == "has":
+                item.has_article = literal.value in ("true", "1")
+        for subject, article, path in _rows(
+            store,
+            "SELECT ?c ?a ?path WHERE { { ?c <https://schema.org/subjectOf> ?a } UNION "
+            "{ ?a <https://schema.org/about> ?c . ?a a <https://schema.org/Article> } "
+            f"OPTIONAL {{ ?a <{mkg}sourcePath> ?path }} }}"
+        ):
+            kind_slug = self.by_iri.get(subject.value)
+            if kind_slug and kind_slug[0] == "concept":
+                item = self.concepts[kind_slug[1]]
+                item.article = item.article or article.value
+                if path is not None:
+                    item.source = item.source or path.value
+
+        anchors: dict[tuple[str, str], list[dict]] = defaultdict(list)
+        for subj, obj, text, line, section in _rows(
+            store,
+            f"SELECT ?s ?t ?anchor ?line ?section WHERE {{ ?l a <{mkg}Link> ; <{mkg}linkSource> ?s ; "
+            f"<{mkg}linkTarget> ?t . OPTIONAL {{ ?l <{mkg}anchorText> ?anchor }} "
+            f"OPTIONAL {{ ?l <{mkg}sourceLine> ?line }} "
+            f"OPTIONAL {{ ?l <{mkg}inSection>/<{SCHEMA}name> ?section }} }}"
+        ):
+            source, target = self.by_iri.get(subj.value), self.by_iri.get(obj.value)
+            self.link_count += 1
+            if not source or not target:
+                continue
+            anchor = {"text": text.value if text is not None else None,
+                      "line": int(line.value) if line is not None else None,
+                      "section": section.value if section is not None else None}
+            anchors[(source[1], target[1])].append(anchor)
+
+        edge_rows = _rows(
+            store,
+            f"SELECT ?s ?p ?o WHERE {{ ?s a ?st . FILTER(?st IN (<{mkg}Concept>, <{mkg}Keyword>)) "
+            "?s ?p ?o . FILTER(isIRI(?o) && ?p NOT IN (<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>, "
+            f"<{SKOS}inScheme>, <{SCHEMA}subjectOf>)) }}"
+        )
+        seen_edges: set[tuple] = set()
+        for subj, pred, obj in edge_rows:
+            predicate = pred.value
+            if predicate in _SKIP_EDGE_PREDICATES:
+                continue
+            source, target = self.by_iri.get(subj.value), self.by_iri.get(obj.value)
+            if source is None or target is None:
+                continue
+            relation = local_name(predicate)
+            if (source, relation, target) in seen_edges:
+                continue
+            seen_edges.add((source, relation, target))
+            self.relations.add(relation)
+            self.relation_iris.setdefault(relation, predicate)
+            link_anchors = anchors.get((source[1], target[1]), []) if relation == "linksTo" else []
+            link_anchors = sorted(link_anchors, key=lambda a: (a["line"] or 0, a["text"] or ""))
+            edge = Edge(source[1], target[1], relation, source[0], target[0], tuple(link_anchors))
+            self.out[source].append(edge)
+            self.inc[target].append(edge)
+            if relation == "hasKeyword" and source[0] == "concept" and target[0] == "keyword":
+                self.concepts[source[1]].keywords.append(target[1])
+                self.keyword_concepts[target[1]].append(source[1])
+        for edges in (*self.out.values(), *self.inc.values()):
+            edges.sort(key=lambda e: (e.relation, e.source, e.target))
+        for item in self.concepts.values():
+            item.keywords.sort()
+            for alias in item.aliases:
+                self.aliases.setdefault(alias, item.slug)
+                self.aliases.setdefault(canonical_slug(alias), item.slug)
+        for members in self.keyword_concepts.values():
+            members.sort()
+        self.sorted_slugs = sorted(self.concepts)
+        for (kind, slug), edges in self.out.items():
+            if kind == "concept":
+                self._link_targets[slug] = [e.target for e in edges if e.relation == "linksTo"]
+        for (kind, slug), edges in self.inc.items():
+            if kind == "concept":
+                self._link_sources[slug] = [e.source for e in edges if e.relation == "linksTo"]
+        self.search_index.add_graph(self)
+        self.build_seconds = time.perf_counter() - started
+        return self
+
+    # ---------------------------------------------------------------- look-ups
+
+    def resolve(self, slug: str) -> tuple[str, bool] | None:
+        """Return (canonical slug, is_other_spelling) for a concept slug or alias, else None."""
+        if slug in self.concepts:
+            return slug, False
+        for candidate in (self.aliases.get(slug), canonical_slug(slug)):
+            if candidate and candidate in self.concepts:
+                return candidate, True
+            if candidate and candidate in self.aliases:
+                return self.aliases[candidate], True
+        return None
+
+    def resolve_keyword(self, slug: str) -> tuple[str, bool] | None:
+        """Return (canonical slug, is_other_spelling) for a keyword slug, else None."""
+        if slug in self.keywords:
+            return slug, False
+        candidate = canonical_slug(slug)
+        if candidate in self.keywords:
+            return candidate, True
+        return None
+
+    def node(self, kind: str, slug: str) -> Concept | None:
+        """Return the concept, keyword or organisation node with this slug, else None."""
+        return self._by_kind.get(kind, {}).get(slug)
+
+    def search(self, query: str, limit: int = 10, lang: str | None = None) -> list[Hit]:
+        """Return up to `limit` concepts matching `query`, best first (see api.search_index)."""
+        return self.search_index.search(query, limit, lang, self.keyword_concepts)
+
+    def suggestions(self, slug: str, limit: int = 5) -> list[str]:
+        """Return concept slugs close to an unknown slug: search hits on its words, then similar slugs."""
+        import difflib
+
+        words = " ".join(re.split(r"[-_\s]+", slug)).strip()
+        found = [hit.slug for hit in self.search(words, limit)] if normalize(words) else []
+        for close in difflib.get_close_matches(canonical_slug(slug), self.sorted_slugs, n=limit, cutoff=0.6):
+            if close not in found:
+                found.append(close)
+        return found[:limit]
+
+    # ---------------------------------------------------------------- graph algorithms
+
+    def link_targets(self, slug: str) -> list[str]:
+        """Return the concepts `slug` links to."""
+        return self._link_targets.get(slug, [])
+
+    def link_sources(self, slug: str) -> list[str]:
+        """Return the concepts linking to `slug`."""
+        return self._link_sources.get(slug, [])
+
+    def related(self, slug: str) -> list[dict]:
+        """Return the concepts related to `slug`, best first (cached per slug); see api.related for the score."""
+        cached = self._related_cache.get(slug)
+        if cached is None:
+            cached = related_concepts(self, slug)
+            if len(self._related_cache) > 20000:
+                self._related_cache.clear()
+            self._related_cache[slug] = cached
+        return cached
+
+
+os.register_at_fork(after_in_child=GraphIndexes._reset_after_fork)

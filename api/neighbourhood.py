@@ -1,0 +1,157 @@
+"""REST routes over a concept's surroundings: its neighbourhood, its related concepts and link paths.
+
+Registered on ``api.concepts.bp`` when that module is imported.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pyoxigraph as ox
+from flask import Response, request
+
+from api.concepts import bp
+from api.indexes import GraphIndexes
+from api.related import FORMULA, WEIGHTS
+from api.rest_common import (
+    bad_parameter,
+    choice_param,
+    indexes,
+    int_param,
+    lang_param,
+    language_preferences,
+    resolve_concept,
+    service,
+    single_param,
+    slug_param,
+    summary,
+)
+from api.rest_response import concept_from_path, edge_triples, label_triples, respond
+from api.traversal import neighbourhood, shortest_paths
+
+RELATED_MAX_LIMIT = 100
+NEIGHBOURS_MAX_LIMIT = 1000
+PATH_MAX_LENGTH = 6
+DIRECTIONS = ("out", "in", "both")
+_ALWAYS_KNOWN_RELATIONS = {"linksTo", "hasKeyword", "definesTerm", "definedIn", "mentions"}
+
+
+def _relations_param(idx: GraphIndexes) -> set[str]:
+    """Return the relations named by ``relation`` (repeatable, comma-separated), linksTo by default."""
+    raw = [part.strip() for value in request.args.getlist("relation") for part in value.split(",")]
+    raw = [part for part in raw if part]
+    if not raw:
+        return {"linksTo"}
+    known = idx.relations | _ALWAYS_KNOWN_RELATIONS
+    unknown = [r for r in raw if r not in known]
+    if unknown:
+        raise bad_parameter("relation", f"unknown relation {unknown[0][:50]!r}; known: {', '.join(sorted(known))}",
+                            allowed=sorted(known))
+    return set(raw)
+
+
+@bp.get("/api/concepts/<slug>/neighbours")
+def neighbours(slug: str) -> Response:
+    """Answer the neighbourhood of a concept as {nodes, edges}, breadth first up to `depth`."""
+    idx, canonical, moved = concept_from_path(slug, "/neighbours")
+    if moved is not None:
+        return moved
+    depth = int_param("depth", 1, 1, 3)
+    direction = choice_param("direction", "both", DIRECTIONS)
+    limit = int_param("limit", 200, 1, NEIGHBOURS_MAX_LIMIT)
+    lang = lang_param()
+    relations = _relations_param(idx)
+    prefs = language_preferences(lang)
+
+    def walk():
+        return neighbourhood(idx, ("concept", canonical), depth, direction, relations, limit)
+
+    def build() -> dict:
+        distance, order, edges, truncated = walk()
+        nodes = []
+        for kind, slug_ in order:
+            item = summary(idx, kind, slug_, prefs)
+            item["id"] = item.get("iri", f"{kind}:{slug_}")
+            item["distance"] = distance[(kind, slug_)]
+            nodes.append(item)
+        ids = {(n["type"], n["slug"]): n["id"] for n in nodes}
+        edge_list = []
+        for edge, way in edges.values():
+            item = {"source": ids[(edge.source_kind, edge.source)], "target": ids[(edge.target_kind, edge.target)],
+                    "relation": edge.relation, "direction": way}
+            if edge.anchors:
+                item["anchors"] = [a["text"] for a in edge.anchors if a["text"]]
+            edge_list.append(item)
+        return {"concept": summary(idx, "concept", canonical, prefs), "depth": depth, "direction": direction,
+                "relations": sorted(relations), "truncated": truncated, "nodes": nodes, "edges": edge_list}
+
+    def triples() -> list:
+        _, order, edges, _ = walk()
+        return [*edge_triples(idx, [e for e, _ in edges.values()]), *label_triples(idx, order)]
+
+    return respond(build, triples)
+
+
+@bp.get("/api/concepts/<slug>/related")
+def related(slug: str) -> Response:
+    """Answer concepts ranked by the documented related score, each with its reasons."""
+    idx, canonical, moved = concept_from_path(slug, "/related")
+    if moved is not None:
+        return moved
+    limit = int_param("limit", 10, 1, RELATED_MAX_LIMIT)
+    lang = lang_param()
+    prefs = language_preferences(lang)
+
+    def build() -> dict:
+        results = []
+        for entry in idx.related(canonical)[:limit]:
+            results.append({**summary(idx, "concept", entry["slug"], prefs), "score": entry["score"],
+                            "reasons": entry["reasons"]})
+        return {"concept": summary(idx, "concept", canonical, prefs), "results": results,
+                "weights": dict(WEIGHTS), "formula": FORMULA}
+
+    def triples() -> list:
+        return label_triples(idx, [("concept", e["slug"]) for e in idx.related(canonical)[:limit]])
+
+    return respond(build, triples)
+
+
+@bp.get("/api/path")
+def path() -> Response:
+    """Answer the shortest linksTo paths between two concepts (breadth-first search over the adjacency)."""
+    idx = indexes()
+    resolved = {}
+    for name in ("from", "to"):
+        value = slug_param(name, single_param(name))
+        assert value is not None
+        resolved[name] = resolve_concept(idx, value, parameter=name)
+    max_length = int_param("max", 4, 1, PATH_MAX_LENGTH)
+    direction = choice_param("direction", "out", ("out", "both"))
+    limit = int_param("limit", 10, 1, 50)
+    lang = lang_param()
+    prefs = language_preferences(lang)
+
+    def found_paths() -> list[list[str]]:
+        return shortest_paths(idx, resolved["from"], resolved["to"], max_length, direction == "both", limit)
+
+    def build() -> dict:
+        paths = found_paths()
+        return {"from": summary(idx, "concept", resolved["from"], prefs),
+                "to": summary(idx, "concept", resolved["to"], prefs),
+                "max": max_length, "direction": direction, "found": bool(paths),
+                "length": len(paths[0]) - 1 if paths else None,
+                "paths": [[summary(idx, "concept", s, prefs) for s in p] for p in paths]}
+
+    def triples() -> list:
+        out = []
+        predicate = ox.NamedNode(str(service().vocab.MKG.linksTo))
+        for p in found_paths():
+            for a, b in itertools.pairwise(p):
+                forward = b in idx.link_targets(a)
+                source, target = (a, b) if forward else (b, a)
+                out.append(ox.Triple(ox.NamedNode(idx.concepts[source].iri), predicate,
+                                     ox.NamedNode(idx.concepts[target].iri)))
+            out += label_triples(idx, [("concept", s) for s in p])
+        return out
+
+    return respond(build, triples)

@@ -1,0 +1,171 @@
+"""Shared request side of the REST concept API: service access, parameter validation, label language.
+
+Every parameter error is a 400 problem naming the parameter. Label language: ``lang`` (a BCP 47 tag),
+else Accept-Language, then ar, then en, then any; every label says which language it is in
+(``{"value": ..., "lang": ...}``).
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+from flask import current_app, request
+
+from api.indexes import GraphIndexes
+from api.problems import Problem
+
+MAX_LIMIT = 500
+MAX_OFFSET = 1_000_000
+_LANG = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
+_SLUG_OK = re.compile(r"^[^\x00-\x1f]{1,300}$")
+_HREF_BASES = {"concept": "/api/concepts/", "keyword": "/api/keywords/"}
+
+
+def service():
+    """Return the app's GraphService."""
+    return current_app.extensions["mkg"]
+
+
+def indexes() -> GraphIndexes:
+    """Return the indexes of the served graph, or raise 503 while no graph is loaded."""
+    current = service()
+    if current.store is None:
+        raise Problem(503, "graph-unavailable", "Graph Unavailable", "no graph is loaded yet",
+                      headers={"Retry-After": "5"})
+    return GraphIndexes.for_store(current.store, current.vocab)
+
+
+def bad_parameter(parameter: str, detail: str, **extra) -> Problem:
+    """Return the 400 problem for an invalid request parameter."""
+    return Problem(400, "invalid-parameter", "Invalid Parameter", f"{parameter}: {detail}", parameter=parameter,
+                   **extra)
+
+
+def single_param(name: str) -> str | None:
+    """Return the query parameter's value (None when absent); reject it given twice."""
+    values = request.args.getlist(name)
+    if len(values) > 1:
+        raise bad_parameter(name, "give this parameter at most once")
+    return values[0] if values else None
+
+
+def int_param(name: str, default: int, low: int, high: int) -> int:
+    """Return an integer query parameter within [low, high], else `default` when absent."""
+    raw = single_param(name)
+    if raw is None:
+        return default
+    if not re.fullmatch(r"[+-]?\d{1,9}", raw.strip()):
+        raise bad_parameter(name, f"expected an integer between {low} and {high}, got {raw[:50]!r}", minimum=low,
+                            maximum=high)
+    value = int(raw)
+    if not low <= value <= high:
+        raise bad_parameter(name, f"must be between {low} and {high}, got {value}", minimum=low, maximum=high)
+    return value
+
+
+def choice_param(name: str, default: str | None, choices: tuple[str, ...]) -> str | None:
+    """Return a query parameter that must be one of `choices`, else `default` when absent or empty."""
+    raw = single_param(name)
+    if raw is None or raw == "":
+        return default
+    if raw not in choices:
+        raise bad_parameter(name, f"expected one of {', '.join(choices)}, got {raw[:50]!r}", allowed=list(choices))
+    return raw
+
+
+def bool_param(name: str) -> bool | None:
+    """Return a true/false query parameter, None when absent or empty."""
+    raw = single_param(name)
+    if raw is None or raw == "":
+        return None
+    lowered = raw.lower()
+    if lowered in ("true", "1", "yes"):
+        return True
+    if lowered in ("false", "0", "no"):
+        return False
+    raise bad_parameter(name, f"expected true or false, got {raw[:50]!r}", allowed=["true", "false"])
+
+
+def lang_param() -> str | None:
+    """Return the lowercased ``lang`` language tag, None when absent or empty."""
+    raw = single_param("lang")
+    if raw is None or raw == "":
+        return None
+    if not _LANG.match(raw):
+        raise bad_parameter("lang", f"expected a language tag such as ar or en, got {raw[:50]!r}")
+    return raw.lower()
+
+
+def slug_param(name: str, value: str | None, required: bool = True) -> str | None:
+    """Return `value` if it is a plausible slug, None when optional and absent."""
+    if value is None or value == "":
+        if required:
+            raise bad_parameter(name, "this parameter is required")
+        return None
+    if not _SLUG_OK.match(value):
+        raise bad_parameter(name, "expected a slug of 1-300 printable characters")
+    return value
+
+
+def language_preferences(lang: str | None) -> tuple[str, ...]:
+    """Return the label languages to try, best first: lang, else Accept-Language; then ar, en, untagged."""
+    prefs: list[str] = []
+    if lang:
+        prefs.append(lang)
+    else:
+        for value, _quality in request.accept_languages:
+            if value != "*" and _LANG.match(value):
+                prefs.append(value.lower())
+    out: list[str] = []
+    for pref in [*prefs, "ar", "en", ""]:
+        for candidate in (pref, pref.split("-")[0]):
+            if candidate not in out:
+                out.append(candidate)
+    return tuple(out)
+
+
+def pick_label(labels: dict[str, str], prefs: tuple[str, ...]) -> dict | None:
+    """Return {"value", "lang"} for the preferred language present, else any label."""
+    for pref in prefs:
+        if pref in labels:
+            return {"value": labels[pref], "lang": pref or None}
+    if labels:
+        lang = sorted(labels)[0]
+        return {"value": labels[lang], "lang": lang or None}
+    return None
+
+
+def href(kind: str, slug: str) -> str:
+    """Return the REST URL of a concept or keyword ("" for other kinds)."""
+    base = _HREF_BASES.get(kind)
+    return base + quote(slug, safe="") if base else ""
+
+
+def summary(idx: GraphIndexes, kind: str, slug: str, prefs: tuple[str, ...]) -> dict:
+    """Return a node as other resources show it: slug, IRI, type, label (with its language), link."""
+    node = idx.node(kind, slug)
+    out: dict = {"slug": slug, "type": kind}
+    if node is None:
+        return out
+    out["iri"] = node.iri
+    out["label"] = pick_label(node.labels, prefs) or {"value": slug, "lang": None}
+    if kind == "concept":
+        out["kind"] = node.concept_kind
+        out["has_article"] = node.has_article
+    link = href(kind, slug)
+    if link:
+        out["href"] = link
+    return out
+
+
+def resolve_concept(idx: GraphIndexes, slug: str, parameter: str | None = None) -> str:
+    """Return the canonical slug of a concept slug or alias, else raise 404 with suggestions."""
+    found = idx.resolve(slug)
+    if found is None:
+        prefs = language_preferences(None)
+        prefix, named = (f"{parameter}: ", {"parameter": parameter}) if parameter else ("", {})
+        raise Problem(404, "concept-not-found", "Concept Not Found", f"{prefix}no concept has the slug {slug[:100]!r}",
+                      **named, requested=slug[:300],
+                      suggestions=[summary(idx, "concept", s, prefs) for s in idx.suggestions(slug)])
+    return found[0]

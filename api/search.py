@@ -1,0 +1,65 @@
+"""REST search route: concepts by any label, anchor text, abbreviation, slug or keyword (``api.search_index``).
+
+Registered on ``api.concepts.bp`` when that module is imported.
+"""
+
+from __future__ import annotations
+
+from flask import Response
+
+from api.concepts import bp
+from api.rest_common import (
+    bad_parameter,
+    indexes,
+    int_param,
+    lang_param,
+    language_preferences,
+    single_param,
+    summary,
+)
+from api.rest_response import label_triples, respond
+from api.search_index import TIERS, highlight
+from graph.arabic import normalize
+
+SEARCH_MAX_LIMIT = 100
+MAX_QUERY_CHARS = 200
+
+
+def _query_param() -> tuple[str, str]:
+    """Return (q, its normalised form); reject a blank, overlong or NUL-bearing query."""
+    query = single_param("q")
+    if query is None or not query.strip():
+        raise bad_parameter("q", "this parameter is required and may not be blank")
+    if len(query) > MAX_QUERY_CHARS:
+        raise bad_parameter("q", f"at most {MAX_QUERY_CHARS} characters", maximum=MAX_QUERY_CHARS)
+    if "\x00" in query:
+        raise bad_parameter("q", "may not contain NUL characters")
+    normalized = normalize(query)
+    if not normalized:
+        raise bad_parameter("q", "nothing is left to search for after normalisation (only diacritics or marks?)")
+    return query, normalized
+
+
+@bp.get("/api/search")
+def search() -> Response:
+    """Answer concepts matching ``q``, Arabic-normalised and ranked, each with its best match."""
+    idx = indexes()
+    query, normalized = _query_param()
+    lang = lang_param()
+    limit = int_param("limit", 10, 1, SEARCH_MAX_LIMIT)
+    prefs = language_preferences(lang)
+
+    def build() -> dict:
+        results = []
+        for hit in idx.search(query, limit, lang):
+            match = {"field": hit.field, "text": hit.text, "lang": hit.lang, "tier": TIERS[hit.tier],
+                     "highlight": highlight(hit.text, hit.form, hit.offset, hit.length, hit.key_form)}
+            if hit.via_keyword:
+                match["keyword"] = hit.via_keyword
+            results.append({**summary(idx, "concept", hit.slug, prefs), "match": match})
+        return {"query": query, "normalized": normalized, "count": len(results), "results": results}
+
+    def triples() -> list:
+        return label_triples(idx, [("concept", h.slug) for h in idx.search(query, limit, lang)])
+
+    return respond(build, triples)

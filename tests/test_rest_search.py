@@ -1,0 +1,149 @@
+"""REST search: Arabic-normalised, ranked exact > prefix > word > infix, with highlights, from an in-memory index."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import quote
+
+import pytest
+
+from api.indexes import GraphIndexes, highlight
+
+SMM = "social-media-marketing-smm"
+
+
+def _search(client, q: str, **params) -> dict:
+    extra = "".join(f"&{k}={quote(str(v))}" for k, v in params.items())
+    response = client.get(f"/api/search?q={quote(q)}{extra}")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()
+
+
+@pytest.mark.parametrize("query", [
+    "التَّسويق الفيروسي",  # diacritics
+    "التسويق الفيروسي",
+    "التـسويق الفيـروسي",  # tatweel
+    "تسويق فيروسي",  # no definite article
+    "ٱلتسويق ٱلفيروسي",  # alef wasla
+    "viral marketing",
+    "VIRAL MARKETING",
+])
+def test_spellings_find_viral_marketing_first(rest_client, query):
+    body = _search(rest_client, query)
+    assert body["results"][0]["slug"] == "viral-marketing"
+    assert body["results"][0]["match"]["tier"] == "exact"
+
+
+def test_diacritics_query_highlights_the_whole_label(rest_client):
+    body = _search(rest_client, "التَّسويق الفيروسي")
+    assert body["normalized"] == "التسويق الفيروسي"
+    match = body["results"][0]["match"]
+    assert match["field"] == "prefLabel" and match["lang"] == "ar"
+    assert match["highlight"] == {"start": 0, "end": len(match["text"])}
+
+
+def test_abbreviation_finds_social_media_marketing(rest_client):
+    body = _search(rest_client, "smm")
+    assert body["results"][0]["slug"] == SMM
+    match = body["results"][0]["match"]
+    start, end = match["highlight"]["start"], match["highlight"]["end"]
+    assert match["text"][start:end].lower() == "smm"
+    assert _search(rest_client, "SMM")["results"][0]["slug"] == SMM
+
+
+def test_anchor_text_and_hidden_label_are_searchable(rest_client):
+    body = _search(rest_client, "eWOM")
+    assert body["results"][0]["slug"] == "word-of-mouth-marketing"
+    assert body["results"][0]["match"]["field"] in ("hiddenLabel", "anchor", "altLabel")
+
+
+def test_ranking_exact_before_prefix_before_word_before_infix(rest_client):
+    body = _search(rest_client, "التسويق", limit=50)
+    tiers = [r["match"]["tier"] for r in body["results"]]
+    order = ["exact", "prefix", "word", "infix"]
+    assert tiers == sorted(tiers, key=order.index)
+    assert body["results"][0]["match"]["tier"] in ("prefix", "exact")
+    infix = _search(rest_client, "يروس")
+    assert infix["results"][0]["slug"] == "viral-marketing"
+    assert infix["results"][0]["match"]["tier"] == "infix"
+    word = _search(rest_client, "marketing", lang="en", limit=50)
+    assert {r["match"]["tier"] for r in word["results"]} >= {"prefix", "word"}
+
+
+def test_keyword_matches_come_after_label_matches(rest_client):
+    body = _search(rest_client, "business", limit=10)
+    slugs = [r["slug"] for r in body["results"]]
+    assert set(slugs) >= {SMM, "viral-marketing"}
+    for result in body["results"]:
+        if result["match"]["field"] == "keyword":
+            assert result["match"]["keyword"] == "business"
+
+
+def test_limit_caps_results(rest_client):
+    body = _search(rest_client, "ال", limit=2)
+    assert body["count"] == len(body["results"]) <= 2
+
+
+@pytest.mark.parametrize(("query", "parameter"), [
+    ("", "q"), ("q=", "q"), ("q=%20%20", "q"), ("q=%D9%8E%D9%8E", "q"), ("q=" + "x" * 201, "q"),
+    ("q=a&limit=0", "limit"), ("q=a&limit=101", "limit"), ("q=a&limit=ten", "limit"), ("q=a&lang=%2A%2A", "lang"),
+])
+def test_bad_search_parameters_are_400(rest_client, query, parameter):
+    response = rest_client.get(f"/api/search?{query}")
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+    assert response.get_json(force=True)["parameter"] == parameter
+
+
+def test_search_lang_picks_display_label(rest_client):
+    body = _search(rest_client, "viral", lang="en")
+    assert body["results"][0]["label"] == {"value": "Viral Marketing", "lang": "en"}
+    body = _search(rest_client, "viral")
+    assert body["results"][0]["label"]["lang"] == "ar"
+
+
+def test_highlight_maps_normalised_offsets_back_to_the_label():
+    assert highlight("التَّسويق", "التسويق", 0, 7, False) == {"start": 0, "end": 9}
+    assert highlight("Social Media Marketing (SMM)", "social media marketing (smm)", 24, 3, False) == \
+        {"start": 24, "end": 27}
+    # match_key form: "تسويق فيروسي" matched inside "التسويق الفيروسي"
+    assert highlight("التسويق الفيروسي", "تسويق فيروسي", 6, 6, True) == {"start": 10, "end": 16}
+
+
+def test_corpus_search_every_title_finds_its_concept_fast(rest_corpus_app):
+    client = rest_corpus_app.test_client()
+    items = client.get("/api/concepts?kind=article&limit=120").get_json()["items"]
+    started = time.perf_counter()
+    for item in items:
+        label = item["label"]["value"]
+        body = _search(client, label, limit=5)
+        assert item["slug"] in [r["slug"] for r in body["results"]], label
+        assert body["results"][0]["match"]["tier"] == "exact"
+    per_query = (time.perf_counter() - started) / len(items)
+    assert per_query < 0.05, per_query
+
+
+def test_corpus_index_is_built_once_per_version(rest_corpus_app):
+    service = rest_corpus_app.extensions["mkg"]
+    first = GraphIndexes.for_store(service.store, service.vocab)
+    assert GraphIndexes.for_store(service.store, service.vocab) is first
+    started = time.perf_counter()
+    for prefix in ("ا", "ت", "س", "م", "a", "e"):
+        first.search(prefix, 20)
+    assert (time.perf_counter() - started) / 6 < 0.05
+
+
+def test_indexes_are_warmed_up_when_the_app_is_created(seed_build):
+    import threading
+
+    from api import create_app
+    from graph.config import Settings
+
+    _, out = seed_build
+    app = create_app(Settings(graph_file=out / "graph.nt", query_workers=0))
+    for thread in threading.enumerate():
+        if thread.name == "mkg-rest-index-warm-up":
+            thread.join(30)
+    service = app.extensions["mkg"]
+    key = (id(service.store), service.store.version, service.vocab.base)
+    assert key in GraphIndexes._cache
