@@ -9,6 +9,7 @@ Usage::
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import multiprocessing
 import os
@@ -19,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Graph
 
 from graph.config import ONTOLOGY_DIR
@@ -26,13 +28,15 @@ from graph.content import Article, Problem, discover, read_content
 from graph.export import convert, nt_line, write_ntriples
 from graph.extract import ExtractionContext, Triple, extractors
 from graph.resolve import ConceptIndex
-from graph.validate import ValidationReport, validate_graph
+from graph.validate import ValidationReport, validate_graph, validate_store
 from graph.vocab import Vocabulary
 
 BUILD_FORMAT = 1
 REPORT_FILE = "report.json"
 GRAPH_NT = "graph.nt"
 GRAPH_TTL = "graph.ttl"
+PYSHACL_MAX_TRIPLES = 150_000
+"""Up to this size pyshacl (the reference engine) validates; above it, the SPARQL engine on pyoxigraph."""
 
 
 @dataclass
@@ -43,6 +47,7 @@ class BuildReport:
     triples: int = 0
     version: str = ""
     fingerprint: str = ""
+    engine: str = ""
     written: bool = False
     failure: str | None = None
     problems: list[Problem] = field(default_factory=list)
@@ -63,6 +68,7 @@ class BuildReport:
             "format": BUILD_FORMAT,
             "version": self.version,
             "fingerprint": self.fingerprint,
+            "validation_engine": self.engine,
             "written": self.written,
             "failure": self.failure,
             "articles": self.articles,
@@ -138,7 +144,7 @@ def _extract_shard(bounds: tuple[int, int]) -> tuple[list[str], list[Problem]]:
     for article in articles[bounds[0] : bounds[1]]:
         for extractor in article_extractors:
             triples.extend(extractor(article, context))
-    return [nt_line(t) for t in triples], context.problems[before:]
+    return sorted({nt_line(t) for t in triples}), context.problems[before:]
 
 
 def extract_lines(articles: list[Article], vocab: Vocabulary, jobs: int = 0) -> tuple[list[str], list[Problem]]:
@@ -146,7 +152,7 @@ def extract_lines(articles: list[Article], vocab: Vocabulary, jobs: int = 0) -> 
     context = ExtractionContext(vocab=vocab, index=ConceptIndex.build(articles))
     _, corpus_extractors = extractors()
     jobs = jobs or os.cpu_count() or 1
-    lines: list[str] = []
+    runs: list[list[str]] = []
     problems: list[Problem] = []
     _SHARED.update(context=context, articles=articles)
     try:
@@ -155,33 +161,63 @@ def extract_lines(articles: list[Article], vocab: Vocabulary, jobs: int = 0) -> 
             shards = [(start, min(start + step, len(articles))) for start in range(0, len(articles), step)]
             with multiprocessing.get_context("fork").Pool(jobs) as pool:
                 for shard_lines, shard_problems in pool.imap(_extract_shard, shards):
-                    lines.extend(shard_lines)
+                    runs.append(shard_lines)
                     problems.extend(shard_problems)
         else:
             shard_lines, shard_problems = _extract_shard((0, len(articles)))
-            lines.extend(shard_lines)
+            runs.append(shard_lines)
             problems.extend(shard_problems)
     finally:
         _SHARED.clear()
     start = len(context.problems)
-    for corpus_extractor in corpus_extractors:
-        lines.extend(nt_line(t) for t in corpus_extractor(context))
+    corpus_lines = {nt_line(t) for corpus_extractor in corpus_extractors for t in corpus_extractor(context)}
+    runs.append(sorted(corpus_lines))
     problems.extend(context.problems[start:])
-    return sorted(set(lines)), problems
+    return list(dict.fromkeys(heapq.merge(*runs))), problems
 
 
-def _counts(graph: Graph, vocab: Vocabulary) -> dict[str, int]:
-    mkg = vocab.MKG
-    from rdflib import Literal
-    from rdflib.namespace import RDF, XSD
+_COUNTS = """
+SELECT
+  (COUNT(DISTINCT ?concept) AS ?concepts) (COUNT(DISTINCT ?withArticle) AS ?concepts_with_article)
+  (COUNT(DISTINCT ?red) AS ?red_links) (COUNT(DISTINCT ?term) AS ?defined_terms)
+WHERE {
+  ?concept a mkg:Concept .
+  OPTIONAL { ?concept mkg:hasArticle true . BIND(?concept AS ?withArticle) }
+  OPTIONAL { ?concept mkg:hasArticle false . FILTER EXISTS { ?any mkg:linksTo ?concept } BIND(?concept AS ?red) }
+  OPTIONAL { ?concept a mkg:DefinedTerm ; mkg:hasArticle false . BIND(?concept AS ?term) }
+}"""
+_CLASS_COUNTS = {"keywords": "mkg:Keyword", "links": "mkg:Link", "questions": "schema:Question",
+                 "key_figures": "mkg:KeyFigure", "organizations": "schema:Organization"}
 
-    return {
-        "concepts": sum(1 for _ in graph.subjects(RDF.type, mkg.Concept)),
-        "concepts_with_article": sum(1 for _ in graph.subjects(mkg.hasArticle, Literal(True, datatype=XSD.boolean))),
-        "red_links": sum(1 for _ in graph.subjects(mkg.hasArticle, Literal(False, datatype=XSD.boolean))),
-        "keywords": sum(1 for _ in graph.subjects(RDF.type, mkg.Keyword)),
-        "links": sum(1 for _ in graph.subjects(RDF.type, mkg.Link)),
-    }
+
+def _counts(store: ox.Store, vocab: Vocabulary) -> dict[str, int]:
+    """Count concepts by kind, and the other node kinds, with SPARQL on the built graph."""
+    prefixes = vocab.prefixes()
+    row = next(iter(store.query(_COUNTS, prefixes=prefixes)))
+    counts = {name: int(row[name].value) for name in
+              ("concepts", "concepts_with_article", "red_links", "defined_terms")}
+    for name, cls in _CLASS_COUNTS.items():
+        result = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ ?x a {cls} }}", prefixes=prefixes)
+        counts[name] = int(next(iter(result))["n"].value)
+    return counts
+
+
+def validate_lines(body: bytes, triples: int, vocab: Vocabulary, ontology_dir: Path,
+                   engine: str = "auto") -> tuple[ValidationReport, dict[str, int], str]:
+    """Validate built N-Triples with pyshacl (small graphs, or engine="pyshacl") or the SPARQL engine."""
+    store = ox.Store()
+    store.bulk_load(input=body, format=ox.RdfFormat.N_TRIPLES, lenient=True)
+    if engine == "auto":
+        engine = "pyshacl" if triples <= PYSHACL_MAX_TRIPLES else "sparql"
+    if engine == "pyshacl":
+        graph = Graph()
+        graph.parse(data=body.decode("utf-8"), format="nt")
+        validation = validate_graph(graph, vocab, ontology_dir)
+    elif engine == "sparql":
+        validation = validate_store(store, vocab, ontology_dir)
+    else:
+        raise ValueError(f"unknown validation engine {engine!r}: use auto, pyshacl or sparql")
+    return validation, _counts(store, vocab), engine
 
 
 def _swap_in(staging: Path, out_dir: Path) -> None:
@@ -212,6 +248,7 @@ def build(
     max_file_bytes: int = 5 * 1024 * 1024,
     ontology_dir: Path = ONTOLOGY_DIR,
     progress: Callable[[int, int], None] | None = None,
+    engine: str = "auto",
 ) -> BuildReport:
     """Build the graph from content_dir into out_dir; out_dir is only replaced by a build that passes."""
     vocab = vocab or Vocabulary()
@@ -233,15 +270,14 @@ def build(
     lines, extract_problems = extract_lines(articles, vocab, jobs)
     report.problems.extend(extract_problems)
     report.triples = len(lines)
-    graph = Graph()
-    graph.parse(data="".join(lines), format="nt")
+    body = "".join(lines).encode()
+    del lines
     report.timings["extract"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    report.validation = validate_graph(graph, vocab, ontology_dir)
-    report.counts = _counts(graph, vocab)
+    report.validation, report.counts, report.engine = validate_lines(
+        body, report.triples, vocab, ontology_dir, engine)
     report.timings["validate"] = time.perf_counter() - clock
-    del graph
     if not report.validation.conforms:
         report.failure = f"{report.validation.counts()['Violation']} SHACL violation(s)"
         return report
@@ -251,13 +287,12 @@ def build(
         return report
 
     clock = time.perf_counter()
-    body = "".join(lines).encode()
     report.version = hashlib.sha256(body).hexdigest()[:16]
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     try:
-        write_ntriples(lines, staging / GRAPH_NT)
+        write_ntriples(body, staging / GRAPH_NT)
         (staging / GRAPH_TTL).write_bytes(convert(staging / GRAPH_NT, "turtle", vocab))
         report.written = True
         report.timings["write"] = time.perf_counter() - clock

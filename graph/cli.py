@@ -55,7 +55,7 @@ def _ensure_build(settings: Settings, vocab: Vocabulary) -> Path:
     if settings.graph_file is None and not is_up_to_date(settings.content_dir, settings.build_dir, vocab):
         report = build(settings.content_dir, settings.build_dir, vocab=vocab, jobs=settings.build_jobs,
                        max_file_bytes=settings.max_file_bytes, ontology_dir=settings.ontology_dir,
-                       progress=_progress())
+                       progress=_progress(), engine=settings.validation_engine)
         if not report.written:
             _print_problems(report)
             print(f"mkg: build failed: {report.failure}", file=sys.stderr)
@@ -70,6 +70,7 @@ def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
         settings.content_dir, settings.build_dir, vocab=Vocabulary(settings.base_iri),
         keep_going=args.keep_going, strict=args.strict, jobs=settings.build_jobs,
         max_file_bytes=settings.max_file_bytes, ontology_dir=settings.ontology_dir, progress=_progress(),
+        engine=settings.validation_engine,
     )
     _print_problems(report)
     summary = (f"{report.articles} articles, {report.triples} triples, "
@@ -87,29 +88,26 @@ def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_validate(settings: Settings, args: argparse.Namespace) -> int:
-    from rdflib import Graph
-
-    from graph.build import extract_triples
+    from graph.build import extract_lines, validate_lines
     from graph.content import read_content
-    from graph.validate import validate_graph
+    from graph.export import ntriples_bytes
 
     vocab = Vocabulary(settings.base_iri)
     target = Path(args.path) if args.path else settings.content_dir
     problems = []
     if target.is_dir():
         articles, problems = read_content(target, max_bytes=settings.max_file_bytes, jobs=settings.build_jobs)
-        triples, more = extract_triples(articles, vocab)
+        lines, more = extract_lines(articles, vocab, settings.build_jobs)
         problems += more
-        data = Graph()
-        data.addN((s, p, o, data) for s, p, o in set(triples))
+        body = "".join(lines).encode()
     else:
-        data = Graph()
         try:
-            data.parse(str(target), format="nt" if target.suffix == ".nt" else "turtle")
-        except Exception as exc:  # rdflib raises many parser exception types
-            print(f"{target}: error: cannot parse ({exc}): fix the RDF syntax", file=sys.stderr)
+            body = ntriples_bytes(target)
+        except (SyntaxError, OSError) as exc:
+            print(f"{target}: error: cannot read the RDF ({exc}): fix the syntax", file=sys.stderr)
             return 1
-    report = validate_graph(data, vocab, settings.ontology_dir)
+    report, _, _ = validate_lines(body, body.count(b"\n"), vocab, settings.ontology_dir,
+                                  settings.validation_engine)
     errors = [p for p in problems if p.severity == "error"]
     if args.format == "json":
         print(json.dumps({**report.to_json(), "problems": [p.as_dict() for p in problems]},
@@ -226,11 +224,14 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--keep-going", action="store_true", help="skip rejected files and build the rest")
     b.add_argument("--strict", action="store_true", help="fail on warnings too")
     b.add_argument("--jobs", dest="build_jobs", type=int, help="parser processes (default: one per CPU)")
+    b.add_argument("--engine", dest="validation_engine", choices=("auto", "pyshacl", "sparql"),
+                   help="SHACL engine (default auto: pyshacl up to 150k triples, else SPARQL on pyoxigraph)")
     b.set_defaults(func=cmd_build)
 
     v = commands.add_parser("validate", help="validate content/ or a Turtle file against the shapes")
     v.add_argument("path", nargs="?", help="content directory or .ttl/.nt file (default content/)")
     v.add_argument("--format", choices=("text", "json", "turtle"), default="text")
+    v.add_argument("--engine", dest="validation_engine", choices=("auto", "pyshacl", "sparql"))
     v.set_defaults(func=cmd_validate)
 
     e = commands.add_parser("export", help="write the graph as Turtle, N-Triples or JSON-LD")

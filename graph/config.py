@@ -37,6 +37,7 @@ class Settings:
     ontology_dir: Path = ONTOLOGY_DIR
     max_file_bytes: int = 5 * 1024 * 1024
     build_jobs: int = 0  # 0 = one per CPU
+    validation_engine: str = "auto"  # auto | pyshacl | sparql
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 2

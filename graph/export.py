@@ -26,19 +26,40 @@ FORMATS = {
 }
 
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_str = str.__str__  # the plain-str value of a term, without its class's __str__/__format__ overhead
+
+
+def _literal(term: Literal) -> str:
+    text = _str(term)
+    if "\\" in text:  # rare; str.replace, not translate, which is per-character on non-ASCII text
+        text = text.replace("\\", "\\\\")
+    if '"' in text:
+        text = text.replace('"', '\\"')
+    if "\n" in text:
+        text = text.replace("\n", "\\n")
+    if "\r" in text:
+        text = text.replace("\r", "\\r")
+    language = term._language
+    if language:
+        return f'"{text}"@{language}'
+    datatype = term._datatype
+    if datatype is not None and _str(datatype) != _XSD_STRING:
+        return f'"{text}"^^<{_str(datatype)}>'
+    return f'"{text}"'
 
 
 def nt_term(term: Node) -> str:
     """Return one rdflib term in N-Triples 1.1 syntax (UTF-8, no ASCII escaping)."""
+    kind = type(term)
+    if kind is URIRef:
+        return f"<{_str(term)}>"
+    if kind is Literal:
+        return _literal(term)
     if isinstance(term, URIRef):
         return f"<{term}>"
     if isinstance(term, Literal):
-        text = '"' + str(term).translate(_ESCAPES) + '"'
-        if term.language:
-            return f"{text}@{term.language}"
-        if term.datatype is not None and str(term.datatype) != "http://www.w3.org/2001/XMLSchema#string":
-            return f"{text}^^<{term.datatype}>"
-        return text
+        return _literal(term)
     if isinstance(term, BNode):
         return f"_:{term}"
     raise TypeError(f"cannot write {term!r} as N-Triples")
@@ -47,6 +68,12 @@ def nt_term(term: Node) -> str:
 def nt_line(triple: tuple[Node, Node, Node]) -> str:
     """Return one triple as an N-Triples line."""
     s, p, o = triple
+    if type(s) is URIRef and type(p) is URIRef:  # the usual case, inlined
+        kind = type(o)
+        if kind is URIRef:
+            return f"<{_str(s)}> <{_str(p)}> <{_str(o)}> .\n"
+        if kind is Literal:
+            return f"<{_str(s)}> <{_str(p)}> {_literal(o)} .\n"
     return f"{nt_term(s)} {nt_term(p)} {nt_term(o)} .\n"
 
 
@@ -55,8 +82,16 @@ def ntriples_lines(triples: Iterable[tuple[Node, Node, Node]]) -> list[str]:
     return sorted({nt_line(t) for t in triples})
 
 
-def write_ntriples(lines: list[str], path: Path) -> None:
-    path.write_text("".join(lines), encoding="utf-8")
+def ntriples_bytes(path: Path) -> bytes:
+    """Return an .nt file's bytes, or a Turtle file converted to N-Triples (raises SyntaxError)."""
+    if path.suffix == ".nt":
+        return path.read_bytes()
+    return ox.serialize(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE), format=ox.RdfFormat.N_TRIPLES)
+
+
+def write_ntriples(body: bytes, path: Path) -> None:
+    """Write already-sorted N-Triples bytes."""
+    path.write_bytes(body)
 
 
 def convert(source: Path, fmt: str, vocab: Vocabulary) -> bytes:

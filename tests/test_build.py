@@ -171,3 +171,14 @@ def test_anchor_equal_to_the_english_label_is_not_a_hidden_label(write_article, 
     write_article("other.md", article_text(title="آخر", body="[CRM](/crm)"))
     report = build(tmp_path / "content", tmp_path / "build")
     assert report.written and report.conforms, report.validation.to_text()
+
+
+def test_both_validation_engines_agree_on_the_seeds(tmp_path, seed_build):
+    reference, _ = seed_build
+    assert reference.engine == "pyshacl"
+    report = build(CONTENT, tmp_path / "build", engine="sparql")
+    assert report.written and report.engine == "sparql"
+    assert report.validation.counts() == reference.validation.counts()
+    assert report.counts == reference.counts
+    assert {(r.severity, r.focus, r.path) for r in report.validation.results} == {
+        (r.severity, r.focus, r.path) for r in reference.validation.results}
