@@ -116,6 +116,7 @@ class ConceptIndex:
     term_of: dict[str, Term] = field(default_factory=dict)  # concept slug -> first term naming it
     labels: dict[str, str] = field(default_factory=dict)  # match_key of a title/term label -> slug
     acronym_owner: dict[str, str] = field(default_factory=dict)  # acronym -> slug that got it first
+    _keyword_labels: dict[str, str] = field(default_factory=dict, repr=False, compare=False)  # memo
 
     @classmethod
     def build(cls, articles: list[Article]) -> ConceptIndex:
@@ -239,10 +240,14 @@ class ConceptIndex:
 
     def keyword_label(self, slug: str, fallback: str) -> str:
         """Return the one label of a keyword: its most used spelling (ties: alphabetical)."""
+        label = self._keyword_labels.get(slug)
+        if label is not None:
+            return label
         spellings = self.keyword_names.get(slug)
         if not spellings:
             return fallback
-        return min(spellings.items(), key=lambda item: (-item[1], item[0]))[0]
+        label = self._keyword_labels[slug] = min(spellings.items(), key=lambda item: (-item[1], item[0]))[0]
+        return label
 
     def add_name(self, name: str, slug: str) -> None:
         """Record `name` as a name of `slug`, unless another concept already holds it."""

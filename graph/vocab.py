@@ -111,6 +111,8 @@ class Vocabulary:
         base = self.base if self.base.endswith(("/", "#")) else self.base + "/"
         object.__setattr__(self, "base", base)
         object.__setattr__(self, "MKG", OntologyTerms(base + "ontology#"))
+        object.__setattr__(self, "_concept_scheme", URIRef(base + "concepts"))
+        object.__setattr__(self, "_keyword_scheme", URIRef(base + "keywords"))
 
     @property
     def ontology(self) -> URIRef:
@@ -118,11 +120,11 @@ class Vocabulary:
 
     @property
     def concept_scheme(self) -> URIRef:
-        return URIRef(self.base + "concepts")
+        return self._concept_scheme  # type: ignore[attr-defined]
 
     @property
     def keyword_scheme(self) -> URIRef:
-        return URIRef(self.base + "keywords")
+        return self._keyword_scheme  # type: ignore[attr-defined]
 
     def concept(self, slug: str) -> URIRef:
         return _mint(self.base, "concept", slug)
@@ -138,7 +140,8 @@ class Vocabulary:
 
     def part(self, slug: str, kind: str, n: int) -> URIRef:
         """Return the IRI of the n-th `kind` node (link, faq, figure, section...) of an article."""
-        return URIRef(f"{self.article(slug)}#{kind}-{n}")
+        # article IRIs are valid IRIs, so URIRef's validity check (a regex per call) is skipped
+        return str.__new__(URIRef, f"{self.article(slug)}#{kind}-{n}")
 
     def slug_of(self, iri: str) -> tuple[str, str] | None:
         """Return (kind, slug) for a concept/keyword/organization IRI under this base, else None."""

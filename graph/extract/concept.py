@@ -6,11 +6,17 @@ from collections.abc import Iterator
 
 from rdflib import Literal
 
-from graph.arabic import match_key
 from graph.content import Article
-from graph.extract import ExtractionContext, Triple, text_literal
-from graph.resolve import split_acronym
+from graph.extract import ExtractionContext, Triple, lang_literal, plain_literal, text_literal
+from graph.resolve import match_key, split_acronym
 from graph.vocab import RDF, SCHEMA, SKOS, XSD
+
+_TYPE, _SKOS_CONCEPT, _IN_SCHEME, _PREF_LABEL = RDF.type, SKOS.Concept, SKOS.inScheme, SKOS.prefLabel
+_DEFINITION, _HIDDEN_LABEL = SKOS.definition, SKOS.hiddenLabel
+_SUBJECT_OF, _ARTICLE, _ABOUT, _HEADLINE, _IN_LANGUAGE = (
+    SCHEMA.subjectOf, SCHEMA.Article, SCHEMA.about, SCHEMA.headline, SCHEMA.inLanguage)
+_TRUE = Literal(True, datatype=XSD.boolean)
+_AR = Literal("ar")
 
 
 def extract(article: Article, context: ExtractionContext) -> Iterator[Triple]:
@@ -20,26 +26,26 @@ def extract(article: Article, context: ExtractionContext) -> Iterator[Triple]:
     concept = vocab.concept(article.slug)
     page = vocab.article(article.slug)
     label, _ = split_acronym(article.title)
-    preferred = (Literal(label, lang="ar"), Literal(index.english_label(article.slug), lang="en"))
-    yield concept, RDF.type, mkg.Concept
-    yield concept, RDF.type, SKOS.Concept
-    yield concept, SKOS.inScheme, vocab.concept_scheme
+    preferred = (lang_literal(label, "ar"), lang_literal(index.english_label(article.slug), "en"))
+    yield concept, _TYPE, mkg.Concept
+    yield concept, _TYPE, _SKOS_CONCEPT
+    yield concept, _IN_SCHEME, vocab.concept_scheme
     for literal in preferred:
-        yield concept, SKOS.prefLabel, literal
-    yield concept, SKOS.definition, text_literal(article.description)
-    yield concept, mkg.slug, Literal(article.slug)
+        yield concept, _PREF_LABEL, literal
+    yield concept, _DEFINITION, text_literal(article.description)
+    yield concept, mkg.slug, plain_literal(article.slug)
     for spelling in index.spellings(article.slug):
-        yield concept, mkg.slugAlias, Literal(spelling)
-    yield concept, mkg.hasArticle, Literal(True, datatype=XSD.boolean)
-    yield concept, SCHEMA.subjectOf, page
+        yield concept, mkg.slugAlias, plain_literal(spelling)
+    yield concept, mkg.hasArticle, _TRUE
+    yield concept, _SUBJECT_OF, page
     pref_key = match_key(label)
     for anchor in index.anchors(article.slug):
         hidden = text_literal(anchor)
         if hidden not in preferred and match_key(anchor) != pref_key:
-            yield concept, SKOS.hiddenLabel, hidden
-    yield page, RDF.type, SCHEMA.Article
-    yield page, SCHEMA.about, concept
-    yield page, SCHEMA.headline, Literal(article.title, lang="ar")
-    yield page, SCHEMA.inLanguage, Literal("ar")
+            yield concept, _HIDDEN_LABEL, hidden
+    yield page, _TYPE, _ARTICLE
+    yield page, _ABOUT, concept
+    yield page, _HEADLINE, lang_literal(article.title, "ar")
+    yield page, _IN_LANGUAGE, _AR
     yield page, mkg.sourcePath, Literal(article.path)
     yield page, mkg.contentHash, Literal(article.sha256)

@@ -18,13 +18,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from rdflib import Literal, URIRef
+from rdflib import URIRef
 
-from graph.arabic import match_key
 from graph.content import Article, Block, Problem
-from graph.extract import ExtractionContext, Triple, text_literal
-from graph.resolve import ConceptIndex
+from graph.extract import ExtractionContext, Triple, plain_literal, text_literal
+from graph.resolve import ConceptIndex, match_key
 from graph.vocab import RDF, SCHEMA
+
+_TYPE, _FAQ_PAGE, _MAIN_ENTITY, _QUESTION, _NAME = RDF.type, SCHEMA.FAQPage, SCHEMA.mainEntity, SCHEMA.Question, SCHEMA.name
+_ACCEPTED_ANSWER, _ANSWER, _TEXT, _ABOUT = SCHEMA.acceptedAnswer, SCHEMA.Answer, SCHEMA.text, SCHEMA.about
 
 QUESTION_MARKS = ("؟", "?")
 # Openings of a "what is X" question (compared after match_key); X follows them.
@@ -34,6 +36,7 @@ _WHAT_IS = tuple(
               "what is", "what are", "what does")
 )
 MAX_SUBJECT_WORDS = 8
+_new_str = str.__new__
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,18 +107,18 @@ def extract(article: Article, context: ExtractionContext) -> Iterator[Triple]:
             continue
         position += 1
         node = vocab.part(article.slug, "faq", position)
-        answer = URIRef(f"{node}-answer")
+        answer = _new_str(URIRef, f"{node}-answer")  # a valid IRI plus a suffix: no need to check it
         if position == 1:
-            yield page, RDF.type, SCHEMA.FAQPage
-        yield page, SCHEMA.mainEntity, node
-        yield node, RDF.type, SCHEMA.Question
-        yield node, SCHEMA.name, text_literal(question.text)
-        yield node, mkg.position, Literal(position)
-        yield node, mkg.sourceLine, Literal(question.line)
-        yield node, SCHEMA.acceptedAnswer, answer
-        yield answer, RDF.type, SCHEMA.Answer
-        yield answer, SCHEMA.text, text_literal(question.answer)
+            yield page, _TYPE, _FAQ_PAGE
+        yield page, _MAIN_ENTITY, node
+        yield node, _TYPE, _QUESTION
+        yield node, _NAME, text_literal(question.text)
+        yield node, mkg.position, plain_literal(position)
+        yield node, mkg.sourceLine, plain_literal(question.line)
+        yield node, _ACCEPTED_ANSWER, answer
+        yield answer, _TYPE, _ANSWER
+        yield answer, _TEXT, text_literal(question.answer)
         about = subject(question.text, context.index)
         if about is not None:
-            yield node, SCHEMA.about, vocab.concept(about)
+            yield node, _ABOUT, vocab.concept(about)
 

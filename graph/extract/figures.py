@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from rdflib import Literal
-
 from graph.content import Article
-from graph.extract import ExtractionContext, Triple, text_literal
+from graph.extract import ExtractionContext, Triple, plain_literal, text_literal
 from graph.vocab import RDF
+
+_TYPE = RDF.type
 
 
 def key_figures(article: Article) -> list[tuple[str, str, int]]:
@@ -52,8 +52,8 @@ def extract(article: Article, context: ExtractionContext) -> Iterator[Triple]:
     for position, (value, caption, line) in enumerate(key_figures(article), start=1):
         node = vocab.part(article.slug, "figure", position)
         yield concept, mkg.keyFigure, node
-        yield node, RDF.type, mkg.KeyFigure
+        yield node, _TYPE, mkg.KeyFigure
         yield node, mkg.figureValue, text_literal(value)
         yield node, mkg.figureCaption, text_literal(caption)
-        yield node, mkg.position, Literal(position)
-        yield node, mkg.sourceLine, Literal(line)
+        yield node, mkg.position, plain_literal(position)
+        yield node, mkg.sourceLine, plain_literal(line)

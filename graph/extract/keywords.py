@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-
-from rdflib import Literal
+from functools import lru_cache
 
 from graph.content import Article
-from graph.extract import ExtractionContext, Triple
+from graph.extract import ExtractionContext, Triple, lang_literal, plain_literal
 from graph.vocab import RDF, SKOS, canonical_slug
+
+_TYPE, _SKOS_CONCEPT, _IN_SCHEME, _PREF_LABEL = RDF.type, SKOS.Concept, SKOS.inScheme, SKOS.prefLabel
+_slug = lru_cache(maxsize=1 << 16)(canonical_slug)  # the same few keywords on every article
 
 
 def extract(article: Article, context: ExtractionContext) -> Iterator[Triple]:
@@ -17,13 +19,13 @@ def extract(article: Article, context: ExtractionContext) -> Iterator[Triple]:
     mkg = vocab.MKG
     concept = vocab.concept(article.slug)
     for name in article.keywords:
-        slug = canonical_slug(name)
+        slug = _slug(name)
         if not slug:
             continue
         keyword = vocab.keyword(slug)
         yield concept, mkg.hasKeyword, keyword
-        yield keyword, RDF.type, mkg.Keyword
-        yield keyword, RDF.type, SKOS.Concept
-        yield keyword, SKOS.inScheme, vocab.keyword_scheme
-        yield keyword, SKOS.prefLabel, Literal(context.index.keyword_label(slug, name), lang="en")
-        yield keyword, mkg.slug, Literal(slug)
+        yield keyword, _TYPE, mkg.Keyword
+        yield keyword, _TYPE, _SKOS_CONCEPT
+        yield keyword, _IN_SCHEME, vocab.keyword_scheme
+        yield keyword, _PREF_LABEL, lang_literal(context.index.keyword_label(slug, name), "en")
+        yield keyword, mkg.slug, plain_literal(slug)

@@ -30,7 +30,7 @@ from rdflib import Literal
 
 from graph.arabic import match_key
 from graph.content import Article
-from graph.extract import ExtractionContext, Triple
+from graph.extract import ExtractionContext, Triple, plain_literal
 from graph.resolve import ConceptIndex, is_acronym
 from graph.vocab import RDF, SCHEMA, canonical_slug
 
@@ -48,6 +48,7 @@ EVENT_WORDS = frozenset({
 ORGANISATION_NOUNS = frozenset(
     match_key(w) for w in ("جمعية", "شركة", "منظمة", "مؤسسة", "موقع", "منصة", "تطبيق", "مطعم", "وكالة", "بنك", "مجموعة")
 )
+_MENTIONS, _TYPE, _ORGANIZATION = SCHEMA.mentions, RDF.type, SCHEMA.Organization
 _BLANK = "\x00"
 _NOT_LETTERS = bytes(c for c in range(128) if not chr(c).isalpha())  # ASCII minus A-Z a-z
 
@@ -107,9 +108,9 @@ def extract(article: Article, context: ExtractionContext) -> Iterator[Triple]:
         if not slug:
             continue
         org = vocab.organization(slug)
-        yield concept, SCHEMA.mentions, org
-        yield org, RDF.type, SCHEMA.Organization
-        yield org, vocab.MKG.slug, Literal(slug)
+        yield concept, _MENTIONS, org
+        yield org, _TYPE, _ORGANIZATION
+        yield org, vocab.MKG.slug, plain_literal(slug)
 
 
 def extract_names(context: ExtractionContext) -> Iterator[Triple]:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from rdflib import Literal
-
 from graph.content import Article
-from graph.extract import ExtractionContext, Triple, text_literal
+from graph.extract import ExtractionContext, Triple, plain_literal, text_literal
 from graph.vocab import RDF, SCHEMA
+
+_TYPE, _NAME = RDF.type, SCHEMA.name
 
 
 def extract(article: Article, context: ExtractionContext) -> Iterator[Triple]:
@@ -19,7 +19,7 @@ def extract(article: Article, context: ExtractionContext) -> Iterator[Triple]:
     for block in article.sections():
         section = vocab.part(article.slug, "section", block.section)
         yield page, mkg.section, section
-        yield section, RDF.type, mkg.Section
-        yield section, SCHEMA.name, text_literal(block.text)
-        yield section, mkg.position, Literal(block.section)
-        yield section, mkg.sourceLine, Literal(block.line)
+        yield section, _TYPE, mkg.Section
+        yield section, _NAME, text_literal(block.text)
+        yield section, mkg.position, plain_literal(block.section)
+        yield section, mkg.sourceLine, plain_literal(block.line)

@@ -19,6 +19,8 @@ from graph.extract import ExtractionContext, Triple, text_literal
 from graph.extract.takeaways import section_blocks
 from graph.vocab import SCHEMA
 
+_ABSTRACT = SCHEMA.abstract
+
 HEADINGS = ("الخط السفلي", "الخلاصة", "خلاصة القول", "الخلاصة النهائية", "Bottom Line", "The Bottom Line")
 _KEYS = frozenset(match_key(h) for h in HEADINGS)
 
@@ -36,4 +38,4 @@ def extract(article: Article, context: ExtractionContext) -> Iterator[Triple]:
     """Yield concept schema:abstract "<bottom line>"@ar when the article has one."""
     text = summary_text(article)
     if text:
-        yield context.vocab.concept(article.slug), SCHEMA.abstract, text_literal(text)
+        yield context.vocab.concept(article.slug), _ABSTRACT, text_literal(text)

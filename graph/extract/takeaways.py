@@ -17,12 +17,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import lru_cache
 
-from rdflib import Literal
-
-from graph.arabic import match_key
 from graph.content import Article, Block
-from graph.extract import ExtractionContext, Triple
+from graph.extract import ExtractionContext, Triple, lang_literal
+from graph.resolve import match_key
 from graph.vocab import RDF
+
+_FIRST, _REST, _NIL = RDF.first, RDF.rest, RDF.nil
 
 HEADINGS = ("يسلط الضوء", "النقاط الرئيسية", "أهم النقاط", "الوجبات الرئيسية", "الخلاصات الرئيسية",
             "Key Takeaways", "Takeaways", "Highlights", "Key Points")
@@ -64,5 +64,5 @@ def extract(article: Article, context: ExtractionContext) -> Iterator[Triple]:
     nodes = [vocab.part(article.slug, "takeaways", n) for n in range(1, len(items) + 1)]
     yield vocab.concept(article.slug), vocab.MKG.takeaway, nodes[0]
     for position, (node, item) in enumerate(zip(nodes, items, strict=True)):
-        yield node, RDF.first, Literal(item, lang="ar")
-        yield node, RDF.rest, nodes[position + 1] if position + 1 < len(nodes) else RDF.nil
+        yield node, _FIRST, lang_literal(item, "ar")
+        yield node, _REST, nodes[position + 1] if position + 1 < len(nodes) else _NIL

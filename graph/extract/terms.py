@@ -24,11 +24,14 @@ from collections.abc import Iterator
 
 from rdflib import Literal
 
-from graph.arabic import match_key
 from graph.content import Article
-from graph.extract import ExtractionContext, Triple, text_literal
-from graph.resolve import ConceptIndex, Term
+from graph.extract import ExtractionContext, Triple, plain_literal, text_literal
+from graph.resolve import ConceptIndex, Term, match_key
 from graph.vocab import RDF, SKOS, XSD
+
+_TYPE, _SKOS_CONCEPT, _IN_SCHEME, _PREF_LABEL = RDF.type, SKOS.Concept, SKOS.inScheme, SKOS.prefLabel
+_DEFINITION, _HIDDEN_LABEL = SKOS.definition, SKOS.hiddenLabel
+_FALSE = Literal(False, datatype=XSD.boolean)
 
 
 def _is_known_label(term: Term, index: ConceptIndex) -> bool:
@@ -55,15 +58,15 @@ def extract(article: Article, context: ExtractionContext) -> Iterator[Triple]:
         first = index.term_of.get(term.slug) == term
         yield source, mkg.definesTerm, concept
         yield concept, mkg.definedIn, source
-        yield concept, RDF.type, mkg.DefinedTerm
+        yield concept, _TYPE, mkg.DefinedTerm
         if first and term.minted:
-            yield concept, RDF.type, mkg.Concept
-            yield concept, RDF.type, SKOS.Concept
-            yield concept, SKOS.inScheme, vocab.concept_scheme
-            yield concept, mkg.hasArticle, Literal(False, datatype=XSD.boolean)
-            yield concept, mkg.slug, Literal(term.slug)
-            yield concept, SKOS.prefLabel, text_literal(term.label)
+            yield concept, _TYPE, mkg.Concept
+            yield concept, _TYPE, _SKOS_CONCEPT
+            yield concept, _IN_SCHEME, vocab.concept_scheme
+            yield concept, mkg.hasArticle, _FALSE
+            yield concept, mkg.slug, plain_literal(term.slug)
+            yield concept, _PREF_LABEL, text_literal(term.label)
         if first and not index.has_article(term.slug):
-            yield concept, SKOS.definition, text_literal(term.explanation)
+            yield concept, _DEFINITION, text_literal(term.explanation)
         if not _is_known_label(term, index):
-            yield concept, SKOS.hiddenLabel, text_literal(term.label)
+            yield concept, _HIDDEN_LABEL, text_literal(term.label)
