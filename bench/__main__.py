@@ -11,7 +11,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-SUBCOMMAND_MODULES: tuple[str, ...] = ("bench.corpus", "bench.build_bench")
+SUBCOMMAND_MODULES: tuple[str, ...] = ("bench.corpus", "bench.build_bench", "bench.serve_bench")
 
 
 def make_parser() -> argparse.ArgumentParser:

@@ -45,7 +45,7 @@ def generator_fingerprint() -> str:
 def cached_corpus(n: int, seed: int, *, refresh: bool = False) -> tuple[Path, float | None]:
     """Return (directory holding the (n, seed) corpus, seconds spent generating it or None if cached)."""
     directory = CACHE_DIR / f"corpus-n{n}-s{seed}"
-    stamp = directory / ".stamp.json"
+    stamp = CACHE_DIR / f"corpus-n{n}-s{seed}.json"  # beside, not inside: the build reads every file
     want = {"n": n, "seed": seed, "generator": generator_fingerprint()}
     if not refresh and stamp.is_file():
         try:
@@ -93,7 +93,11 @@ def run_probe(args: list[str], timeout: float) -> dict[str, Any]:
             if time.perf_counter() - t0 > timeout:
                 proc.kill()
                 proc.wait()
-                return {"ok": False, "error": f"timed out after {timeout:.0f} s", "process_s": round(timeout, 1)}
+                return {
+                    "ok": False,
+                    "error": f"timed out after {timeout:.0f} s",
+                    "process_s": round(timeout, 1),
+                }
             time.sleep(0.05)
         elapsed = time.perf_counter() - t0
         out.seek(0)
@@ -121,7 +125,8 @@ def _peak_mb(result: dict[str, Any]) -> float | None:
 def measure(n: int, seed: int, timeout: float, refresh: bool) -> dict[str, Any]:
     """Measure the parse floor and the real build on an n-article corpus; return one result row."""
     content, gen_s = cached_corpus(n, seed, refresh=refresh)
-    print(f"[n={n}] corpus {'generated in %.1f s' % gen_s if gen_s is not None else 'cached'}: {content}", file=sys.stderr)
+    how = "cached" if gen_s is None else f"generated in {gen_s:.1f} s"
+    print(f"[n={n}] corpus {how}: {content}", file=sys.stderr)
     floor = run_probe(["floor", str(content)], timeout)
     print(f"[n={n}] floor: {floor.get('floor_s')} s", file=sys.stderr)
     out_dir = Path(tempfile.mkdtemp(prefix=f"mkg-bench-build-{n}-"))
@@ -129,7 +134,9 @@ def measure(n: int, seed: int, timeout: float, refresh: bool) -> dict[str, Any]:
         build = run_probe(["build", str(content), str(out_dir)], timeout)
     finally:
         shutil.rmtree(out_dir, ignore_errors=True)
-    print(f"[n={n}] build: {build.get('build_s') if build.get('ok') else build.get('error')}", file=sys.stderr)
+    print(
+        f"[n={n}] build: {build.get('build_s') if build.get('ok') else build.get('error')}", file=sys.stderr
+    )
     row: dict[str, Any] = {
         "n": n,
         "seed": seed,
@@ -230,7 +237,9 @@ def _sizes(text: str) -> tuple[int, ...]:
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `build` subcommand to the bench CLI."""
     p = subparsers.add_parser("build", help="time graph.build on synthetic corpora vs the markdown-it floor")
-    p.add_argument("--sizes", type=_sizes, default=None, help="comma-separated corpus sizes (default 1000,10000)")
+    p.add_argument(
+        "--sizes", type=_sizes, default=None, help="comma-separated corpus sizes (default 1000,10000)"
+    )
     p.add_argument("--quick", action="store_true", help="use sizes 200,1000")
     p.add_argument("--seed", type=int, default=0, help="corpus seed (default 0)")
     p.add_argument("--timeout", type=float, default=1800.0, help="seconds allowed per child process")
@@ -260,7 +269,10 @@ def _main(args: argparse.Namespace) -> int:
     if failed:
         print(f"\nbuild step FAILED: {failed[0]['build'].get('error')}", file=sys.stderr)
         if failed[0]["build"].get("stage") == "import":
-            print("(graph/build.py is not there yet; the markdown-it floor above is still valid)", file=sys.stderr)
+            print(
+                "(graph/build.py is not there yet; the markdown-it floor above is still valid)",
+                file=sys.stderr,
+            )
         return 1
     if args.check and any(r["target"]["met"] is False for r in rows):
         return 3

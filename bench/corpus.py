@@ -19,8 +19,9 @@ import argparse
 import itertools
 import random
 import string
-from functools import lru_cache
+import time
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
 
@@ -52,15 +53,16 @@ def zipf_cum_weights(m: int, exponent: float = ZIPF_EXPONENT) -> list[float]:
     return list(itertools.accumulate(r**-exponent for r in range(1, m + 1)))
 
 
-def _plan_concepts(n: int, rng: random.Random) -> tuple[list[str], list[str], list[str]]:
-    """Return (titles, topic phrases, file stems) for n articles, titles mostly unique."""
+def _names(count: int, rng: random.Random) -> list[tuple[str, list[str]]]:
+    """Return `count` (Arabic noun phrase, English gloss words) pairs, distinct while the pools allow."""
     heads, mods, quals, frames = W.HEADS, W.MODIFIERS, W.QUALIFIERS, W.FRAMES
     unframed = len(heads) * len(mods) * (len(quals) + 1)
-    space = unframed if n <= unframed // 2 else unframed * (len(frames) + 1)
-    picks = rng.sample(range(space), n) if n <= space else [rng.randrange(space) for _ in range(n)]
-    width = max(5, len(str(n - 1)))
-    titles, cores, stems = [], [], []
-    for i, idx in enumerate(picks):
+    space = unframed if count <= unframed // 2 else unframed * (len(frames) + 1)
+    picks = (
+        rng.sample(range(space), count) if count <= space else [rng.randrange(space) for _ in range(count)]
+    )
+    names = []
+    for idx in picks:
         idx, q = divmod(idx, len(quals) + 1)
         idx, m = divmod(idx, len(mods))
         f, h = divmod(idx, len(heads))
@@ -74,17 +76,13 @@ def _plan_concepts(n: int, rng: random.Random) -> tuple[list[str], list[str], li
         if q:
             ar.append(quals[q - 1][0])
             en.append(quals[q - 1][1])
-        core = " ".join(ar)
-        title = core
-        if rng.random() < 0.15:
-            title += " (" + "".join(w[0] for w in " ".join(en[-3:]).split()).upper() + ")"
-        stem = f"concept-{i:0{width}d}-" + "-".join(en).replace(" ", "-")
-        if rng.random() < UNDERSCORE_STEM_RATE:
-            stem = stem.replace("-", "_")
-        titles.append(title)
-        cores.append(core)
-        stems.append(stem)
-    return titles, cores, stems
+        names.append((" ".join(ar), en))
+    return names
+
+
+def _stem(prefix: str, i: int, width: int, en: list[str]) -> str:
+    """Return an ASCII lower-case file stem like `concept-00042-digital-marketing`."""
+    return f"{prefix}-{i:0{width}d}-" + "-".join(en).replace(" ", "-")
 
 
 class _Writer:
@@ -94,17 +92,28 @@ class _Writer:
         self.rng = rng = random.Random(seed)
         self._random = rng.random
         self.n = n
-        self.titles, self.cores, self.stems = _plan_concepts(n, rng)
+        n_red = max(1, n // 10)
+        names = _names(n + n_red, rng)
+        width = max(5, len(str(n - 1)))
+        self.titles, self.cores, self.stems = [], [], []
+        for i, (core, en) in enumerate(names[:n]):
+            title = core
+            if rng.random() < 0.15:
+                title += " (" + "".join(w[0] for w in " ".join(en[-3:]).split()).upper() + ")"
+            stem = _stem("concept", i, width, en)
+            if rng.random() < UNDERSCORE_STEM_RATE:
+                stem = stem.replace("-", "_")
+            self.titles.append(title)
+            self.cores.append(core)
+            self.stems.append(stem)
         self.slugs = [s.replace("_", "-") for s in self.stems]
+        # Red-link targets: slugs no article has, each always linked with its own distinct label.
+        red_width = max(5, len(str(n_red - 1)))
+        self.red = [_stem("topic", j, red_width, en) for j, (_, en) in enumerate(names[n:])]
+        self.red_labels = [core for core, _ in names[n:]]
         self.order = list(range(n))
         rng.shuffle(self.order)
         self.cum = zipf_cum_weights(n)
-        n_red = max(1, n // 10)
-        width = max(5, len(str(n_red - 1)))
-        self.red = [
-            f"topic-{j:0{width}d}-{self.pick(W.MODIFIERS)[2]}-{self.pick(W.HEADS)[1]}".replace(" ", "-")
-            for j in range(n_red)
-        ]
         self.red_cum = zipf_cum_weights(n_red)
         self.kw_cum = zipf_cum_weights(len(W.KEYWORDS), 1.1)
         self.pool = sentence_pool()
@@ -113,20 +122,31 @@ class _Writer:
         """Return a uniformly chosen element of seq (faster than Random.choice)."""
         return seq[int(self._random() * len(seq))]
 
+    def between(self, low: int, high: int) -> int:
+        """Return a uniform integer in [low, high] (faster than Random.randint)."""
+        return low + int(self._random() * (high - low + 1))
+
     # -- small pieces -------------------------------------------------------------------------
 
     def _sentences(self, k: int) -> list[str]:
+        """Return k sentences drawn from the shared pool."""
         return self.rng.choices(self.pool, k=k)
 
     def _topic_sentence(self, core: str) -> str:
-        rng = self.rng
-        return self.pick(W.TOPIC_CLAUSES).replace("{T}", core) + self.pick(W.CONNECTORS) + self.pick(W.CLAUSES) + "."
+        """Return a sentence about the topic phrase `core`."""
+        return (
+            self.pick(W.TOPIC_CLAUSES).replace("{T}", core)
+            + self.pick(W.CONNECTORS)
+            + self.pick(W.CLAUSES)
+            + "."
+        )
 
     def _link(self, i: int, t: int) -> str:
+        """Return a sentence linking from article i to article t, or (10%) to a red-link slug."""
         rng = self.rng
         if rng.random() < RED_LINK_RATE:
-            href = "/" + rng.choices(self.red, cum_weights=self.red_cum)[0]
-            anchor = self.pick(W.RED_ANCHORS)
+            j = rng.choices(range(len(self.red)), cum_weights=self.red_cum)[0]
+            href, anchor = "/" + self.red[j], self.red_labels[j]
         else:
             if t == i and self.n > 1:
                 t = (t + 1) % self.n
@@ -137,12 +157,13 @@ class _Writer:
             if r < 0.03:
                 href = href.replace("-", "_")
             elif r < 0.05:
-                href += f"#section-{rng.randint(1, 5)}"
+                href += f"#section-{self.between(1, 5)}"
             elif r < 0.07:
                 href += "?q=1"
         return self._link_sentence(f"[{anchor}]({href})")
 
     def _link_sentence(self, link: str) -> str:
+        """Return a sentence embedding the markdown link `link`."""
         rng = self.rng
         text = self.pick(W.LINK_CLAUSES).replace("{L}", link)
         if rng.random() < 0.5:
@@ -150,24 +171,27 @@ class _Writer:
         return text + "."
 
     def _brand_sentence(self) -> str:
+        """Return a sentence naming Latin-script brands."""
         b1, b2, b3 = self.rng.sample(W.BRANDS, 3)
         text = self.pick(W.BRAND_CLAUSES)
         return text.replace("{B1}", b1).replace("{B2}", b2).replace("{B3}", b3) + "."
 
     def _keywords(self) -> str:
+        """Return 1-4 distinct Zipf-drawn keywords, comma-separated."""
         rng = self.rng
         k = rng.choices((1, 2, 3, 4), weights=(30, 35, 22, 13))[0]
         picked = list(dict.fromkeys(rng.choices(W.KEYWORDS, cum_weights=self.kw_cum, k=k + 3)))[:k]
         return (", " if rng.random() < 0.1 else ",").join(picked)
 
     def _key_figure(self) -> str:
-        rng = self.rng
+        """Return a `> ### figure` block quote with its caption, as in the seeds."""
         unit = self.pick(W.FIGURE_UNITS)
-        value = f"{rng.randint(2, 98)}٪" if unit == "٪" else f"{rng.randint(2, 950)} {unit}"
+        value = f"{self.between(2, 98)}٪" if unit == "٪" else f"{self.between(2, 950)} {unit}"
         return f"> ### {value}\n\n> {self.pick(W.FIGURE_CAPTIONS)}\n\n>"
 
     def _junk_html(self) -> str:
-        junk = "".join(self.rng.choices(_JUNK_ALPHABET, k=self.rng.randint(300, 450)))
+        """Return a stray raw-HTML line like the one in content/viral-marketing.md."""
+        junk = "".join(self.rng.choices(_JUNK_ALPHABET, k=self.between(300, 450)))
         return f'<h5><a href="{junk}">TTT</a></h5>'
 
     # -- one article --------------------------------------------------------------------------
@@ -175,7 +199,7 @@ class _Writer:
     def article(self, i: int) -> str:
         """Return the full text of article i."""
         rng = self.rng
-        randint, rand = rng.randint, rng.random
+        between, rand = self.between, rng.random
         title, core = self.titles[i], self.cores[i]
         other = self.cores[rng.randrange(self.n)]
         paras: list[list[str]] = []  # paragraphs that may receive links
@@ -189,56 +213,60 @@ class _Writer:
 
         blocks: list[_Block] = []
         if rand() < 0.5:
-            blocks += [para(randint(2, 4), topic=j == 0) for j in range(randint(1, 3))]
-        headings = rng.sample(W.SECTION_TEMPLATES, randint(2, 5))
+            blocks += [para(between(2, 4), topic=j == 0) for j in range(between(1, 3))]
+        headings = rng.sample(W.SECTION_TEMPLATES, between(2, 5))
         sections: list[list[_Block]] = []
         for tpl in headings:
             body: list[_Block] = ["## " + tpl.replace("{T}", core).replace("{U}", other)]
-            body += [para(randint(2, 4), topic=j == 0) for j in range(randint(1, 3))]
+            body += [para(between(2, 4), topic=j == 0) for j in range(between(1, 3))]
             sections.append(body)
         if rand() < 0.4:
             broken = rand() < 0.5
             sec = self.pick(sections)
-            for term, acr in rng.sample(W.TERMS, randint(2, 5)):
+            for term, acr in rng.sample(W.TERMS, between(2, 5)):
                 label = f"{term} ({acr})" if acr and rand() < 0.6 else term
-                p = para(randint(1, 3))
+                p = para(between(1, 3))
                 p.insert(0, f"** {label}: **" if broken else f"**{label}:**")
                 sec.append(p)
             if rand() < 0.3:
-                sec.append("\n\n".join("- " + s for s in self._sentences(randint(3, 6))))
+                sec.append("\n\n".join("- " + s for s in self._sentences(between(3, 6))))
         if rand() < 0.2:
             sec = self.pick(sections)
-            sec += ["### " + self.pick(W.SUBHEADINGS)] + [para(randint(2, 4)) for _ in range(randint(1, 2))]
+            sec += ["### " + self.pick(W.SUBHEADINGS)] + [para(between(2, 4)) for _ in range(between(1, 2))]
         if rand() < 0.3:
             self.pick(sections).append(self._key_figure())
         if rand() < 0.2:
             self.pick(sections).append("> " + self.pick(self.pool) + "\n\n>")
         if rand() < 0.5:
-            for p in rng.sample(paras, min(len(paras), randint(1, 2))):
-                p.insert(randint(0, len(p)), self._brand_sentence())
+            for p in rng.sample(paras, min(len(paras), between(1, 2))):
+                p.insert(between(0, len(p)), self._brand_sentence())
         if rand() < 0.05:
             sections[-1].append(self._junk_html())
 
         highlights: list[_Block] = ["## يسلط الضوء"]
-        highlights += ["- " + (self._topic_sentence(core) if rand() < 0.3 else s) for s in self._sentences(randint(3, 5))]
+        highlights += [
+            "- " + (self._topic_sentence(core) if rand() < 0.3 else s) for s in self._sentences(between(3, 5))
+        ]
         faq: list[_Block] = ["## " + self.pick(W.FAQ_HEADINGS).replace("{T}", core)]
-        for q in rng.sample(W.FAQ_QUESTIONS, randint(2, 6)):
+        for q in rng.sample(W.FAQ_QUESTIONS, between(2, 6)):
             faq.append("### " + q.replace("{T}", core).replace("{U}", other))
-            faq += [para(randint(1, 3)) for _ in range(self.pick((1, 1, 2)))]
+            faq += [para(between(1, 3)) for _ in range(self.pick((1, 1, 2)))]
         tail = [highlights, faq]
         if rand() < 0.7:
-            bottom: list[_Block] = ["## الخط السفلي", para(randint(3, 5), topic=True)]
-            tail = self.pick(([highlights, faq, bottom], [faq, bottom, highlights], [highlights, bottom, faq]))
+            bottom: list[_Block] = ["## الخط السفلي", para(between(3, 5), topic=True)]
+            tail = self.pick(
+                ([highlights, faq, bottom], [faq, bottom, highlights], [highlights, bottom, faq])
+            )
         elif rand() < 0.5:
             tail.reverse()
 
-        for t in rng.choices(self.order, cum_weights=self.cum, k=randint(3, 20)):
+        for t in rng.choices(self.order, cum_weights=self.cum, k=between(3, 20)):
             p = paras[int(rand() * len(paras))]
-            p.insert(randint(1, len(p)), self._link(i, t))
+            p.insert(between(1, len(p)), self._link(i, t))
         if rand() < 0.2:
             p = self.pick(paras)
-            href = f"https://example.org/{self.slugs[i]}/{randint(1, 999)}"
-            p.insert(randint(1, len(p)), self._link_sentence(f"[{self.pick(W.EXTERNAL_ANCHORS)}]({href})"))
+            href = f"https://example.org/{self.slugs[i]}/{between(1, 999)}"
+            p.insert(between(1, len(p)), self._link_sentence(f"[{self.pick(W.EXTERNAL_ANCHORS)}]({href})"))
 
         out = [
             "---\n",
@@ -248,7 +276,9 @@ class _Writer:
             "---\n\n",
             f"# {title}\n",
         ]
-        rendered = [b if isinstance(b, str) else " ".join(b) for sec in (blocks, *sections, *tail) for b in sec]
+        rendered = [
+            b if isinstance(b, str) else " ".join(b) for sec in (blocks, *sections, *tail) for b in sec
+        ]
         out.append("\n\n".join(rendered))
         out.append("\n")
         return "".join(out)
@@ -282,10 +312,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _main(args: argparse.Namespace) -> int:
     """Run `python -m bench corpus`."""
-    import time
-
     t0 = time.perf_counter()
     paths = generate(args.n, args.out_dir, seed=args.seed)
     size = sum(p.stat().st_size for p in paths)
-    print(f"wrote {len(paths)} articles ({size / 1e6:.1f} MB) to {args.out_dir} in {time.perf_counter() - t0:.2f} s")
+    print(
+        f"wrote {len(paths)} articles ({size / 1e6:.1f} MB) to {args.out_dir} in {time.perf_counter() - t0:.2f} s"
+    )
     return 0

@@ -16,6 +16,7 @@ import resource
 import sys
 import time
 import traceback
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +79,13 @@ def build(content_dir: Path, out_dir: Path) -> int:
     try:
         from graph.build import build as build_graph
     except Exception as exc:  # ImportError until the lead lands graph/build.py, or a broken module
-        emit({"ok": False, "stage": "import", "error": f"cannot import graph.build.build: {type(exc).__name__}: {exc}"})
+        emit(
+            {
+                "ok": False,
+                "stage": "import",
+                "error": f"cannot import graph.build.build: {type(exc).__name__}: {exc}",
+            }
+        )
         return 2
     t1 = time.perf_counter()
     try:
@@ -105,9 +112,33 @@ def build(content_dir: Path, out_dir: Path) -> int:
             "triples": getattr(report, "triples", None),
             "conforms": getattr(report, "conforms", None),
             "timings": {str(k): round(float(v), 4) for k, v in dict(timings).items()},
+            **_report_details(report),
         }
     )
     return 0
+
+
+def _report_details(report: Any) -> dict[str, Any]:
+    """Summarise the optional parts of a BuildReport: outcome, counts, problems, SHACL results."""
+    details: dict[str, Any] = {
+        "written": getattr(report, "written", None),
+        "failure": getattr(report, "failure", None),
+        "counts": dict(getattr(report, "counts", None) or {}),
+    }
+    problems = getattr(report, "problems", None) or []
+    details["problems"] = dict(
+        Counter(f"{getattr(p, 'severity', '?')}:{getattr(p, 'code', '?')}" for p in problems)
+    )
+    validation = getattr(report, "validation", None)
+    if validation is not None:
+        try:
+            details["validation_counts"] = dict(validation.counts())
+        except Exception:  # a different ValidationReport shape must not lose the timing
+            details["validation_counts"] = None
+        results = getattr(validation, "results", None) or []
+        worst = [r for r in results if getattr(r, "severity", "") == "Violation"] or list(results)
+        details["validation_sample"] = [str(getattr(r, "message", r))[:300] for r in worst[:5]]
+    return details
 
 
 def main(argv: list[str]) -> int:
