@@ -27,6 +27,15 @@ from pathlib import Path
 
 import requests
 
+# Shared query texts of the SPARQL tests.
+PREFIXES = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX mkg: <https://marketing-kg.example/ontology#>
+"""
+SELECT_LABELS = PREFIXES + """SELECT ?concept ?label WHERE {
+  ?concept a mkg:Concept ; skos:prefLabel ?label .
+}
+ORDER BY ?concept ?label"""
+
 ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 15.0

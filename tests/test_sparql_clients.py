@@ -15,18 +15,19 @@ from SPARQLWrapper import CSV, GET, JSON, JSONLD, N3, POST, POSTDIRECTLY, RDFXML
 from SPARQLWrapper import SPARQLWrapper as Wrapper
 
 from graph.vocab import Vocabulary
-from tests.servers import lossy_csv, media_type, parse_boolean, parse_graph, parse_solutions
+from tests.servers import (
+    PREFIXES,
+    SELECT_LABELS,
+    lossy_csv,
+    media_type,
+    parse_boolean,
+    parse_graph,
+    parse_solutions,
+)
 
 pytestmark = pytest.mark.timeout(60)
 
 MKG = Vocabulary().MKG
-PREFIXES = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX mkg: <https://marketing-kg.example/ontology#>
-"""
-SELECT_LABELS = PREFIXES + """SELECT ?concept ?label WHERE {
-  ?concept a mkg:Concept ; skos:prefLabel ?label .
-}
-ORDER BY ?concept ?label"""
 ASK_TRUE = PREFIXES + "ASK { ?concept a mkg:Concept ; mkg:linksTo ?other }"
 CONSTRUCT_LINKS = PREFIXES + """CONSTRUCT { ?a mkg:linksTo ?b . ?b skos:prefLabel ?label }
 WHERE { ?a mkg:linksTo ?b . OPTIONAL { ?b skos:prefLabel ?label } }"""

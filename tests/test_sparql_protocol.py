@@ -16,18 +16,19 @@ from api.examples import EXAMPLES
 from graph.config import Settings
 from graph.store.results import RESULT_FORMATS
 from graph.vocab import SD, SH, Vocabulary
-from tests.servers import lossy_csv, media_type, parse_boolean, parse_graph, parse_solutions
+from tests.servers import (
+    PREFIXES,
+    SELECT_LABELS,
+    lossy_csv,
+    media_type,
+    parse_boolean,
+    parse_graph,
+    parse_solutions,
+)
 
 pytestmark = pytest.mark.timeout(60)
 
 MKG = Vocabulary().MKG
-PREFIXES = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX mkg: <https://marketing-kg.example/ontology#>
-"""
-SELECT_LABELS = PREFIXES + """SELECT ?concept ?label WHERE {
-  ?concept a mkg:Concept ; skos:prefLabel ?label .
-}
-ORDER BY ?concept ?label"""
 ASK_TRUE = PREFIXES + "ASK { ?concept a mkg:Concept }"
 ASK_FALSE = "ASK { ?x a <urn:example:nothing-is-this> }"
 CONSTRUCT_LINKS = PREFIXES + """CONSTRUCT { ?a mkg:linksTo ?b . ?a skos:prefLabel ?label }

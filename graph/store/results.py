@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
@@ -130,6 +131,12 @@ def serialize_triples(triples: list, fmt: str, prefixes: dict[str, str] | None =
     return ox.serialize(triples, format=rdf_format)
 
 
+def _take(items, cap: int) -> tuple[list, bool]:
+    """Return up to `cap` items and whether more were left."""
+    taken = list(itertools.islice(items, cap + 1))
+    return taken[:cap], len(taken) > cap
+
+
 def run_query(store: ox.Store, query: str, fmt: str, max_rows: int, prefixes: dict[str, str] | None = None,
               **options) -> QueryOutput:
     """Evaluate `query` on `store` and serialise at most max_rows rows or triples in format `fmt`."""
@@ -143,21 +150,10 @@ def run_query(store: ox.Store, query: str, fmt: str, max_rows: int, prefixes: di
         if kind != "solutions":
             raise ValueError(f"SELECT results cannot be written as {fmt}")
         variables = [v.value for v in result.variables]
-        rows = []
-        truncated = False
-        for solution in result:
-            if len(rows) >= max_rows:
-                truncated = True
-                break
-            rows.append([solution[v] for v in variables])
+        solutions, truncated = _take(result, max_rows)
+        rows = [[solution[v] for v in variables] for solution in solutions]
         return QueryOutput(serialize_solutions(variables, rows, fmt), media_type, len(rows), truncated)
     if kind != "graph":
         raise ValueError(f"CONSTRUCT/DESCRIBE results cannot be written as {fmt}")
-    triples = []
-    truncated = False
-    for triple in result:
-        if len(triples) >= max_rows:
-            truncated = True
-            break
-        triples.append(triple)
+    triples, truncated = _take(result, max_rows)
     return QueryOutput(serialize_triples(triples, fmt, prefixes), media_type, len(triples), truncated)
