@@ -268,6 +268,7 @@ def build(
 
     clock = time.perf_counter()
     lines, extract_problems = extract_lines(articles, vocab, jobs)
+    del articles  # the triples hold everything from here on; free the parsed bodies
     report.problems.extend(extract_problems)
     report.triples = len(lines)
     body = "".join(lines).encode()
