@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import logging
 import multiprocessing
 import queue
 import threading
@@ -24,6 +25,9 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from graph.store.results import QueryOutput
+
+
+_LOG = logging.getLogger("mkg.query_pool")
 
 
 class QueryTimeout(Exception):
@@ -107,9 +111,9 @@ class QueryPool:
     def _start_worker(self) -> None:
         try:
             self._spawn()
-        except (OSError, EOFError, RuntimeError):
-            if not self._closed:
-                raise
+        except (OSError, EOFError, RuntimeError) as exc:
+            if not self._closed:  # e.g. the server is stopping and killed the starting worker
+                _LOG.warning("query worker failed to start (%s); %d running", exc, len(self._all))
 
     def _spawn(self) -> None:
         parent, child = self._context.Pipe()
