@@ -26,7 +26,6 @@ from pathlib import Path
 
 from graph.store.results import QueryOutput
 
-
 _LOG = logging.getLogger("mkg.query_pool")
 
 
