@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import corpus, machine
+from bench.cli_common import positive_ints, write_results
 from bench.probe import RESULT_MARKER
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -211,27 +212,9 @@ def table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def write_results(payload: dict[str, Any], results_dir: Path) -> Path:
-    """Write payload to build-<timestamp>.json and build-latest.json atomically; return the first."""
-    results_dir.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
-    stamped = results_dir / f"build-{payload['timestamp'].replace(':', '').replace('-', '')}.json"
-    for path in (stamped, results_dir / "build-latest.json"):
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    return stamped
-
-
 def _sizes(text: str) -> tuple[int, ...]:
     """Parse a comma-separated list of positive corpus sizes."""
-    try:
-        sizes = tuple(int(s.replace("_", "")) for s in text.split(",") if s.strip())
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"bad --sizes {text!r}: {exc}") from exc
-    if not sizes or min(sizes) < 1:
-        raise argparse.ArgumentTypeError(f"bad --sizes {text!r}: need positive integers")
-    return sizes
+    return positive_ints(text, "--sizes")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -94,16 +94,19 @@ def write_ntriples(body: bytes, path: Path) -> None:
     path.write_bytes(body)
 
 
-def convert(source: Path, fmt: str, vocab: Vocabulary) -> bytes:
-    """Return the sorted N-Triples file `source` in format `fmt`, order preserved, prefixes bound."""
+def convert(source: Path, fmt: str, vocab: Vocabulary, output: Path | None = None) -> bytes | None:
+    """Return (or stream to `output`) the sorted N-Triples file `source` in format `fmt`, order kept."""
     rdf_format, _, _ = FORMATS[fmt]
     if rdf_format == ox.RdfFormat.N_TRIPLES:
-        return source.read_bytes()
+        if output is None:
+            return source.read_bytes()
+        output.write_bytes(source.read_bytes())
+        return None
     triples = ox.parse(path=str(source), format=ox.RdfFormat.N_TRIPLES)
-    prefixes = vocab.prefixes() if rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else None
-    if rdf_format == ox.RdfFormat.JSON_LD:
-        return ox.serialize(triples, format=rdf_format)
-    return ox.serialize(triples, format=rdf_format, prefixes=prefixes)
+    target = str(output) if output is not None else None
+    if rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML):
+        return ox.serialize(triples, target, format=rdf_format, prefixes=vocab.prefixes())
+    return ox.serialize(triples, target, format=rdf_format)
 
 
 def ontology_files(vocab: Vocabulary, ontology_dir: Path = ONTOLOGY_DIR) -> dict[str, bytes]:
