@@ -26,7 +26,7 @@ from rdflib import Graph
 
 from graph.config import ONTOLOGY_DIR
 from graph.content import Article, Problem, discover, read_content
-from graph.export import convert, nt_line, write_ntriples
+from graph.export import convert, nt_line
 from graph.extract import ExtractionContext, Triple, extractors
 from graph.resolve import ConceptIndex
 from graph.validate import ValidationReport, validate_graph, validate_store
@@ -135,46 +135,85 @@ def extract_triples(articles: list[Article], vocab: Vocabulary) -> tuple[list[Tr
 _SHARED: dict[str, object] = {}
 
 
-def _extract_shard(bounds: tuple[int, int]) -> tuple[list[str], list[Problem]]:
-    """Extract N-Triples lines for articles[start:end] in a forked worker (corpus index inherited)."""
+def _extract_shard(job: tuple[int, int, str]) -> tuple[int, list[Problem]]:
+    """Write the sorted distinct N-Triples of articles[start:end] to a shard file (forked worker)."""
+    start, end, path = job
     context: ExtractionContext = _SHARED["context"]  # type: ignore[assignment]
     articles: list[Article] = _SHARED["articles"]  # type: ignore[assignment]
     article_extractors, _ = extractors()
     before = len(context.problems)
-    triples: list[Triple] = []
-    for article in articles[bounds[0] : bounds[1]]:
-        for extractor in article_extractors:
-            triples.extend(extractor(article, context))
-    return sorted({nt_line(t) for t in triples}), context.problems[before:]
+    lines = {nt_line(t) for article in articles[start:end] for extractor in article_extractors
+             for t in extractor(article, context)}
+    Path(path).write_text("".join(sorted(lines)), encoding="utf-8")
+    return len(lines), context.problems[before:]
 
 
-def extract_lines(articles: list[Article], vocab: Vocabulary, jobs: int = 0) -> tuple[list[str], list[Problem]]:
-    """Run every extractor (in forked workers for large corpora); return sorted distinct N-Triples lines."""
+def extract_to_file(articles: list[Article], vocab: Vocabulary, output: Path,
+                    jobs: int = 0) -> tuple[int, str, list[Problem]]:
+    """Extract every fact into `output` as sorted distinct N-Triples; return (triples, version, problems).
+
+    Workers (forked, so the corpus index is inherited) each write a sorted shard next to `output`;
+    the shards are merged by streaming, so the parent never holds the triples as Python objects.
+    """
     context = ExtractionContext(vocab=vocab, index=ConceptIndex.build(articles))
     _, corpus_extractors = extractors()
     jobs = jobs or os.cpu_count() or 1
-    runs: list[list[str]] = []
     problems: list[Problem] = []
+    shard_paths: list[Path] = []
     _SHARED.update(context=context, articles=articles)
     try:
-        if jobs > 1 and len(articles) >= 400 and "fork" in multiprocessing.get_all_start_methods():
-            step = -(-len(articles) // (jobs * 4))
-            shards = [(start, min(start + step, len(articles))) for start in range(0, len(articles), step)]
+        parallel = jobs > 1 and len(articles) >= 400 and "fork" in multiprocessing.get_all_start_methods()
+        step = -(-len(articles) // (jobs * 4)) if parallel else max(1, len(articles))
+        shards = [(start, min(start + step, len(articles)), str(output.with_name(f".shard-{n}.nt")))
+                  for n, start in enumerate(range(0, len(articles), step))]
+        shard_paths = [Path(path) for _, _, path in shards]
+        if parallel:
             with multiprocessing.get_context("fork").Pool(jobs) as pool:
-                for shard_lines, shard_problems in pool.imap(_extract_shard, shards):
-                    runs.append(shard_lines)
+                for _, shard_problems in pool.imap(_extract_shard, shards):
                     problems.extend(shard_problems)
         else:
-            shard_lines, shard_problems = _extract_shard((0, len(articles)))
-            runs.append(shard_lines)
-            problems.extend(shard_problems)
+            for shard in shards:
+                problems.extend(_extract_shard(shard)[1])
+        start = len(context.problems)
+        corpus_lines = {nt_line(t) for extractor in corpus_extractors for t in extractor(context)}
+        problems.extend(context.problems[start:])
+        corpus_path = output.with_name(".shard-corpus.nt")
+        corpus_path.write_text("".join(sorted(corpus_lines)), encoding="utf-8")
+        shard_paths.append(corpus_path)
+        count, digest = _merge_shards(shard_paths, output)
     finally:
         _SHARED.clear()
-    start = len(context.problems)
-    corpus_lines = {nt_line(t) for corpus_extractor in corpus_extractors for t in corpus_extractor(context)}
-    runs.append(sorted(corpus_lines))
-    problems.extend(context.problems[start:])
-    return list(dict.fromkeys(heapq.merge(*runs))), problems
+        for path in shard_paths:
+            path.unlink(missing_ok=True)
+    return count, digest, problems
+
+
+def _merge_shards(paths: list[Path], output: Path) -> tuple[int, str]:
+    """Merge sorted shard files into `output`, dropping duplicates; return (lines, sha256 prefix)."""
+    digest = hashlib.sha256()
+    count = 0
+    previous = None
+    handles = [path.open("rb") for path in paths]
+    try:
+        with output.open("wb") as sink:
+            for line in heapq.merge(*handles):
+                if line != previous:
+                    sink.write(line)
+                    digest.update(line)
+                    count += 1
+                    previous = line
+    finally:
+        for handle in handles:
+            handle.close()
+    return count, digest.hexdigest()[:16]
+
+
+def extract_lines(articles: list[Article], vocab: Vocabulary, jobs: int = 0) -> tuple[list[str], list[Problem]]:
+    """Return the sorted distinct N-Triples lines of the corpus (see extract_to_file)."""
+    with tempfile.TemporaryDirectory(prefix="mkg-extract-") as scratch:
+        output = Path(scratch) / GRAPH_NT
+        _, _, problems = extract_to_file(articles, vocab, output, jobs)
+        return output.read_text(encoding="utf-8").splitlines(keepends=True), problems
 
 
 _COUNTS = """
@@ -203,16 +242,22 @@ def _counts(store: ox.Store, vocab: Vocabulary) -> dict[str, int]:
     return counts
 
 
-def validate_lines(body: bytes, triples: int, vocab: Vocabulary, ontology_dir: Path,
+def validate_lines(body: bytes | Path, triples: int, vocab: Vocabulary, ontology_dir: Path,
                    engine: str = "auto") -> tuple[ValidationReport, dict[str, int], str]:
-    """Validate built N-Triples with pyshacl (small graphs, or engine="pyshacl") or the SPARQL engine."""
+    """Validate built N-Triples (bytes or a file) with pyshacl (small graphs) or the SPARQL engine."""
     store = ox.Store()
-    store.bulk_load(input=body, format=ox.RdfFormat.N_TRIPLES, lenient=True)
+    if isinstance(body, Path):
+        store.bulk_load(path=str(body), format=ox.RdfFormat.N_TRIPLES, lenient=True)
+    else:
+        store.bulk_load(input=body, format=ox.RdfFormat.N_TRIPLES, lenient=True)
     if engine == "auto":
         engine = "pyshacl" if triples <= PYSHACL_MAX_TRIPLES else "sparql"
     if engine == "pyshacl":
         graph = Graph()
-        graph.parse(data=body.decode("utf-8"), format="nt")
+        if isinstance(body, Path):
+            graph.parse(body, format="nt")
+        else:
+            graph.parse(data=body.decode("utf-8"), format="nt")
         validation = validate_graph(graph, vocab, ontology_dir)
     elif engine == "sparql":
         validation = validate_store(store, vocab, ontology_dir)
@@ -275,38 +320,32 @@ def build(
         report.failure = "no article could be read"
         return report
 
+    # Extract straight into graph.nt of a staging dir, stream Turtle from it in a thread while
+    # validation runs (both spend their time in pyoxigraph); staging only replaces out_dir if all passes.
     clock = time.perf_counter()
-    lines, extract_problems = extract_lines(articles, vocab, jobs)
-    del articles  # the triples hold everything from here on; free the parsed bodies
-    report.problems.extend(extract_problems)
-    report.triples = len(lines)
-    body = "".join(lines).encode()
-    del lines
-    report.timings["extract"] = time.perf_counter() - clock
-
-    # Write graph.nt to a staging dir and stream Turtle from it in a thread while validation runs
-    # (both spend their time in pyoxigraph); the staging dir only replaces out_dir if all passes.
-    clock = time.perf_counter()
-    report.version = hashlib.sha256(body).hexdigest()[:16]
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     with ThreadPoolExecutor(max_workers=1) as writer:
         try:
-            write_ntriples(body, staging / GRAPH_NT)
+            report.triples, report.version, extract_problems = extract_to_file(
+                articles, vocab, staging / GRAPH_NT, jobs)
+            del articles  # the graph file holds everything from here on
+            report.problems.extend(extract_problems)
+            report.timings["extract"] = time.perf_counter() - clock
             turtle = writer.submit(convert, staging / GRAPH_NT, "turtle", vocab, staging / GRAPH_TTL)
         except OSError as exc:
             return _abandon(report, staging, exc)
         written_at = time.perf_counter()
         report.validation, report.counts, report.engine = validate_lines(
-            body, report.triples, vocab, ontology_dir, engine)
+            staging / GRAPH_NT, report.triples, vocab, ontology_dir, engine)
         validated_at = time.perf_counter()
         report.timings["validate"] = validated_at - written_at
         try:
             turtle.result()
         except OSError as exc:
             return _abandon(report, staging, exc)
-        report.timings["write"] = (written_at - clock) + (time.perf_counter() - validated_at)
+        report.timings["write"] = time.perf_counter() - validated_at
     failure = None
     if not report.validation.conforms:
         failure = f"{report.validation.counts()['Violation']} SHACL violation(s)"
