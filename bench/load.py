@@ -1,0 +1,110 @@
+"""Drive a server through every workload: a cold pass of each distinct request, then wrk runs."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import re
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.servers import Server, http_get
+from bench.workloads import Workload
+from bench.wrk import lua_script, run_wrk
+
+WARMUP_CONCURRENCY = 2  # one per core: the cold pass measures latency, not throughput
+
+
+@dataclass
+class Plan:
+    """What every corpus size is measured with."""
+
+    wrk: str
+    connections: tuple[int, ...]
+    duration: int
+    warmup_s: float
+
+
+def warm_up(base_url: str, requests: list[tuple[str, dict[str, str]]], max_seconds: float) -> dict[str, Any]:
+    """Send every distinct request once, WARMUP_CONCURRENCY at a time, for at most max_seconds."""
+    # This is the cold pass: it fills per-concept caches and lazily built indexes before wrk measures
+    # the steady state, and its per-request latencies (p50, mean) are reported as the cold cost.
+    # Returns status counts, the first error body and whether anything answered 200/304.
+    deadline = time.perf_counter() + max_seconds
+
+    def one(path: str, headers: dict[str, str]) -> tuple[int, bytes, float] | None:
+        if time.perf_counter() > deadline:
+            return None
+        t = time.perf_counter()
+        try:
+            status, _, body = http_get(base_url + path, headers, 120.0)
+        except OSError as exc:
+            status, body = 0, str(exc).encode()
+        return status, body, time.perf_counter() - t
+
+    counts: dict[str, int] = {}
+    latencies: list[float] = []
+    first_error = None
+    t0 = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(WARMUP_CONCURRENCY) as pool:
+        for result in pool.map(lambda r: one(*r), requests):
+            if result is None:
+                continue
+            status, body, seconds = result
+            counts[str(status)] = counts.get(str(status), 0) + 1
+            if status in (200, 304):
+                latencies.append(seconds * 1000)
+            elif first_error is None:
+                first_error = f"{status}: {body[:300].decode(errors='replace')}"
+    latencies.sort()
+    return {
+        "requests": sum(counts.values()),
+        "codes": counts,
+        "first_error": first_error,
+        "seconds": round(time.perf_counter() - t0, 2),
+        "cold_p50_ms": round(latencies[len(latencies) // 2], 2) if latencies else None,
+        "cold_mean_ms": round(sum(latencies) / len(latencies), 2) if latencies else None,
+        "cold_max_ms": round(latencies[-1], 2) if latencies else None,
+        "ok": bool(latencies),
+    }
+
+
+def measure_server(
+    label: str,
+    server: Server,
+    base_url: str,
+    workloads: list[Workload],
+    side: str,
+    plan: Plan,
+    scratch: Path,
+) -> dict[str, Any]:
+    """Warm up and load-test every workload on one server; return results keyed by workload name."""
+    out: dict[str, Any] = {}
+    for w in workloads:
+        requests = getattr(w, side)
+        warm = warm_up(base_url, requests, plan.warmup_s)
+        entry: dict[str, Any] = {"warmup": warm, "runs": {}}
+        out[w.name] = entry
+        if not warm["ok"]:
+            entry["skipped"] = f"warm-up got no 200/304: {warm['codes']} {warm['first_error']}"
+            print(f"  [{label}] {w.name}: SKIPPED ({entry['skipped'][:200]})", file=sys.stderr)
+            continue
+        script = scratch / f"{side}-{re.sub(r'[^a-z0-9]+', '-', w.name)}.lua"
+        script.write_text(lua_script(requests))
+        for c in plan.connections:
+            if not server.alive():
+                entry["runs"][str(c)] = {"ok": False, "error": f"server died: {server.log_tail(600)}"}
+                continue
+            run = run_wrk(plan.wrk, base_url, script, c, plan.duration)
+            entry["runs"][str(c)] = run
+            if run.get("ok"):
+                print(
+                    f"  [{label}] {w.name} c={c}: {run['rps']:.0f} req/s p50 {run['p50_ms']} ms "
+                    f"p99 {run['p99_ms']} ms bad {run['bad']}",
+                    file=sys.stderr,
+                )
+            else:
+                print(f"  [{label}] {w.name} c={c}: {run.get('error')}", file=sys.stderr)
+    return out

@@ -1,0 +1,315 @@
+"""`python -m bench serve`: load-test `mkg serve` (REST + /sparql) against Oxigraph's own server.
+
+For each corpus size the synthetic corpus (bench/.cache/, shared with `bench build`) is built once
+with `mkg build` into bench/.cache/corpus-n<N>-s<SEED>.build/ (reused while the corpus and the
+graph/ + ontology/ sources are unchanged; `--refresh` forces a rebuild, `--reuse-build`
+accepts a stale one). Then, one server at a time on 127.0.0.1:
+
+* ours: `mkg serve --graph BUILD/graph.nt --host 127.0.0.1 --port P --workers 2 --threads 4`
+  (gunicorn gthread, 2 workers x 4 threads: the 2-core production setting); start-up time to
+  /ready and the summed RSS of its process tree (/proc) are recorded;
+* the peer: `oxigraph load --location TMP --file BUILD/graph.ttl`, then
+  `oxigraph serve-read-only --location TMP --bind 127.0.0.1:P2`.
+
+Load comes from `wrk` (one generated Lua script per workload and server, rotating over ~200
+concepts chosen deterministically from graph.nt; `--timeout 30s`; threads = min(2, connections)).
+wrk shares the machine's cores with the server under test, so absolute figures are a lower bound;
+the ours/peer ratio is the number to watch. Before wrk, a cold pass sends every distinct request of
+the workload once, 2 at a time, for at most 30 s (3 s with --quick): it fills lazily built indexes and
+per-concept caches, its p50 is reported as the cold cost, and a workload whose cold pass gets no
+200/304 (a route that 404s) is reported as skipped instead of being run.
+
+Workloads (ours vs peer): REST concept detail / neighbours?depth=1 / related / search?q= vs the
+equivalent SPARQL SELECT on the peer's /query; then the same SPARQL SELECT (4-way join) and
+CONSTRUCT on /sparql vs /query, "distinct" (a different VALUES slug each request) and "repeated"
+(one query text with If-None-Match set to our ETag: our 304 path; the peer ignores the header).
+
+Results: a markdown table on stdout, bench/results/serve-<UTC>.json and serve-latest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+import urllib.parse
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import machine
+from bench.build_bench import PROJECT_ROOT, RESULTS_DIR, _sizes, cached_corpus
+from bench.cli_common import positive_ints, write_results
+from bench.load import Plan, measure_server
+from bench.serve_graph import BUILD_TIMEOUT_S, cached_build
+from bench.serve_report import table
+from bench.server_logs import count_5xx, error_lines, keep_log, worker_restarts
+from bench.servers import (
+    THREADS,
+    WORKERS,
+    BenchError,
+    Server,
+    child_env,
+    free_port,
+    http_get,
+    load_peer,
+    ours_command,
+    settle,
+    wait_ready,
+)
+from bench.workloads import build_workloads, sample_graph
+from bench.wrk import WRK_TIMEOUT_S
+
+DEFAULT_SIZES = (10_000,)
+QUICK_SIZES = (1_000,)
+DEFAULT_CONNECTIONS = (1, 8, 32)
+QUICK_CONNECTIONS = (1, 8)
+DEFAULT_DURATION = 10
+QUICK_DURATION = 3
+WARMUP_MAX_S = 30.0
+QUICK_WARMUP_MAX_S = 3.0
+
+
+def measure(n: int, args: argparse.Namespace, plan: Plan) -> dict[str, Any]:
+    """Build (or reuse) the n-article graph, then benchmark ours and the peer on it; return one row."""
+    row: dict[str, Any] = {
+        "n": n,
+        "seed": args.seed,
+        "connections": list(plan.connections),
+        "duration_s": plan.duration,
+        "warmup_max_s": plan.warmup_s,
+    }
+    phases: dict[str, float] = {}
+    row["phases_s"] = phases
+    t_phase = time.perf_counter()
+
+    def phase(name: str) -> None:
+        nonlocal t_phase
+        now = time.perf_counter()
+        phases[name] = round(now - t_phase, 2)
+        t_phase = now
+
+    content, gen_s = cached_corpus(n, args.seed)
+    row["corpus_dir"], row["corpus_generate_s"] = str(content), gen_s
+    build, build_info = cached_build(n, args.seed, content, refresh=args.refresh, reuse=args.reuse_build)
+    row["build_dir"], row["build"] = str(build), build_info
+    how = (
+        "cached" + (" (STALE: code changed since)" if build_info.get("stale") else "")
+        if build_info["cached"]
+        else f"built in {build_info['build_s']} s"
+    )
+    print(f"[n={n}] graph {how}: {build}", file=sys.stderr)
+    phase("corpus_and_build")
+    sample = sample_graph(build / "graph.nt")
+    row["concepts"] = sample.total_concepts
+    row["sample"] = {
+        "concepts": len(sample.concepts),
+        "queries": len(sample.queries),
+        "first_slugs": [s for s, _ in sample.concepts[:3]],
+        "first_queries": sample.queries[:4],
+    }
+    scratch = Path(tempfile.mkdtemp(prefix=f"mkg-bench-serve-{n}-"))
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    try:
+        with ExitStack() as stack:
+            # ours
+            port = free_port()
+            ours_url = f"http://127.0.0.1:{port}"
+            cmd = ours_command(build / "graph.nt", port)
+            print(f"[n={n}] ours: {' '.join(cmd)}", file=sys.stderr)
+            ours = stack.enter_context(
+                Server("mkg serve", cmd, scratch / "ours.log", cwd=PROJECT_ROOT, env=child_env())
+            )
+            ready_s = wait_ready(ours, ours_url + "/ready")
+            ours_info: dict[str, Any] = {
+                "command": cmd,
+                "workers": WORKERS,
+                "threads": THREADS,
+                "ready_s": round(ready_s, 2),
+                "rss_first_ready_mb": ours.rss_mb(),
+                "rss_ready_mb": settle(ours),  # /ready answers from one worker: wait for the others
+                "pss_ready_mb": ours.pss_mb(),
+                "processes": ours.process_count(),
+            }
+            phase("ours_start")
+            ours_info["ready"] = json.loads(http_get(ours_url + "/ready")[2] or b"{}")
+            print(
+                f"[n={n}] ours ready in {ready_s:.1f} s, RSS {ours_info['rss_ready_mb']} MB", file=sys.stderr
+            )
+            workloads = build_workloads(sample, ours_url)
+            row["workloads"] = [
+                {
+                    "name": w.name,
+                    "note": w.note,
+                    "ours_example": w.ours[0][0][:300],
+                    "peer_example": urllib.parse.unquote_plus(w.peer[0][0])[:600],
+                }
+                for w in workloads
+            ]
+            ours_results = measure_server("ours", ours, ours_url, workloads, "ours", plan, scratch)
+            phase("ours_load")
+            ours_info["rss_after_mb"] = ours.rss_mb()
+            ours_info["processes_after"] = ours.breakdown()
+            ours_info["pss_after_mb"] = ours.pss_mb()
+            ours_info["alive_after"] = ours.alive()
+            ours.stop()
+            ours_info["log_5xx_lines"] = count_5xx(scratch / "ours.log")
+            ours_info["log_workers"] = worker_restarts(scratch / "ours.log")
+            ours_info["log"] = keep_log(scratch / "ours.log", f"serve-n{n}-{stamp}-ours.log")
+            ours_info["log_errors"] = error_lines(scratch / "ours.log")
+            per = 10_000 / sample.total_concepts
+            ours_info["rss_ready_mb_per_10k_concepts"] = round(ours_info["rss_ready_mb"] * per, 1)
+            ours_info["rss_after_mb_per_10k_concepts"] = round(ours_info["rss_after_mb"] * per, 1)
+            row["ours"] = ours_info
+            phase("ours_stop")
+
+            # peer
+            location = scratch / "oxigraph"
+            oxigraph, load_s = load_peer(location, build / "graph.ttl", BUILD_TIMEOUT_S)
+            port2 = free_port()
+            peer_url = f"http://127.0.0.1:{port2}"
+            cmd2 = [oxigraph, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port2}"]
+            peer = stack.enter_context(Server("oxigraph", cmd2, scratch / "peer.log"))
+            peer_ready = wait_ready(peer, peer_url + "/query?" + urllib.parse.urlencode({"query": "ASK {}"}))
+            peer_info: dict[str, Any] = {
+                "command": cmd2,
+                "load_s": load_s,
+                "ready_s": round(peer_ready, 2),
+                "rss_ready_mb": peer.rss_mb(),
+            }
+            print(f"[n={n}] peer loaded in {load_s} s, ready in {peer_ready:.1f} s", file=sys.stderr)
+            phase("peer_start")
+            peer_results = measure_server("peer", peer, peer_url, workloads, "peer", plan, scratch)
+            phase("peer_load")
+            peer_info["rss_after_mb"] = peer.rss_mb()
+            peer.stop()
+            peer_info["log"] = keep_log(scratch / "peer.log", f"serve-n{n}-{stamp}-peer.log")
+            row["peer"] = peer_info
+        row["results"] = [
+            {"workload": w.name, "note": w.note, "ours": ours_results[w.name], "peer": peer_results[w.name]}
+            for w in workloads
+        ]
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return row
+
+
+def _connections(text: str) -> tuple[int, ...]:
+    """Parse a comma-separated list of positive connection counts."""
+    return positive_ints(text, "--connections")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `serve` subcommand to the bench CLI."""
+    p = subparsers.add_parser(
+        "serve", help="load-test mkg serve (REST, /sparql) against oxigraph serve with wrk"
+    )
+    p.add_argument("--sizes", type=_sizes, default=None, help="comma-separated corpus sizes (default 10000)")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"size 1000, {QUICK_DURATION} s runs, connections 1,8 (explicit options still win)",
+    )
+    p.add_argument(
+        "--duration", type=int, default=None, help=f"seconds per wrk run (default {DEFAULT_DURATION})"
+    )
+    p.add_argument("--connections", type=_connections, default=None, help="comma-separated (default 1,8,32)")
+    p.add_argument("--seed", type=int, default=0, help="corpus seed (default 0)")
+    p.add_argument("--refresh", action="store_true", help="rebuild the cached graph even if it is up to date")
+    p.add_argument(
+        "--reuse-build",
+        action="store_true",
+        help="use an existing cached graph even if graph/ or ontology/ changed since it was built",
+    )
+    p.add_argument("--results-dir", type=Path, default=RESULTS_DIR, help="where to write JSON results")
+    p.set_defaults(func=_main)
+
+
+def _main(args: argparse.Namespace) -> int:
+    """Run `python -m bench serve`."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        print(
+            "bench serve: `wrk` not found on PATH; install it (Debian/Ubuntu: apt-get install -y wrk)",
+            file=sys.stderr,
+        )
+        return 2
+    sizes = args.sizes or (QUICK_SIZES if args.quick else DEFAULT_SIZES)
+    connections = args.connections or (QUICK_CONNECTIONS if args.quick else DEFAULT_CONNECTIONS)
+    duration = args.duration or (QUICK_DURATION if args.quick else DEFAULT_DURATION)
+    plan = Plan(wrk, connections, duration, QUICK_WARMUP_MAX_S if args.quick else WARMUP_MAX_S)
+    # stop the servers on `kill` as on Ctrl-C (SIGINT too: a shell's background jobs start with it ignored)
+    previous = {sig: signal.signal(sig, _raise_interrupt) for sig in (signal.SIGTERM, signal.SIGINT)}
+    rows: list[dict[str, Any]] = []
+    status = 0
+    load_before = _loadavg()
+    if load_before and load_before[0] > (os.cpu_count() or 1):
+        print(
+            f"bench serve: WARNING: load average {load_before[0]:.1f} on {os.cpu_count()} CPUs before the "
+            "run; other processes will skew the figures",
+            file=sys.stderr,
+        )
+    try:
+        for n in sizes:
+            try:
+                rows.append(measure(n, args, plan))
+            except BenchError as exc:
+                print(f"[n={n}] FAILED: {exc}", file=sys.stderr)
+                rows.append({"n": n, "error": str(exc)})
+                status = 1
+    except KeyboardInterrupt:
+        print("bench serve: interrupted; every server it started has been stopped", file=sys.stderr)
+        return 130
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    payload = {
+        "kind": "serve",
+        "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "seed": args.seed,
+        "sizes": list(sizes),
+        "connections": list(connections),
+        "duration_s": duration,
+        "load_generator": {
+            "tool": "wrk",
+            "path": wrk,
+            "timeout_s": WRK_TIMEOUT_S,
+            "threads": "min(2, connections)",
+        },
+        "ours_settings": {"workers": WORKERS, "threads": THREADS, "worker_class": "gthread"},
+        "machine": machine.describe(),
+        "loadavg_before": load_before,
+        "loadavg_after": _loadavg(),
+        "rows": rows,
+    }
+    for row in rows:
+        print(table(row) if "error" not in row else f"### {row['n']:,} articles: FAILED: {row['error']}")
+        print()
+    path = write_results(payload, args.results_dir)
+    print(f"results: {path} (and {path.with_name('serve-latest.json')})")
+    bad = [r["n"] for r in rows if r.get("ours", {}).get("log_5xx_lines")]
+    if bad:
+        print(
+            f"WARNING: mkg serve answered 5xx during the run (sizes {bad}): see rows[].ours.log_errors",
+            file=sys.stderr,
+        )
+    return status
+
+
+def _loadavg() -> list[float] | None:
+    """Return the 1/5/15-minute load averages (the machine may be shared), if available."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except (OSError, AttributeError):
+        return None
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    """Turn a signal into KeyboardInterrupt so the with blocks stop every server."""
+    raise KeyboardInterrupt(f"signal {signum}")

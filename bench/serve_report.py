@@ -1,0 +1,90 @@
+"""Render one corpus size's serve results as a markdown table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.servers import THREADS, WORKERS
+
+
+def _cell(run: dict[str, Any] | None, key: str, spec: str) -> str:
+    """Format one figure of a wrk run, or an em dash when the run failed."""
+    if not run or not run.get("ok"):
+        return "—"
+    return format(run[key], spec)
+
+
+def _bad_cell(entry: dict[str, Any], run: dict[str, Any] | None) -> str:
+    """Summarise the non-2xx/304 answers and socket errors of a run."""
+    if entry.get("skipped"):
+        codes = entry["warmup"]["codes"]
+        return "skipped: " + ", ".join(f"{k}×{v}" for k, v in codes.items())
+    if not run:
+        return "—"
+    if not run.get("ok"):
+        return "wrk failed"
+    parts = [f"{k[1:]}×{v}" for k, v in run["codes"].items() if v and k not in ("s2xx", "s304")]
+    parts += [f"{k}×{v}" for k, v in run["socket_errors"].items() if v and k != "status"]
+    return ", ".join(parts) or "0"
+
+
+def _ratio(a: dict[str, Any] | None, b: dict[str, Any] | None, key: str) -> str:
+    """Format a[key] / b[key], or an em dash when either run failed."""
+    if not a or not b or not a.get("ok") or not b.get("ok") or not b[key]:
+        return "—"
+    return f"{a[key] / b[key]:.2f}"
+
+
+def _cold(entry: dict[str, Any]) -> str:
+    """Format the cold-pass p50 of a workload entry."""
+    warm = entry.get("warmup") or {}
+    return "—" if warm.get("cold_p50_ms") is None else f"{warm['cold_p50_ms']:.1f}"
+
+
+def table(row: dict[str, Any]) -> str:
+    """Render one corpus size's results as markdown."""
+    ours, peer = row.get("ours", {}), row.get("peer", {})
+    lines = [
+        f"### {row['n']:,} articles ({row.get('concepts', 0):,} concepts), {row['duration_s']} s per run",
+        "",
+        f"ours ({WORKERS} workers x {THREADS} threads, {ours.get('processes')} processes): ready in "
+        f"{ours.get('ready_s')} s; RSS {ours.get('rss_ready_mb')} MB at ready, {ours.get('rss_after_mb')} MB "
+        f"after the load = {ours.get('rss_ready_mb_per_10k_concepts')} / "
+        f"{ours.get('rss_after_mb_per_10k_concepts')} MB per 10,000 concepts (PSS {ours.get('pss_ready_mb')} / "
+        f"{ours.get('pss_after_mb')} MB); 5xx in access log: {ours.get('log_5xx_lines')}; gunicorn "
+        f"workers: {ours.get('log_workers')}; log {ours.get('log')}",
+        f"peer: oxigraph load {peer.get('load_s')} s, ready in {peer.get('ready_s')} s, RSS "
+        f"{peer.get('rss_ready_mb')} MB at ready / {peer.get('rss_after_mb')} MB after",
+        "",
+        "| workload | conns | ours req/s | ours p50 ms | ours p99 ms | peer req/s | peer p50 ms | peer p99 ms "
+        "| ours/peer req/s | ours/peer p50 | cold p50 ms ours / peer | ours non-2xx/304 | peer non-2xx/304 |",
+        "|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---|:---|",
+    ]
+    for r in row.get("results", []):
+        for c in row["connections"]:
+            o, p = r["ours"]["runs"].get(str(c)), r["peer"]["runs"].get(str(c))
+            cells = [
+                r["workload"] + (" ¹" if r["note"].startswith("If-None-Match") else ""),
+                str(c),
+                _cell(o, "rps", ".0f"),
+                _cell(o, "p50_ms", ".2f"),
+                _cell(o, "p99_ms", ".2f"),
+                _cell(p, "rps", ".0f"),
+                _cell(p, "p50_ms", ".2f"),
+                _cell(p, "p99_ms", ".2f"),
+                _ratio(o, p, "rps"),
+                _ratio(o, p, "p50_ms"),
+                f"{_cold(r['ours'])} / {_cold(r['peer'])}" if c == row["connections"][0] else "",
+                _bad_cell(r["ours"], o),
+                _bad_cell(r["peer"], p),
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "¹ one query text repeated with If-None-Match: our ETag (ours answers 304; the peer ignores it).",
+        f"cold: each of the {row.get('sample', {}).get('concepts')} distinct requests sent once before the "
+        "wrk runs (2 at a time), which also fills per-concept caches; wrk then measures the warm state.",
+    ]
+    if ours.get("log_errors"):
+        lines += ["", "ours logged errors:", *[f"    {ln}" for ln in ours["log_errors"]]]
+    return "\n".join(lines)

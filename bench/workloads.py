@@ -1,0 +1,180 @@
+"""Pick the concepts a run rotates over and build each workload's REST and SPARQL requests."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.servers import BenchError, http_get
+
+ROTATION = 200  # slugs / search queries a workload rotates over
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+PREFIXES = "PREFIX skos: <{skos}>\nPREFIX mkg: <{mkg}>\n"
+
+
+_NT_LINE = re.compile(
+    r'^<([^>]+)> <([^>]+)> (?:<([^>]+)>|"((?:[^"\\]|\\.)*)"(?:@([A-Za-z0-9-]+)|\^\^<[^>]+>)?) \.$'
+)
+
+
+@dataclass
+class Sample:
+    """Concepts and search strings a run rotates over, read from graph.nt."""
+
+    mkg: str
+    concepts: list[tuple[str, str]]  # (slug, iri)
+    queries: list[str]
+    total_concepts: int
+    labels: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
+
+
+def sample_graph(nt: Path, count: int = ROTATION) -> Sample:
+    """Pick `count` concepts evenly over the sorted concept slugs and derive search strings from their labels."""
+    slugs: dict[str, str] = {}
+    labels: dict[str, dict[str, str]] = {}
+    mkg = None
+    with nt.open(encoding="utf-8") as f:
+        for line in f:
+            if "/concept/" not in line[:300]:
+                continue
+            m = _NT_LINE.match(line.rstrip("\n"))
+            if not m:
+                continue
+            s, p, _, lit, lang = m.groups()
+            if "/concept/" not in s or lit is None or "\\" in lit:
+                continue
+            if p.endswith("#slug"):
+                slugs[s] = lit
+                mkg = p[: -len("slug")]
+            elif p == SKOS + "prefLabel" and lang:
+                labels.setdefault(s, {})[lang.lower()] = lit
+    if not slugs or mkg is None:
+        raise BenchError(f"no concepts with a slug in {nt}")
+    ordered = sorted((slug, iri) for iri, slug in slugs.items())
+    step = len(ordered) / min(count, len(ordered))
+    picked = [ordered[int(i * step)] for i in range(min(count, len(ordered)))]
+    queries = []
+    for i, (_, iri) in enumerate(picked):
+        ar, en = labels.get(iri, {}).get("ar"), labels.get(iri, {}).get("en")
+        if i % 4 == 3 and en and len(en.split()) >= 3:
+            queries.append(en.split()[2].lower())  # "Concept 00042 Seasonal ..." -> "seasonal"
+        elif ar:
+            words = ar.split()
+            queries.append(words[0] if i % 2 == 0 or len(words) < 2 else f"{words[0]} {words[1][:3]}")
+    return Sample(mkg=mkg, concepts=picked, queries=queries or ["marketing"], total_concepts=len(slugs))
+
+
+@dataclass
+class Workload:
+    """One request mix: the same logical look-ups on both servers."""
+
+    name: str
+    ours: list[tuple[str, dict[str, str]]]  # (path?query, headers)
+    peer: list[tuple[str, dict[str, str]]]
+    note: str = ""
+
+
+def _sparql_path(endpoint: str, query: str) -> str:
+    """Return endpoint?query=... for a GET of query."""
+    return endpoint + "?" + urllib.parse.urlencode({"query": query})
+
+
+def _q(text: str) -> str:
+    """Quote a Python string as a SPARQL string literal."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def build_workloads(sample: Sample, ours_url: str) -> list[Workload]:
+    """Return the REST-vs-SPARQL and SPARQL-vs-SPARQL workloads for this sample."""
+    pre = PREFIXES.format(skos=SKOS, mkg=sample.mkg)
+    json_h = {"Accept": "application/json"}
+    sel_h = {"Accept": "application/sparql-results+json"}
+    nt_h = {"Accept": "application/n-triples"}
+
+    def peer(query: str, headers: dict[str, str]) -> tuple[str, dict[str, str]]:
+        return _sparql_path("/query", pre + query), headers
+
+    def ours_sparql(query: str, headers: dict[str, str]) -> tuple[str, dict[str, str]]:
+        return _sparql_path("/sparql", pre + query), headers
+
+    q_slug = urllib.parse.quote
+    detail = """SELECT ?label ?alt ?definition ?keyword ?keywordLabel ?target ?targetLabel WHERE {
+  VALUES ?c { <%s> }
+  { ?c skos:prefLabel ?label } UNION { ?c skos:altLabel ?alt } UNION { ?c skos:definition ?definition }
+  UNION { ?c mkg:hasKeyword ?keyword OPTIONAL { ?keyword skos:prefLabel ?keywordLabel } }
+  UNION { ?c mkg:linksTo ?target OPTIONAL { ?target skos:prefLabel ?targetLabel } }
+}"""
+    neighbours = """SELECT ?direction ?n ?label WHERE {
+  VALUES ?c { <%s> }
+  { ?c mkg:linksTo ?n BIND("out" AS ?direction) } UNION { ?n mkg:linksTo ?c BIND("in" AS ?direction) }
+  OPTIONAL { ?n skos:prefLabel ?label }
+} LIMIT 200"""
+    related = """SELECT ?d (COUNT(*) AS ?score) WHERE {
+  VALUES ?c { <%s> }
+  { ?c mkg:linksTo ?d } UNION { ?d mkg:linksTo ?c } UNION { ?c mkg:hasKeyword ?k . ?d mkg:hasKeyword ?k }
+  UNION { ?a mkg:linksTo ?c . ?a mkg:linksTo ?d } UNION { ?c mkg:linksTo ?t . ?d mkg:linksTo ?t }
+  FILTER(?d != ?c)
+} GROUP BY ?d ORDER BY DESC(?score) ?d LIMIT 10"""
+    search = """SELECT ?c ?label WHERE {
+  ?c skos:prefLabel|skos:altLabel ?label .
+  FILTER(CONTAINS(LCASE(STR(?label)), %s))
+} LIMIT 10"""
+    join = """SELECT ?target ?targetLabel ?keyword ?keywordLabel WHERE {
+  VALUES ?slug { %s }
+  ?c mkg:slug ?slug ; mkg:linksTo ?target .
+  ?target skos:prefLabel ?targetLabel ; mkg:hasKeyword ?keyword .
+  ?keyword skos:prefLabel ?keywordLabel .
+} ORDER BY ?target ?keyword LIMIT 500"""
+    construct = """CONSTRUCT { ?c ?p ?o . ?o skos:prefLabel ?label } WHERE {
+  VALUES ?slug { %s }
+  ?c mkg:slug ?slug ; ?p ?o .
+  OPTIONAL { ?o skos:prefLabel ?label }
+}"""
+    concepts = sample.concepts
+    work = [
+        Workload(
+            name,
+            [(f"/api/concepts/{q_slug(s, safe='')}{suffix}", json_h) for s, _ in concepts],
+            [peer(template % iri, sel_h) for _, iri in concepts],
+        )
+        for name, suffix, template in (
+            ("concept detail", "", detail),
+            ("neighbours depth=1", "/neighbours?depth=1", neighbours),
+            ("related", "/related?limit=10", related),
+        )
+    ]
+    work += [
+        Workload(
+            "search",
+            [
+                ("/api/search?" + urllib.parse.urlencode({"q": q, "limit": 10}), json_h)
+                for q in sample.queries
+            ],
+            [peer(search % _q(q.lower()), sel_h) for q in sample.queries],
+        ),
+        Workload(
+            "sparql SELECT join, distinct",
+            [ours_sparql(join % _q(s), sel_h) for s, _ in concepts],
+            [peer(join % _q(s), sel_h) for s, _ in concepts],
+        ),
+        Workload(
+            "sparql CONSTRUCT, distinct",
+            [ours_sparql(construct % _q(s), nt_h) for s, _ in concepts],
+            [peer(construct % _q(s), nt_h) for s, _ in concepts],
+        ),
+    ]
+    hub = concepts[0][0]
+    for name, template, headers in (
+        ("sparql SELECT join, repeated", join, sel_h),
+        ("sparql CONSTRUCT, repeated", construct, nt_h),
+    ):
+        path, _ = ours_sparql(template % _q(hub), headers)
+        status, resp_headers, _ = http_get(ours_url + path, headers)
+        etag = next((v for k, v in resp_headers.items() if k.lower() == "etag"), None)
+        conditional = {**headers, "If-None-Match": etag} if etag else headers
+        note = "If-None-Match: our ETag" if etag else f"no ETag from ours (status {status})"
+        work.append(Workload(name, [(path, conditional)], [peer(template % _q(hub), conditional)], note))
+    return work
