@@ -15,7 +15,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from bench.build_bench import _PAGE_MB, PROJECT_ROOT, _tree_rss_mb
+from bench.build_bench import _PAGE_MB, PROJECT_ROOT, _tree_pids, _tree_rss_mb
 
 WORKERS, THREADS = 2, 4
 READY_TIMEOUT_S = 900.0
@@ -116,16 +116,7 @@ class Server:
 
     def pids(self) -> list[int]:
         """Return the pids of this server's process tree (from /proc/*/task/*/children)."""
-        found, stack = [], [self.proc.pid]
-        while stack:
-            pid = stack.pop()
-            found.append(pid)
-            try:
-                for task in Path(f"/proc/{pid}/task").iterdir():
-                    stack += [int(c) for c in (task / "children").read_text().split()]
-            except (OSError, ValueError):
-                continue
-        return found
+        return _tree_pids(self.proc.pid)
 
     def breakdown(self) -> list[dict[str, Any]]:
         """Return pid, parent, a short role and RSS (MiB) of every process in the tree."""

@@ -27,7 +27,7 @@ from rdflib import Graph
 from graph.config import ONTOLOGY_DIR
 from graph.content import Article, Problem, discover, read_content
 from graph.export import convert, nt_line
-from graph.extract import ExtractionContext, Triple, extractors
+from graph.extract import ExtractionContext, extractors
 from graph.resolve import ConceptIndex
 from graph.validate import ValidationReport, validate_graph, validate_store
 from graph.vocab import Vocabulary
@@ -117,19 +117,6 @@ def is_up_to_date(content_dir: Path, out_dir: Path, vocab: Vocabulary) -> bool:
         and previous.get("fingerprint") == content_fingerprint(content_dir, vocab)
         and (out_dir / GRAPH_NT).is_file()
     )
-
-
-def extract_triples(articles: list[Article], vocab: Vocabulary) -> tuple[list[Triple], list[Problem]]:
-    """Run every extractor over the corpus and return the triples and extraction problems."""
-    context = ExtractionContext(vocab=vocab, index=ConceptIndex.build(articles))
-    article_extractors, corpus_extractors = extractors()
-    triples: list[Triple] = []
-    for article in articles:
-        for extractor in article_extractors:
-            triples.extend(extractor(article, context))
-    for corpus_extractor in corpus_extractors:
-        triples.extend(corpus_extractor(context))
-    return triples, context.problems
 
 
 _SHARED: dict[str, object] = {}

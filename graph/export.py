@@ -2,13 +2,12 @@
 
 Usage::
 
-    write_ntriples(triples, Path("build/graph.nt"))
-    export_graph(Path("build/graph.nt"), "turtle", Path("out.ttl"), Vocabulary())
+    convert(Path("build/graph.nt"), "turtle", Vocabulary(), output=Path("out.ttl"))
+    split_by_concept(Path("build/graph.nt"), Vocabulary())   # {slug: Turtle bytes}
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -75,11 +74,6 @@ def nt_line(triple: tuple[Node, Node, Node]) -> str:
         if kind is Literal:
             return f"<{_str(s)}> <{_str(p)}> {_literal(o)} .\n"
     return f"{nt_term(s)} {nt_term(p)} {nt_term(o)} .\n"
-
-
-def ntriples_lines(triples: Iterable[tuple[Node, Node, Node]]) -> list[str]:
-    """Return the distinct triples as sorted N-Triples lines: the canonical order of every output."""
-    return sorted({nt_line(t) for t in triples})
 
 
 def ntriples_bytes(path: Path) -> bytes:

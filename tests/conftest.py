@@ -95,14 +95,13 @@ def extract_graph(tmp_path):
     """Return a function that runs every extractor over tmp_path/content: (graph, index, problems)."""
     from rdflib import Graph
 
-    from graph.build import extract_triples
+    from graph.build import extract_lines
     from graph.resolve import ConceptIndex
 
     def run():
         articles, problems = read_content(tmp_path / "content")
-        triples, extracted = extract_triples(articles, Vocabulary())
-        graph = Graph()
-        graph.addN((s, p, o, graph) for s, p, o in set(triples))
+        lines, extracted = extract_lines(articles, Vocabulary(), jobs=1)
+        graph = Graph().parse(data="".join(lines), format="nt")
         return graph, ConceptIndex.build(articles), problems + extracted
 
     return run
