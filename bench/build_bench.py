@@ -184,7 +184,9 @@ def measure(n: int, seed: int, timeout: float, refresh: bool) -> dict[str, Any]:
         "triples": build.get("triples"),
         "conforms": build.get("conforms"),
         "build_s": build.get("build_s") if build.get("ok") else None,
+        "build_cpu_s": build.get("build_cpu_s") if build.get("ok") else None,
         "validate_s": (build.get("timings") or {}).get("validate"),
+        "store_s": (build.get("timings") or {}).get("store"),
         "floor_s": floor.get("floor_s"),
         "peak_rss_mb": _peak_mb(build) if build.get("ok") else None,
     }
@@ -225,16 +227,17 @@ def _target_cell(target: dict[str, Any]) -> str:
 def table(rows: list[dict[str, Any]]) -> str:
     """Render rows as a markdown table."""
     head = (
-        "| corpus | articles | triples | build s | validate s | parse floor s | build/floor "
+        "| corpus | articles | triples | build s | build CPU s | validate s | parse floor s | build/floor "
         "| peak memory MB (own RSS / tree PSS) | conforms | target met? |"
     )
-    lines = [head, "|" + "---:|" * 9 + ":---|"]
+    lines = [head, "|" + "---:|" * 10 + ":---|"]
     for r in rows:
         cells = [
             _fmt(r["n"], ","),
             _fmt(r["articles"], ","),
             _fmt(r["triples"], ","),
             _fmt(r["build_s"], ".2f"),
+            _fmt(r.get("build_cpu_s"), ".1f"),
             _fmt(r["validate_s"], ".2f"),
             _fmt(r["floor_s"], ".2f"),
             _fmt(r["ratio"], ".1f") + ("×" if r["ratio"] is not None else ""),

@@ -20,19 +20,19 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote
 
-import yaml
 from markdown_it import MarkdownIt
 from markdown_it import helpers as _md_helpers
 from markdown_it.common.utils import unescapeAll
 from markdown_it.helpers.parse_link_destination import _Result as _LinkDestination
 from markdown_it.token import Token
 
+from graph.front_matter import Rejected, field, front_matter_line, split_front_matter
+from graph.front_matter import keywords as split_keywords
 from graph.vocab import canonical_slug
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 Severity = Literal["error", "warning", "info"]
 
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MARKDOWN = MarkdownIt("commonmark")
 # Link destinations repeat across a corpus (Zipf-distributed targets): normalising one (mdurl parse,
 # punycode, percent-encoding) and validating it are pure functions of the string, so cache them.
@@ -146,53 +146,6 @@ class Article:
 
     def sections(self) -> list[Block]:
         return [b for b in self.blocks if b.kind == "heading" and b.level == 2]
-
-
-class _Rejected(Exception):
-    def __init__(self, line: int | None, code: str, message: str) -> None:
-        super().__init__(message)
-        self.line, self.code, self.message = line, code, message
-
-
-def _split_front_matter(text: str) -> tuple[dict, list[str], int]:
-    """Return (front matter mapping, body lines, 1-based line where the body starts)."""
-    lines = text.split("\n")
-    if not lines or lines[0].strip() != "---":
-        raise _Rejected(1, "no-front-matter", "no YAML front matter: start the file with a `---` line")
-    for end in range(1, len(lines)):
-        if lines[end].strip() in ("---", "..."):
-            break
-    else:
-        raise _Rejected(1, "front-matter-unclosed", "front matter is never closed: add a `---` line after it")
-    try:
-        data = yaml.load("\n".join(lines[1:end]), Loader=_YAML_LOADER)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise _Rejected(line, "yaml", f"invalid YAML front matter ({problem}): fix the syntax") from exc
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise _Rejected(2, "yaml", "front matter is not a mapping: write `key: value` lines")
-    return data, lines[end + 1 :], end + 2
-
-
-def _front_matter_line(text: str, key: str) -> int:
-    for number, line in enumerate(text.split("\n")[:200], start=1):
-        if line.startswith(f"{key}:"):
-            return number
-    return 1
-
-
-def _keywords(value: object) -> tuple[str, ...]:
-    items = value if isinstance(value, list) else str(value or "").split(",")
-    seen: dict[str, str] = {}
-    for item in items:
-        keyword = " ".join(str(item).split())
-        if keyword and keyword.casefold() not in seen:
-            seen[keyword.casefold()] = keyword
-    return tuple(seen.values())
 
 
 @lru_cache(maxsize=1 << 16)
@@ -323,39 +276,39 @@ def parse_article(path: Path, root: Path, max_bytes: int = 5 * 1024 * 1024) -> t
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise _Rejected(None, "too-large",
+            raise Rejected(None, "too-large",
                             f"file is {size:,} bytes, over the {max_bytes:,}-byte limit: split the article")
         raw = path.read_bytes()
         if not raw.strip():
-            raise _Rejected(None, "empty", "file is empty: write front matter and a body, or delete it")
+            raise Rejected(None, "empty", "file is empty: write front matter and a body, or delete it")
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             line = raw[: exc.start].count(b"\n") + 1
-            raise _Rejected(line, "encoding", f"bytes that are not UTF-8 at offset {exc.start}: "
+            raise Rejected(line, "encoding", f"bytes that are not UTF-8 at offset {exc.start}: "
                             "save the file as UTF-8") from exc
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-        meta, body_lines, body_line = _split_front_matter(text)
-        title = " ".join(str(meta.get("title") or "").split())
+        meta, body_lines, body_line = split_front_matter(text)
+        title = " ".join(str(field(meta, text, "title") or "").split())
         if not title:
-            raise _Rejected(_front_matter_line(text, "title"), "missing-title",
+            raise Rejected(front_matter_line(text, "title"), "missing-title",
                             "front matter has no `title`: add `title: <Arabic title>`")
-        description = " ".join(str(meta.get("description") or "").split())
+        description = " ".join(str(field(meta, text, "description") or "").split())
         if not description:
-            raise _Rejected(_front_matter_line(text, "description"), "missing-description",
+            raise Rejected(front_matter_line(text, "description"), "missing-description",
                             "front matter has no `description`: add a one-sentence definition")
-        keywords = _keywords(meta.get("keywords"))
+        keywords = split_keywords(field(meta, text, "keywords", many=True))
         if not keywords:
-            raise _Rejected(_front_matter_line(text, "keywords"), "missing-keywords",
+            raise Rejected(front_matter_line(text, "keywords"), "missing-keywords",
                             "front matter has no `keywords`: add `keywords: A,B`")
-        slug_written = str(meta.get("slug") or path.stem).strip().strip("/")
+        slug_written = str(field(meta, text, "slug") or path.stem).strip().strip("/")
         slug = canonical_slug(slug_written)
         if slug == slug_written:
             slug = slug_written  # one object: pickled once
         if not slug:
-            raise _Rejected(_front_matter_line(text, "slug"), "bad-slug",
+            raise Rejected(front_matter_line(text, "slug"), "bad-slug",
                             f"slug {slug_written!r} has no letters or digits: rename the file or set `slug:`")
-    except _Rejected as rejected:
+    except Rejected as rejected:
         return None, [Problem("error", relative, rejected.line, rejected.code, rejected.message)]
     except OSError as exc:
         return None, [Problem("error", relative, None, "unreadable", f"cannot read file ({exc.strerror})")]

@@ -119,3 +119,14 @@ def _registry() -> tuple[tuple[ArticleExtractor, ...], tuple[CorpusExtractor, ..
 def extractors() -> tuple[tuple[ArticleExtractor, ...], tuple[CorpusExtractor, ...]]:
     """Return (per-article extractors, corpus-wide extractors), in the order they run."""
     return _registry()
+
+
+VOCABULARY_ONLY = frozenset({"sections", "links", "takeaways", "summary", "figures"})
+"""The article extractors that read only the vocabulary, never the concept index or shared memo."""
+
+
+def split_extractors() -> tuple[tuple[ArticleExtractor, ...], tuple[ArticleExtractor, ...]]:
+    """Return (article extractors in VOCABULARY_ONLY, the others): the first can run before the index exists."""
+    article_extractors, _ = _registry()
+    first = tuple(e for e in article_extractors if e.__module__.rsplit(".", 1)[-1] in VOCABULARY_ONLY)
+    return first, tuple(e for e in article_extractors if e not in first)
