@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import zlib
 
 import pyoxigraph as ox
 
 from api.indexes import SCHEMA, SKOS, Concept, GraphIndexes, local_name
-from api.rest_common import service, summary
+from api.rest_common import fresh_answer_requested, service, summary
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 # Properties shown elsewhere in the concept document, so not repeated under "facts".
@@ -164,7 +166,10 @@ def _facts_triples(idx: GraphIndexes, store, concept: str, article: str) -> list
     # Breadth first from the two roots, following only objects minted under the article IRI (sections, FAQ
     # questions and answers, key figures, take-away list cells) or blank nodes, never the article's mkg:link
     # nodes (links come from the indexes).
-    found = idx.facts_cache.get(concept)
+    found = _saved_facts(idx, concept)
+    if found is not None:
+        return found
+    found = None if fresh_answer_requested() else idx.facts_cache.get(concept)
     if found is not None:
         return found
     prefix = article + "#"
@@ -181,7 +186,33 @@ def _facts_triples(idx: GraphIndexes, store, concept: str, article: str) -> list
             if isinstance(obj, ox.BlankNode) or (isinstance(obj, ox.NamedNode) and obj.value.startswith(prefix)):
                 seen.add(obj)
                 queue.append(obj)
-    if len(idx.facts_cache) > 20_000:
-        idx.facts_cache.clear()
-    idx.facts_cache[concept] = found
+    if not fresh_answer_requested():
+        if len(idx.facts_cache) > 20_000:
+            idx.facts_cache.clear()
+        idx.facts_cache[concept] = found
     return found
+
+
+_FILES: dict[tuple[int, str], int] = {}  # (process id, path) -> an open descriptor of a saved facts file
+
+
+def _saved_facts(idx: GraphIndexes, concept: str) -> list | None:
+    """Return the concept's fact triples from the file saved with the indexes (one read), else None."""
+    where = idx.facts_offsets.get(concept) if idx.facts_path else None
+    if where is None:
+        return None
+    key = (os.getpid(), idx.facts_path)
+    handle = _FILES.get(key)
+    try:
+        if handle is None:
+            handle = _FILES[key] = os.open(idx.facts_path, os.O_RDONLY)
+        data = os.pread(handle, where[1], where[0])
+    except OSError:
+        return None
+    if len(data) != where[1]:
+        return None
+    try:
+        data = zlib.decompress(data)
+    except zlib.error:
+        return None
+    return [quad.triple for quad in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)] if data else []

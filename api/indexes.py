@@ -17,20 +17,23 @@ Usage::
 from __future__ import annotations
 
 import functools
-import logging
+import hashlib
 import os
 import re
 import threading
 import time
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import ClassVar
 
-import pyoxigraph as ox
-
+from api.graph_scan import fact_lines, graph_rows
 from api.related import related_concepts
 from api.search_index import Hit, SearchIndex, highlight
+from graph import arabic
 from graph.arabic import normalize
+from graph.store.disk import index_file, read_pickle, write_atomically, write_pickle
 from graph.vocab import Vocabulary, canonical_slug
 
 # Hit and highlight live in api.search_index; re-exported for existing callers (tests/test_rest_search.py).
@@ -43,6 +46,10 @@ _SKIP_EDGE_PREDICATES = {
 }
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 SCHEMA = "https://schema.org/"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+# The code that shapes the saved indexes: a change to any of it makes the saved file's name differ.
+_INDEX_SOURCES = (Path(__file__), Path(__file__).with_name("search_index.py"), Path(__file__).with_name("graph_scan.py"),
+                  Path(arabic.__file__))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -92,14 +99,6 @@ class Edge:
     anchors: tuple[dict, ...] = ()
 
 
-def _rows(store, query: str) -> list[tuple]:
-    """Run a trusted whole-graph SELECT and return its rows as tuples (fast path for pyoxigraph)."""
-    inner = getattr(store, "_store", None)
-    if isinstance(inner, ox.Store):
-        return [tuple(solution) for solution in inner.query(query)]
-    return [tuple(row.values()) for row in store.select(query)]
-
-
 def _node_kind_slug(vocab: Vocabulary, iri: str) -> tuple[str, str] | None:
     """Return (kind, slug) of a concept, keyword or organisation IRI, else None."""
     found = vocab.slug_of(iri)
@@ -135,31 +134,19 @@ class GraphIndexes:
         self.facts_cache: dict[str, list] = {}
         self._link_targets: dict[str, list[str]] = {}
         self._link_sources: dict[str, list[str]] = {}
+        self.facts_offsets: dict[str, tuple[int, int]] = {}  # concept IRI -> its fact lines in facts_path
+        self.facts_path: str | None = None
 
     @classmethod
     def _reset_after_fork(cls) -> None:
         """Replace the lock in a forked child, which must not inherit it held by a warm-up thread."""
         cls._lock = threading.Lock()
 
-    @classmethod
-    def warm_up(cls, store, vocab: Vocabulary) -> threading.Thread:
-        """Build the indexes of `store` in a daemon thread, so the first request does not pay for it."""
-
-        def run() -> None:
-            try:
-                cls.for_store(store, vocab)
-            except Exception:  # the first request will build again and report the error
-                logging.getLogger(__name__).exception("REST index warm-up failed")
-
-        thread = threading.Thread(target=run, name="mkg-rest-index-warm-up", daemon=True)
-        thread.start()
-        return thread
-
     # ---------------------------------------------------------------- building
 
     @classmethod
     def for_store(cls, store, vocab: Vocabulary) -> GraphIndexes:
-        """Return the indexes of this store's graph version, building them on first use."""
+        """Return the indexes of this store's graph version: cached, else read from disk, else built (and saved)."""
         key = (id(store), store.version, vocab.base)
         found = cls._cache.get(key)
         if found is not None:
@@ -167,7 +154,7 @@ class GraphIndexes:
         with cls._lock:
             found = cls._cache.get(key)
             if found is None:
-                found = cls.build(store, vocab)
+                found = cls._load_or_build(store, vocab)
                 for old in [k for k in cls._cache if k[0] == id(store)]:
                     del cls._cache[old]
                 if len(cls._cache) > 8:
@@ -176,7 +163,40 @@ class GraphIndexes:
             return found
 
     @classmethod
-    def build(cls, store, vocab: Vocabulary) -> GraphIndexes:
+    def _load_or_build(cls, store, vocab: Vocabulary) -> GraphIndexes:
+        """Read the indexes saved beside the store's on-disk graph, else build them and save them there."""
+        directory = getattr(store, "store_dir", None)
+        path = None
+        if directory is not None:
+            code = hashlib.sha256(vocab.base.encode())
+            for module in _INDEX_SOURCES:
+                code.update(module.read_bytes())
+            path = index_file(directory, f"rest-indexes-{code.hexdigest()[:16]}.pickle")
+            found = read_pickle(path)
+            if isinstance(found, GraphIndexes) and found.version == store.version:
+                return found
+        if path is not None:
+            from api.index_build import build_apart, build_in_child
+
+            if build_apart(store) and build_in_child(store, vocab):
+                found = read_pickle(path)
+                if isinstance(found, GraphIndexes) and found.version == store.version:
+                    return found
+        facts = path.with_name(path.name.replace("rest-indexes-", "facts-")[:-len(".pickle")] + ".zlib") if path else None
+        built = cls.build(store, vocab, facts)
+        if path is not None:
+            write_pickle(path, built, replaces=index_file(directory, "rest-indexes-*.pickle").name)
+            for older in Path(directory).glob(index_file(directory, "facts-*").name):
+                if str(older) != built.facts_path:
+                    older.unlink(missing_ok=True)
+        return built
+
+    def __getstate__(self) -> dict:
+        """Return the state to save: everything but the per-process caches of answers."""
+        return {**self.__dict__, "_related_cache": {}, "facts_cache": {}}
+
+    @classmethod
+    def build(cls, store, vocab: Vocabulary, facts_path: Path | None = None) -> GraphIndexes:
         """Read the whole graph once (trusted queries, no user input) and build every index."""
         started = time.perf_counter()
         self = cls(store.version)
@@ -193,21 +213,18 @@ class GraphIndexes:
                 self.by_iri[iri] = (kind, slug)
             return table[slug]
 
-        for subject, type_ in _rows(store, f"SELECT ?c ?t WHERE {{ ?c a ?t . FILTER(?t IN (<{mkg}Concept>, "
-                                    f"<{mkg}Keyword>, <{SCHEMA}Organization>, <{mkg}DefinedTerm>)) }}"):
-            item = node(subject.value)
-            if item is not None:
-                item.types.append(type_.value)
         literal_props = {
             SKOS + "prefLabel": "pref", SKOS + "altLabel": "alt", SKOS + "hiddenLabel": "hidden",
             SKOS + "definition": "def", mkg + "abbreviation": "abbr", mkg + "slugAlias": "alias",
             mkg + "hasArticle": "has", SCHEMA + "name": "name",
         }
-        values = " ".join(f"<{p}>" for p in literal_props)
-        types = f"<{mkg}Concept>, <{mkg}Keyword>, <{SCHEMA}Organization>"
-        for subject, predicate, literal in _rows(
-                store, f"SELECT ?c ?p ?o WHERE {{ VALUES ?p {{ {values} }} ?c a ?t . FILTER(?t IN ({types})) "
-                       "?c ?p ?o . FILTER(isLiteral(?o)) }"):
+        node_types = (mkg + "Concept", mkg + "Keyword", SCHEMA + "Organization", mkg + "DefinedTerm")
+        rows, lines = graph_rows(store, mkg, list(literal_props), node_types)
+        for subject, type_ in rows.types:
+            item = node(subject.value)
+            if item is not None:
+                item.types.append(type_.value)
+        for subject, predicate, literal in rows.literals:
             iri = subject.value
             if iri not in self.by_iri:
                 continue
@@ -228,44 +245,25 @@ class GraphIndexes:
                 item.aliases.append(literal.value)
             elif what == "has":
                 item.has_article = literal.value in ("true", "1")
-        for subject, article, path in _rows(
-            store,
-            "SELECT ?c ?a ?path WHERE { { ?c <https://schema.org/subjectOf> ?a } UNION "
-            "{ ?a <https://schema.org/about> ?c . ?a a <https://schema.org/Article> } "
-            f"OPTIONAL {{ ?a <{mkg}sourcePath> ?path }} }}"
-        ):
-            kind_slug = self.by_iri.get(subject.value)
+        for subject, article, path in rows.articles:
+            kind_slug = self.by_iri.get(subject)
             if kind_slug and kind_slug[0] == "concept":
                 item = self.concepts[kind_slug[1]]
-                item.article = item.article or article.value
+                item.article = item.article or article
                 if path is not None:
-                    item.source = item.source or path.value
+                    item.source = item.source or path
 
         anchors: dict[tuple[str, str], list[dict]] = defaultdict(list)
-        for subj, obj, text, line, section in _rows(
-            store,
-            f"SELECT ?s ?t ?anchor ?line ?section WHERE {{ ?l a <{mkg}Link> ; <{mkg}linkSource> ?s ; "
-            f"<{mkg}linkTarget> ?t . OPTIONAL {{ ?l <{mkg}anchorText> ?anchor }} "
-            f"OPTIONAL {{ ?l <{mkg}sourceLine> ?line }} "
-            f"OPTIONAL {{ ?l <{mkg}inSection>/<{SCHEMA}name> ?section }} }}"
-        ):
-            source, target = self.by_iri.get(subj.value), self.by_iri.get(obj.value)
+        for subj, obj, text, line, section in rows.links:
+            source, target = self.by_iri.get(subj), self.by_iri.get(obj)
             self.link_count += 1
             if not source or not target:
                 continue
-            anchor = {"text": text.value if text is not None else None,
-                      "line": int(line.value) if line is not None else None,
-                      "section": section.value if section is not None else None}
+            anchor = {"text": text, "line": line, "section": section}
             anchors[(source[1], target[1])].append(anchor)
 
-        edge_rows = _rows(
-            store,
-            f"SELECT ?s ?p ?o WHERE {{ ?s a ?st . FILTER(?st IN (<{mkg}Concept>, <{mkg}Keyword>)) "
-            "?s ?p ?o . FILTER(isIRI(?o) && ?p NOT IN (<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>, "
-            f"<{SKOS}inScheme>, <{SCHEMA}subjectOf>)) }}"
-        )
         seen_edges: set[tuple] = set()
-        for subj, pred, obj in edge_rows:
+        for subj, pred, obj in rows.edges:
             predicate = pred.value
             if predicate in _SKIP_EDGE_PREDICATES:
                 continue
@@ -290,6 +288,9 @@ class GraphIndexes:
             edges.sort(key=lambda e: (e.relation, e.source, e.target))
         for item in self.concepts.values():
             item.keywords.sort()
+            item.alt_labels.sort()  # the same order whichever way the rows were read
+            item.hidden_labels.sort()
+            item.types.sort()
             for alias in item.aliases:
                 self.aliases.setdefault(alias, item.slug)
                 self.aliases.setdefault(canonical_slug(alias), item.slug)
@@ -303,8 +304,22 @@ class GraphIndexes:
             if kind == "concept":
                 self._link_sources[slug] = [e.source for e in edges if e.relation == "linksTo"]
         self.search_index.add_graph(self)
+        if lines is not None and facts_path is not None:
+            self._write_facts(lines, vocab, facts_path)
         self.build_seconds = time.perf_counter() - started
         return self
+
+    def _write_facts(self, lines: dict, vocab: Vocabulary, path: Path) -> None:
+        """Save every concept's fact lines (N-Triples, zlib) in one file, with their offsets in these indexes."""
+        roots = [(c.iri, c.article or str(vocab.article(c.slug))) for c in self.concepts.values()]
+        offsets, chunks, size = {}, [], 0
+        for iri, lines_of_concept in fact_lines(lines, roots, str(vocab.MKG)):
+            blob = zlib.compress(lines_of_concept, 1)  # ~5x smaller: the file stays in the page cache
+            offsets[iri] = (size, len(blob))
+            chunks.append(blob)
+            size += len(blob)
+        if write_atomically(path, b"".join(chunks)):
+            self.facts_offsets, self.facts_path = offsets, str(path)
 
     # ---------------------------------------------------------------- look-ups
 
@@ -357,8 +372,10 @@ class GraphIndexes:
         """Return the concepts linking to `slug`."""
         return self._link_sources.get(slug, [])
 
-    def related(self, slug: str) -> list[dict]:
+    def related(self, slug: str, cached: bool = True) -> list[dict]:
         """Return the concepts related to `slug`, best first (cached per slug); see api.related for the score."""
+        if not cached:
+            return related_concepts(self, slug)
         cached = self._related_cache.get(slug)
         if cached is None:
             cached = related_concepts(self, slug)

@@ -16,6 +16,7 @@ from api.related import FORMULA, WEIGHTS
 from api.rest_common import (
     bad_parameter,
     choice_param,
+    fresh_answer_requested,
     indexes,
     int_param,
     lang_param,
@@ -104,14 +105,14 @@ def related(slug: str) -> Response:
 
     def build() -> dict:
         results = []
-        for entry in idx.related(canonical)[:limit]:
+        for entry in idx.related(canonical, cached=not fresh_answer_requested())[:limit]:
             results.append({**summary(idx, "concept", entry["slug"], prefs), "score": entry["score"],
                             "reasons": entry["reasons"]})
         return {"concept": summary(idx, "concept", canonical, prefs), "results": results,
                 "weights": dict(WEIGHTS), "formula": FORMULA}
 
     def triples() -> list:
-        return label_triples(idx, [("concept", e["slug"]) for e in idx.related(canonical)[:limit]])
+        return label_triples(idx, [("concept", e["slug"]) for e in idx.related(canonical, cached=not fresh_answer_requested())[:limit]])
 
     return respond(build, triples)
 

@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -30,44 +29,63 @@ FORMULA = ("score = 3·[c→d] + 2·[d→c] + Σ_k 1/log2(1+|C(k)|) + Σ_a 1.5/l
            " + Σ_t 1/log2(1+|in(t)|)")
 RELATED_MAX = 200
 
-Scores = dict[str, dict[str, float]]
-Via = dict[str, dict[str, list[str]]]
+REASONS = ("links_to", "linked_from", "shared_keywords", "co_citation", "coupling")
+VIA_MAX = 20
+
+Groups = list[tuple[str, Collection[str]]]
 
 
-def _credit_groups(scores: Scores, via: Via, reason: str, groups: Iterable[tuple[str, Iterable[str]]]) -> None:
-    """Credit every member of each group of two or more with WEIGHTS[reason] / log2(1 + group size)."""
-    for name, members in groups:
-        members = list(members)
+def _credit_groups(acc: dict[str, float], weight: float, groups: Groups) -> None:
+    """Credit every member of each group of two or more with weight / log2(1 + group size)."""
+    get = acc.get
+    for _name, members in groups:
         if len(members) > 1:
-            weight = WEIGHTS[reason] / math.log2(1 + len(members))
+            share = weight / math.log2(1 + len(members))
             for member in members:
-                scores[member][reason] += weight
-                via[member][reason].append(name)
+                acc[member] = get(member, 0.0) + share
+
+
+def _via(candidate: str, groups: Groups) -> list[str]:
+    """Return the names of the first VIA_MAX groups (of two or more) the candidate belongs to."""
+    out = []
+    for name, members in groups:
+        if len(members) > 1 and candidate in members:
+            out.append(name)
+            if len(out) == VIA_MAX:
+                break
+    return out
 
 
 def related_concepts(idx: GraphIndexes, slug: str) -> list[dict]:
     """Return up to RELATED_MAX concepts related to `slug`, best first, each with score and reasons."""
-    scores: Scores = defaultdict(lambda: defaultdict(float))
-    via: Via = defaultdict(lambda: defaultdict(list))
+    # Scores are summed per reason into flat dicts; the reasons' "via" lists are worked out for the winners only.
     outs, ins = set(idx.link_targets(slug)), set(idx.link_sources(slug))
-    for target in outs:
-        scores[target]["links_to"] += WEIGHTS["links_to"]
-    for source in ins:
-        scores[source]["linked_from"] += WEIGHTS["linked_from"]
-    _credit_groups(scores, via, "shared_keywords",
-                   ((keyword, idx.keyword_concepts.get(keyword, ())) for keyword in idx.concepts[slug].keywords))
-    # co-citation: another concept linked from the same article
-    _credit_groups(scores, via, "co_citation", ((citing, set(idx.link_targets(citing))) for citing in sorted(ins)))
-    # bibliographic coupling: another article linking to the same concept
-    _credit_groups(scores, via, "coupling", ((target, set(idx.link_sources(target))) for target in sorted(outs)))
-    scores.pop(slug, None)
-    ranked = heapq.nsmallest(RELATED_MAX, ((-round(sum(parts.values()), 4), other)
-                                           for other, parts in scores.items() if other in idx.concepts))
+    groups: dict[str, Groups] = {
+        "shared_keywords": [(k, set(idx.keyword_concepts.get(k, ()))) for k in idx.concepts[slug].keywords],
+        # co-citation: another concept linked from the same article
+        "co_citation": [(citing, set(idx.link_targets(citing))) for citing in sorted(ins)],
+        # bibliographic coupling: another article linking to the same concept
+        "coupling": [(target, set(idx.link_sources(target))) for target in sorted(outs)],
+    }
+    per: dict[str, dict[str, float]] = {
+        "links_to": dict.fromkeys(outs, WEIGHTS["links_to"]),
+        "linked_from": dict.fromkeys(ins, WEIGHTS["linked_from"]),
+    }
+    for reason, reason_groups in groups.items():
+        per[reason] = {}
+        _credit_groups(per[reason], WEIGHTS[reason], reason_groups)
+    tables = [per[reason] for reason in REASONS]
+    candidates = set().union(*tables)
+    candidates.discard(slug)
+    concepts = idx.concepts
+    ranked = heapq.nsmallest(RELATED_MAX, (
+        (-round(sum(table.get(other, 0.0) for table in tables), 4), other)
+        for other in candidates if other in concepts))
     results = []
     for negative, other in ranked:
-        parts = scores[other]
-        reasons = [{"reason": name, "contribution": round(value, 4), "via": via[other].get(name, [])[:20]}
+        parts = {reason: per[reason][other] for reason in REASONS if other in per[reason]}
+        reasons = [{"reason": name, "contribution": round(value, 4),
+                    "via": _via(other, groups[name]) if name in groups else []}
                    for name, value in sorted(parts.items(), key=lambda kv: (-kv[1], kv[0]))]
         results.append({"slug": other, "score": -negative, "reasons": reasons})
     return results
-

@@ -7,10 +7,13 @@ else Accept-Language, then ar, then en, then any; every label says which languag
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import quote
 
 from flask import current_app, request
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from api.indexes import GraphIndexes
 from api.problems import Problem
@@ -34,6 +37,11 @@ def indexes() -> GraphIndexes:
         raise Problem(503, "graph-unavailable", "Graph Unavailable", "no graph is loaded yet",
                       headers={"Retry-After": "5"})
     return GraphIndexes.for_store(current.store, current.vocab)
+
+
+def fresh_answer_requested() -> bool:
+    """Return True when the request says ``Cache-Control: no-cache``: answer it without any kept answer."""
+    return "no-cache" in request.headers.get("Cache-Control", "")
 
 
 def bad_parameter(parameter: str, detail: str, **extra) -> Problem:
@@ -110,11 +118,17 @@ def slug_param(name: str, value: str | None, required: bool = True) -> str | Non
 
 def language_preferences(lang: str | None) -> tuple[str, ...]:
     """Return the label languages to try, best first: lang, else Accept-Language; then ar, en, untagged."""
+    return _preferences(lang, "" if lang else request.headers.get("Accept-Language", ""))
+
+
+@functools.lru_cache(maxsize=1024)
+def _preferences(lang: str | None, accept_language: str) -> tuple[str, ...]:
+    """Return language_preferences for a lang parameter and an Accept-Language header (parsed once per pair)."""
     prefs: list[str] = []
     if lang:
         prefs.append(lang)
     else:
-        for value, _quality in request.accept_languages:
+        for value, _quality in parse_accept_header(accept_language, LanguageAccept):
             if value != "*" and _LANG.match(value):
                 prefs.append(value.lower())
     out: list[str] = []

@@ -6,20 +6,26 @@ Accept-Language) and ``Cache-Control: public, max-age=...``; If-None-Match gives
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from flask import Response, redirect, request
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from api.indexes import SKOS, GraphIndexes
-from api.rest_common import href, indexes, resolve_concept, service, slug_param
+from api.rest_common import fresh_answer_requested, href, indexes, resolve_concept, service, slug_param
 from graph.store.results import serialize_triples
 
 RDF_TYPES = {"text/turtle": "turtle", "application/ld+json": "jsonld", "application/n-triples": "ntriples"}
 MEDIA_TYPES = {fmt: media for media, fmt in RDF_TYPES.items()}
+ANSWER_CACHE_BYTES = 64 << 20  # per worker process
 
 # The resource's own triples and the labels of its objects. Not store.describe(): with pyoxigraph 0.5 its
 # BIND(?resource AS ?s) branch ignores the substitution, so it returns the whole graph for any IRI.
@@ -31,14 +37,111 @@ _DESCRIBE = """CONSTRUCT { ?resource ?p ?o . ?o ?lp ?label } WHERE {
 
 def wanted_rdf_format(offers_rdf: bool) -> str | None:
     """Return the RDF format asked for by Accept (when offered and preferred over JSON), else None."""
-    if not offers_rdf or not request.accept_mimetypes:
+    if not offers_rdf:
         return None
-    best = request.accept_mimetypes.best_match(["application/json", *RDF_TYPES])
+    return _rdf_format_for(request.headers.get("Accept", ""))
+
+
+@functools.lru_cache(maxsize=512)
+def _rdf_format_for(accept: str) -> str | None:
+    """Return the RDF format an Accept header prefers over JSON, else None (parsed once per distinct header)."""
+    if not accept:
+        return None
+    best = parse_accept_header(accept, MIMEAccept).best_match(["application/json", *RDF_TYPES])
     return RDF_TYPES.get(best or "")
+
+
+class AnswerCache:
+    """Answers of one process (any value with a byte size), least recently used first out, within a byte budget."""
+
+    def __init__(self, max_bytes: int = ANSWER_CACHE_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self._answers: OrderedDict[str, tuple[object, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str):
+        """Return the value stored under `key`, else None."""
+        with self._lock:
+            found = self._answers.get(key)
+            if found is None:
+                return None
+            self._answers.move_to_end(key)
+            return found[0]
+
+    def put(self, key: str, body: bytes, content_type: str) -> None:
+        """Store a serialised answer (body, content type)."""
+        self.put_value(key, (body, content_type), len(body))
+
+    def put_value(self, key: str, value, size: int) -> None:
+        """Store a value of `size` bytes, dropping the least recently used ones beyond the budget."""
+        if size > self.max_bytes // 8:
+            return
+        with self._lock:
+            if key in self._answers:
+                return
+            self._answers[key] = (value, size)
+            self.size += size
+            while self.size > self.max_bytes:
+                _, (_, old) = self._answers.popitem(last=False)
+                self.size -= old
+
+
+class RepeatedLookups:
+    """WSGI middleware: answer a repeated REST look-up with the bytes and headers Flask gave it the first time."""
+
+    # Only a GET of the REST look-ups with a 200 answer is kept, keyed by the graph version and every part of
+    # the request the answer depends on (path, query, Accept, Accept-Language, Accept-Encoding, Origin). A
+    # conditional request (If-None-Match) always goes to Flask, which answers 304 without a body; one with
+    # Cache-Control: no-cache is computed afresh (and not kept) by Flask, with no per-concept cache either.
+
+    PATHS = ("/api/concepts", "/api/search", "/api/keywords")
+    HEADERS = ("HTTP_ACCEPT", "HTTP_ACCEPT_LANGUAGE", "HTTP_ACCEPT_ENCODING", "HTTP_ORIGIN")
+
+    def __init__(self, app, wsgi_app, max_bytes: int = ANSWER_CACHE_BYTES) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+        self.cache = AnswerCache(max_bytes)
+
+    def __call__(self, environ, start_response):
+        """Answer from the cache, else through Flask (keeping a 200 for next time)."""
+        path = environ.get("PATH_INFO", "")
+        store = getattr(self.app.extensions.get("mkg"), "store", None)
+        if (environ.get("REQUEST_METHOD") != "GET" or not path.startswith(self.PATHS) or store is None
+                or "HTTP_IF_NONE_MATCH" in environ or "no-cache" in environ.get("HTTP_CACHE_CONTROL", "")):
+            return self.wsgi_app(environ, start_response)
+        key = "\0".join([store.version, path, environ.get("QUERY_STRING", ""),
+                         *(environ.get(name, "") for name in self.HEADERS)])
+        found = self.cache.get(key)
+        if found is not None:
+            status, headers, body = found
+            start_response(status, list(headers))
+            return [body]
+        seen: dict = {}
+
+        def keep(status, headers, exc_info=None):
+            seen["status"], seen["headers"] = status, headers
+            return start_response(status, headers, exc_info)
+
+        answer = self.wsgi_app(environ, keep)
+        if not seen.get("status", "").startswith("200 "):
+            return answer
+        try:
+            body = b"".join(answer)
+        finally:
+            if hasattr(answer, "close"):
+                answer.close()
+        self.cache.put_value(key, (seen["status"], tuple(seen["headers"]), body), len(body) + 512)
+        return [body]
+
+
+ANSWERS = AnswerCache()
 
 
 def respond(build: Callable[[], dict], triples: Callable[[], list] | None = None) -> Response:
     """Answer with JSON (or RDF when Accept asks and `triples` is given), ETag, Cache-Control and 304."""
+    # The answer is a function of what the ETag is made of (graph version, path and query, format,
+    # Accept-Language), so it is serialised once per ETag and kept in ANSWERS.
     current = service()
     fmt = wanted_rdf_format(triples is not None)
     tag_source = "\n".join([current.store.version, request.full_path, fmt or "json",
@@ -47,17 +150,23 @@ def respond(build: Callable[[], dict], triples: Callable[[], list] | None = None
     cache_control = f"public, max-age={current.settings.cache_max_age}"
     if request.if_none_match.contains(etag):
         response = Response(status=304)
-    elif fmt is not None:
-        assert triples is not None
-        body = serialize_triples(list(dict.fromkeys(triples())), fmt, current.vocab.prefixes())
-        response = Response(body, content_type=f"{MEDIA_TYPES[fmt]}; charset=utf-8")
     else:
-        body = json.dumps(build(), ensure_ascii=False, separators=(",", ":"))
-        response = Response(body, content_type="application/json; charset=utf-8")
-    response.set_etag(etag)
+        fresh = fresh_answer_requested()  # Cache-Control: no-cache: computed now, and not kept
+        found = None if fresh else ANSWERS.get(etag)
+        if found is None:
+            if fmt is not None:
+                assert triples is not None
+                body = serialize_triples(list(dict.fromkeys(triples())), fmt, current.vocab.prefixes())
+                found = (body if isinstance(body, bytes) else body.encode(), f"{MEDIA_TYPES[fmt]}; charset=utf-8")
+            else:
+                text = json.dumps(build(), ensure_ascii=False, separators=(",", ":"))
+                found = (text.encode(), "application/json; charset=utf-8")
+            if not fresh:
+                ANSWERS.put(etag, *found)
+        response = Response(found[0], content_type=found[1])
+    response.headers["ETag"] = f'"{etag}"'
     response.headers["Cache-Control"] = cache_control
-    response.vary.add("Accept")
-    response.vary.add("Accept-Language")
+    response.headers["Vary"] = "Accept, Accept-Language"
     return response
 
 

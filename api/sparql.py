@@ -112,14 +112,22 @@ def _check(query: str) -> str:
     if info.refusal:
         slug = "update-not-allowed" if info.is_update else "query-refused"
         raise Problem(400, slug, "Query Refused", info.refusal)
+    if getattr(_service().store, "isolates_user_queries", False):
+        # parsed where it runs: pyoxigraph plans a query as it parses it, and planning a few hundred triple
+        # patterns takes seconds to minutes; only a killable query process (or the remote store) may do it
+        return info.form or "SELECT"
     try:
         _SYNTAX_STORE.query(query, prefixes=_service().vocab.prefixes())
     except SyntaxError as exc:
-        message = str(exc)
-        position = _POSITION.search(message)
-        extra = {"line": int(position.group(1)), "column": int(position.group(2))} if position else {}
-        raise Problem(400, "syntax-error", "SPARQL Syntax Error", message, **extra) from exc
+        raise _syntax_problem(str(exc)) from exc
     return info.form or "SELECT"
+
+
+def _syntax_problem(message: str) -> Problem:
+    """Return the 400 problem for a SPARQL syntax error, with its line and column when known."""
+    position = _POSITION.search(message)
+    extra = {"line": int(position.group(1)), "column": int(position.group(2))} if position else {}
+    return Problem(400, "syntax-error", "SPARQL Syntax Error", message, **extra)
 
 
 def _etag(version: str, query: str, fmt: str, max_rows: int) -> str:
@@ -156,7 +164,7 @@ def sparql() -> Response:
         raise Problem(503, "busy", "Service Busy", str(exc), headers={"Retry-After": "2"}) from exc
     except QueryFailed as exc:
         if exc.kind == "syntax":
-            raise Problem(400, "syntax-error", "SPARQL Syntax Error", str(exc)) from exc
+            raise _syntax_problem(str(exc)) from exc
         if exc.kind == "format":
             raise Problem(422, "unserializable", "Result Not Serializable", str(exc)) from exc
         raise Problem(500, "query-failed", "Query Failed", str(exc)) from exc

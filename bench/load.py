@@ -1,4 +1,4 @@
-"""Drive a server through every workload: a cold pass of each distinct request, then wrk runs."""
+"""Drive the servers through every workload: a cold pass of each distinct request, then interleaved wrk runs."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from bench.workloads import Workload
 from bench.wrk import lua_script, run_wrk
 
 WARMUP_CONCURRENCY = 2  # one per core: the cold pass measures latency, not throughput
+WARMUP_MAX_REQUESTS = 400  # the cold pass of a "distinct" workload (every concept) samples its first ones
 
 
 @dataclass
@@ -71,40 +72,43 @@ def warm_up(base_url: str, requests: list[tuple[str, dict[str, str]]], max_secon
     }
 
 
-def measure_server(
-    label: str,
-    server: Server,
-    base_url: str,
+def measure_servers(
+    sides: dict[str, tuple[Server, str]],
     workloads: list[Workload],
-    side: str,
     plan: Plan,
     scratch: Path,
-) -> dict[str, Any]:
-    """Warm up and load-test every workload on one server; return results keyed by workload name."""
-    out: dict[str, Any] = {}
+) -> dict[str, dict[str, Any]]:
+    """Warm up and load-test every workload on every server, interleaved; return results by side and workload."""
+    # `sides` maps a side ("ours", "peer") to its running server and base URL. For each workload every side gets
+    # its cold pass, then for each connection count the sides run one after the other, so a ratio compares two
+    # runs made seconds apart (the machine's load drifts far more over the minutes a whole pass would take).
+    out: dict[str, dict[str, Any]] = {side: {} for side in sides}
     for w in workloads:
-        requests = getattr(w, side)
-        warm = warm_up(base_url, requests, plan.warmup_s)
-        entry: dict[str, Any] = {"warmup": warm, "runs": {}}
-        out[w.name] = entry
-        if not warm["ok"]:
-            entry["skipped"] = f"warm-up got no 200/304: {warm['codes']} {warm['first_error']}"
-            print(f"  [{label}] {w.name}: SKIPPED ({entry['skipped'][:200]})", file=sys.stderr)
-            continue
-        script = scratch / f"{side}-{re.sub(r'[^a-z0-9]+', '-', w.name)}.lua"
-        script.write_text(lua_script(requests))
-        for c in plan.connections:
-            if not server.alive():
-                entry["runs"][str(c)] = {"ok": False, "error": f"server died: {server.log_tail(600)}"}
+        scripts = {}
+        for side, (_server, base_url) in sides.items():
+            requests = getattr(w, side)
+            warm = warm_up(base_url, requests[:WARMUP_MAX_REQUESTS], plan.warmup_s)
+            out[side][w.name] = {"warmup": warm, "runs": {}}
+            if not warm["ok"]:
+                out[side][w.name]["skipped"] = f"warm-up got no 200/304: {warm['codes']} {warm['first_error']}"
+                print(f"  [{side}] {w.name}: SKIPPED ({out[side][w.name]['skipped'][:200]})", file=sys.stderr)
                 continue
-            run = run_wrk(plan.wrk, base_url, script, c, plan.duration)
-            entry["runs"][str(c)] = run
-            if run.get("ok"):
-                print(
-                    f"  [{label}] {w.name} c={c}: {run['rps']:.0f} req/s p50 {run['p50_ms']} ms "
-                    f"p99 {run['p99_ms']} ms bad {run['bad']}",
-                    file=sys.stderr,
-                )
-            else:
-                print(f"  [{label}] {w.name} c={c}: {run.get('error')}", file=sys.stderr)
+            scripts[side] = scratch / f"{side}-{re.sub(r'[^a-z0-9]+', '-', w.name)}.lua"
+            scripts[side].write_text(lua_script(requests))
+        for c in plan.connections:
+            for side, script in scripts.items():
+                server, base_url = sides[side]
+                if not server.alive():
+                    out[side][w.name]["runs"][str(c)] = {"ok": False, "error": f"server died: {server.log_tail(600)}"}
+                    continue
+                run = run_wrk(plan.wrk, base_url, script, c, plan.duration)
+                out[side][w.name]["runs"][str(c)] = run
+                if run.get("ok"):
+                    print(
+                        f"  [{side}] {w.name} c={c}: {run['rps']:.0f} req/s p50 {run['p50_ms']} ms "
+                        f"p99 {run['p99_ms']} ms bad {run['bad']}",
+                        file=sys.stderr,
+                    )
+                else:
+                    print(f"  [{side}] {w.name} c={c}: {run.get('error')}", file=sys.stderr)
     return out

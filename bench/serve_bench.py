@@ -6,12 +6,15 @@ graph/ + ontology/ sources are unchanged; `--refresh` forces a rebuild, `--reuse
 accepts a stale one). Then, one server at a time on 127.0.0.1:
 
 * ours: `mkg serve --graph BUILD/graph.nt --host 127.0.0.1 --port P --workers 2 --threads 4`
-  (gunicorn gthread, 2 workers x 4 threads: the 2-core production setting); start-up time to
-  /ready and the summed RSS of its process tree (/proc) are recorded;
+  (gunicorn gthread, 2 workers x 4 threads: the 2-core production setting). BUILD/graph.nt is a
+  build's graph, so it is served from the build's on-disk store (created on the first start) with the
+  REST indexes saved beside it; start-up time to /ready (the first start and a second, timed start) and
+  the summed RSS and PSS of its process tree (/proc) are recorded;
 * the peer: `oxigraph load --location TMP --file BUILD/graph.ttl`, then
   `oxigraph serve-read-only --location TMP --bind 127.0.0.1:P2`.
 
-Load comes from `wrk` (one generated Lua script per workload and server, rotating over ~200
+Both servers run at once and are measured turn about: for each workload and connection count, ours
+then the peer, so each ratio compares runs made seconds apart. Load comes from `wrk` (one generated Lua script per workload and server, rotating over ~200
 concepts chosen deterministically from graph.nt; `--timeout 30s`; threads = min(2, connections)).
 wrk shares the machine's cores with the server under test, so absolute figures are a lower bound;
 the ours/peer ratio is the number to watch. Before wrk, a cold pass sends every distinct request of
@@ -20,7 +23,9 @@ per-concept caches, its p50 is reported as the cold cost, and a workload whose c
 200/304 (a route that 404s) is reported as skipped instead of being run.
 
 Workloads (ours vs peer): REST concept detail / neighbours?depth=1 / related / search?q= vs the
-equivalent SPARQL SELECT on the peer's /query; then the same SPARQL SELECT (4-way join) and
+equivalent SPARQL SELECT on the peer's /query, each "distinct" (every concept in a shuffled order, sent
+with Cache-Control: no-cache so ours computes every answer) and "repeated" (~200 concepts in turn, where
+our answer cache may answer; the cold pass sends at most 400 requests of a workload); then the same SPARQL SELECT (4-way join) and
 CONSTRUCT on /sparql vs /query, "distinct" (a different VALUES slug each request) and "repeated"
 (one query text with If-None-Match set to our ETag: our 304 path; the peer ignores the header).
 
@@ -46,7 +51,7 @@ from typing import Any
 from bench import machine
 from bench.build_bench import PROJECT_ROOT, RESULTS_DIR, _sizes, cached_corpus
 from bench.cli_common import positive_ints, write_results
-from bench.load import Plan, measure_server
+from bench.load import Plan, measure_servers
 from bench.serve_graph import BUILD_TIMEOUT_S, cached_build
 from bench.serve_report import table
 from bench.server_logs import count_5xx, error_lines, keep_log, worker_restarts
@@ -123,6 +128,12 @@ def measure(n: int, args: argparse.Namespace, plan: Plan) -> dict[str, Any]:
             ours_url = f"http://127.0.0.1:{port}"
             cmd = ours_command(build / "graph.nt", port)
             print(f"[n={n}] ours: {' '.join(cmd)}", file=sys.stderr)
+            # a first start creates what a build does not have yet (on-disk store, saved REST indexes); the
+            # second start is the one timed: start-up from a prior build
+            with Server("mkg serve (first start)", cmd, scratch / "ours-first.log", cwd=PROJECT_ROOT,
+                        env=child_env()) as first:
+                first_ready_s = wait_ready(first, ours_url + "/ready")
+            print(f"[n={n}] ours: first start ready in {first_ready_s:.1f} s", file=sys.stderr)
             ours = stack.enter_context(
                 Server("mkg serve", cmd, scratch / "ours.log", cwd=PROJECT_ROOT, env=child_env())
             )
@@ -131,6 +142,7 @@ def measure(n: int, args: argparse.Namespace, plan: Plan) -> dict[str, Any]:
                 "command": cmd,
                 "workers": WORKERS,
                 "threads": THREADS,
+                "first_start_ready_s": round(first_ready_s, 2),
                 "ready_s": round(ready_s, 2),
                 "rss_first_ready_mb": ours.rss_mb(),
                 "rss_ready_mb": settle(ours),  # /ready answers from one worker: wait for the others
@@ -152,24 +164,7 @@ def measure(n: int, args: argparse.Namespace, plan: Plan) -> dict[str, Any]:
                 }
                 for w in workloads
             ]
-            ours_results = measure_server("ours", ours, ours_url, workloads, "ours", plan, scratch)
-            phase("ours_load")
-            ours_info["rss_after_mb"] = ours.rss_mb()
-            ours_info["processes_after"] = ours.breakdown()
-            ours_info["pss_after_mb"] = ours.pss_mb()
-            ours_info["alive_after"] = ours.alive()
-            ours.stop()
-            ours_info["log_5xx_lines"] = count_5xx(scratch / "ours.log")
-            ours_info["log_workers"] = worker_restarts(scratch / "ours.log")
-            ours_info["log"] = keep_log(scratch / "ours.log", f"serve-n{n}-{stamp}-ours.log")
-            ours_info["log_errors"] = error_lines(scratch / "ours.log")
-            per = 10_000 / sample.total_concepts
-            ours_info["rss_ready_mb_per_10k_concepts"] = round(ours_info["rss_ready_mb"] * per, 1)
-            ours_info["rss_after_mb_per_10k_concepts"] = round(ours_info["rss_after_mb"] * per, 1)
-            row["ours"] = ours_info
-            phase("ours_stop")
-
-            # peer
+            # the peer, started beside ours: the two are measured turn about on each workload
             location = scratch / "oxigraph"
             oxigraph, load_s = load_peer(location, build / "graph.ttl", BUILD_TIMEOUT_S)
             port2 = free_port()
@@ -185,8 +180,23 @@ def measure(n: int, args: argparse.Namespace, plan: Plan) -> dict[str, Any]:
             }
             print(f"[n={n}] peer loaded in {load_s} s, ready in {peer_ready:.1f} s", file=sys.stderr)
             phase("peer_start")
-            peer_results = measure_server("peer", peer, peer_url, workloads, "peer", plan, scratch)
-            phase("peer_load")
+            results = measure_servers({"ours": (ours, ours_url), "peer": (peer, peer_url)}, workloads, plan, scratch)
+            ours_results, peer_results = results["ours"], results["peer"]
+            phase("load")
+            ours_info["rss_after_mb"] = ours.rss_mb()
+            ours_info["processes_after"] = ours.breakdown()
+            ours_info["pss_after_mb"] = ours.pss_mb()
+            ours_info["alive_after"] = ours.alive()
+            ours.stop()
+            ours_info["log_5xx_lines"] = count_5xx(scratch / "ours.log")
+            ours_info["log_workers"] = worker_restarts(scratch / "ours.log")
+            ours_info["log"] = keep_log(scratch / "ours.log", f"serve-n{n}-{stamp}-ours.log")
+            ours_info["log_errors"] = error_lines(scratch / "ours.log")
+            per = 10_000 / sample.total_concepts
+            for key in ("rss_ready_mb", "rss_after_mb", "pss_ready_mb", "pss_after_mb"):
+                if ours_info.get(key) is not None:
+                    ours_info[f"{key}_per_10k_concepts"] = round(ours_info[key] * per, 1)
+            row["ours"] = ours_info
             peer_info["rss_after_mb"] = peer.rss_mb()
             peer.stop()
             peer_info["log"] = keep_log(scratch / "peer.log", f"serve-n{n}-{stamp}-peer.log")

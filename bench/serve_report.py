@@ -48,10 +48,13 @@ def table(row: dict[str, Any]) -> str:
         f"### {row['n']:,} articles ({row.get('concepts', 0):,} concepts), {row['duration_s']} s per run",
         "",
         f"ours ({WORKERS} workers x {THREADS} threads, {ours.get('processes')} processes): ready in "
-        f"{ours.get('ready_s')} s; RSS {ours.get('rss_ready_mb')} MB at ready, {ours.get('rss_after_mb')} MB "
+        f"{ours.get('ready_s')} s from a prior build (first start {ours.get('first_start_ready_s')} s); "
+        f"RSS {ours.get('rss_ready_mb')} MB at ready, {ours.get('rss_after_mb')} MB "
         f"after the load = {ours.get('rss_ready_mb_per_10k_concepts')} / "
         f"{ours.get('rss_after_mb_per_10k_concepts')} MB per 10,000 concepts (PSS {ours.get('pss_ready_mb')} / "
-        f"{ours.get('pss_after_mb')} MB); 5xx in access log: {ours.get('log_5xx_lines')}; gunicorn "
+        f"{ours.get('pss_after_mb')} MB = {ours.get('pss_ready_mb_per_10k_concepts')} / "
+        f"{ours.get('pss_after_mb_per_10k_concepts')} MB per 10,000 concepts); "
+        f"5xx in access log: {ours.get('log_5xx_lines')}; gunicorn "
         f"workers: {ours.get('log_workers')}; log {ours.get('log')}",
         f"peer: oxigraph load {peer.get('load_s')} s, ready in {peer.get('ready_s')} s, RSS "
         f"{peer.get('rss_ready_mb')} MB at ready / {peer.get('rss_after_mb')} MB after",
@@ -82,8 +85,12 @@ def table(row: dict[str, Any]) -> str:
     lines += [
         "",
         "¹ one query text repeated with If-None-Match: our ETag (ours answers 304; the peer ignores it).",
-        f"cold: each of the {row.get('sample', {}).get('concepts')} distinct requests sent once before the "
-        "wrk runs (2 at a time), which also fills per-concept caches; wrk then measures the warm state.",
+        "ours and the peer run side by side and take turns: each pair of runs is seconds apart.",
+        "REST \"distinct\": every concept in a shuffled order, each request with Cache-Control: no-cache (ours then "
+        "computes the answer: no kept answer, no per-concept cache; the peer ignores the header); \"repeated\": "
+        f"{row.get('sample', {}).get('concepts')} concepts in turn, where our answer cache may answer.",
+        "cold: the first (at most 400) distinct requests of each workload sent once before the wrk runs "
+        "(2 at a time); for the repeated workloads this fills the answer caches, so wrk measures the warm state.",
     ]
     if ours.get("log_errors"):
         lines += ["", "ours logged errors:", *[f"    {ln}" for ln in ours["log_errors"]]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 import urllib.parse
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ class Sample:
     queries: list[str]
     total_concepts: int
     labels: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
+    every_concept: list[tuple[str, str]] = field(default_factory=list, repr=False)  # all, in a shuffled order
+    every_query: list[str] = field(default_factory=list, repr=False)  # one search string per concept
 
 
 def sample_graph(nt: Path, count: int = ROTATION) -> Sample:
@@ -56,15 +59,24 @@ def sample_graph(nt: Path, count: int = ROTATION) -> Sample:
     ordered = sorted((slug, iri) for iri, slug in slugs.items())
     step = len(ordered) / min(count, len(ordered))
     picked = [ordered[int(i * step)] for i in range(min(count, len(ordered)))]
+    every = list(ordered)
+    random.Random(0).shuffle(every)  # deterministic; neighbouring requests are unrelated concepts
+    return Sample(mkg=mkg, concepts=picked, queries=_queries(picked, labels) or ["marketing"],
+                  total_concepts=len(slugs), every_concept=every, every_query=_queries(every, labels))
+
+
+def _queries(concepts: list[tuple[str, str]], labels: dict[str, dict[str, str]]) -> list[str]:
+    """Return a search string per concept: its Arabic label's first word (and a prefix of the second), or a word
+    of its English label."""
     queries = []
-    for i, (_, iri) in enumerate(picked):
+    for i, (_, iri) in enumerate(concepts):
         ar, en = labels.get(iri, {}).get("ar"), labels.get(iri, {}).get("en")
         if i % 4 == 3 and en and len(en.split()) >= 3:
             queries.append(en.split()[2].lower())  # "Concept 00042 Seasonal ..." -> "seasonal"
         elif ar:
             words = ar.split()
             queries.append(words[0] if i % 2 == 0 or len(words) < 2 else f"{words[0]} {words[1][:3]}")
-    return Sample(mkg=mkg, concepts=picked, queries=queries or ["marketing"], total_concepts=len(slugs))
+    return queries
 
 
 @dataclass
@@ -133,28 +145,35 @@ def build_workloads(sample: Sample, ours_url: str) -> list[Workload]:
   ?c mkg:slug ?slug ; ?p ?o .
   OPTIONAL { ?o skos:prefLabel ?label }
 }"""
+    # REST look-ups in two variants, as the SPARQL ones: "distinct" cycles through every concept (a shuffled
+    # order) with Cache-Control: no-cache, so no kept answer or per-concept cache serves it (the peer ignores the
+    # header); "repeated" rotates over ROTATION concepts, where our answer cache may answer.
+    fresh = {**json_h, "Cache-Control": "no-cache"}
+    fresh_sel = {**sel_h, "Cache-Control": "no-cache"}
+    work = []
+    for name, suffix, template in (
+        ("concept detail", "", detail),
+        ("neighbours depth=1", "/neighbours?depth=1", neighbours),
+        ("related", "/related?limit=10", related),
+    ):
+        for variant, concepts, ours_h, peer_h in (("distinct", sample.every_concept, fresh, fresh_sel),
+                                                  ("repeated", sample.concepts, json_h, sel_h)):
+            work.append(Workload(
+                f"{name}, {variant}",
+                [(f"/api/concepts/{q_slug(s, safe='')}{suffix}", ours_h) for s, _ in concepts],
+                [peer(template % iri, peer_h) for _, iri in concepts],
+                "Cache-Control: no-cache, every concept" if variant == "distinct" else f"{len(concepts)} concepts",
+            ))
+    for variant, queries, ours_h, peer_h in (("distinct", sample.every_query, fresh, fresh_sel),
+                                             ("repeated", sample.queries, json_h, sel_h)):
+        work.append(Workload(
+            f"search, {variant}",
+            [("/api/search?" + urllib.parse.urlencode({"q": q, "limit": 10}), ours_h) for q in queries],
+            [peer(search % _q(q.lower()), peer_h) for q in queries],
+            "Cache-Control: no-cache, a query per concept" if variant == "distinct" else f"{len(queries)} queries",
+        ))
     concepts = sample.concepts
-    work = [
-        Workload(
-            name,
-            [(f"/api/concepts/{q_slug(s, safe='')}{suffix}", json_h) for s, _ in concepts],
-            [peer(template % iri, sel_h) for _, iri in concepts],
-        )
-        for name, suffix, template in (
-            ("concept detail", "", detail),
-            ("neighbours depth=1", "/neighbours?depth=1", neighbours),
-            ("related", "/related?limit=10", related),
-        )
-    ]
     work += [
-        Workload(
-            "search",
-            [
-                ("/api/search?" + urllib.parse.urlencode({"q": q, "limit": 10}), json_h)
-                for q in sample.queries
-            ],
-            [peer(search % _q(q.lower()), sel_h) for q in sample.queries],
-        ),
         Workload(
             "sparql SELECT join, distinct",
             [ours_sparql(join % _q(s), sel_h) for s, _ in concepts],

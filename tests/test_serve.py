@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 from api import create_app
 from api.serve import gunicorn_options
@@ -27,3 +29,60 @@ def test_gunicorn_runs_threads_with_a_last_resort_timeout():
     assert options["bind"] == "127.0.0.1:8123"
     assert (options["workers"], options["threads"], options["worker_class"]) == (3, 5, "gthread")
     assert options["timeout"] > 10
+
+
+def _parent(pid: int) -> int:
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return int(stat[stat.rindex(")") + 2:].split()[1])
+
+
+def test_gunicorn_preloads_once_and_each_worker_opens_its_own_store(seed_build, tmp_path):
+    """Master loads the app (indexes) and forks; every worker runs its own query processes on the disk store."""
+    import pyoxigraph as ox
+    import requests
+
+    from tests.servers import serve_app
+
+    options = gunicorn_options(Settings())
+    assert options["preload_app"] is True and callable(options["post_fork"])
+    _, out = seed_build
+    build = tmp_path / "build"
+    shutil.copytree(out, build, ignore=shutil.ignore_patterns("store-*"))
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?c a mkg:Concept }"
+    with serve_app(build / "graph.nt", tmp_path / "server.log", {"MKG_QUERY_WORKERS": "1"}, workers=2) as server:
+        ready = requests.get(server.url + "/ready", timeout=10).json()
+        assert (build / f"store-{ready['version']}").is_dir()  # created from graph.nt, then served read-only
+        assert list((build / f"store-{ready['version']}").glob("mkg-rest-indexes-*.pickle"))
+        counts = set()
+        for _ in range(6):
+            answer = requests.get(server.url + "/sparql", params={"query": query},
+                                  headers={"Accept": "text/csv"}, timeout=30)
+            assert answer.status_code == 200
+            counts.add(answer.text.split()[1])
+        expected = ox.Store()
+        expected.bulk_load(path=str(build / "graph.nt"), format=ox.RdfFormat.N_TRIPLES)
+        mkg = "PREFIX mkg: <https://marketing-kg.example/ontology#> "
+        assert counts == {str(next(iter(expected.query(mkg + query)))["n"].value)}
+        detail = requests.get(server.url + "/api/concepts/viral-marketing", timeout=10).json()
+        assert "social-media" in {link["slug"] for link in detail["links_out"]}
+        master = server.process.pid
+        workers = {pid for pid in server.processes() if _parent(pid) == master}
+        query_processes = {pid for pid in server.processes()
+                           if _parent(pid) in workers and "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()}
+        assert len(workers) == 2
+        assert {_parent(pid) for pid in query_processes} == workers  # none started by the master
+
+
+def test_a_worker_exit_closes_its_store_and_query_processes(tmp_path):
+    from types import SimpleNamespace
+
+    graph = tmp_path / "g.ttl"
+    graph.write_text("<https://e.example/a> <https://e.example/p> <https://e.example/b> .\n", encoding="utf-8")
+    app = create_app(Settings(graph_file=graph, query_workers=1))
+    store = app.extensions["mkg"].store
+    assert store.protocol_query("ASK { ?s ?p ?o }", "json", max_rows=10, timeout=30).body
+    pool = store._pool
+    assert pool is not None and pool._all
+    server = SimpleNamespace(app=SimpleNamespace(callable=app), log=None)
+    gunicorn_options(Settings())["worker_exit"](server, None)
+    assert pool._closed and store._pool is None

@@ -370,3 +370,20 @@ def test_the_pool_recovers_after_a_timeout(timeout_server):
     for thread in threads:
         thread.join(timeout=30)
     assert results == [200] * 4
+
+
+# pyoxigraph plans a query while parsing it; planning grows steeply with the number of triple patterns
+PLANNING_BOMB = "SELECT * WHERE { " + "?s ?p ?o . " * 256 + "} LIMIT 1"
+
+
+def test_a_query_that_takes_long_to_plan_is_stopped_by_the_timeout_too(timeout_server):
+    """Parsing and planning happen in the killable query process, not in the request thread."""
+    url = timeout_server.url + "/sparql"
+    started = time.monotonic()
+    response = requests.post(url, data={"query": PLANNING_BOMB}, timeout=120)
+    elapsed = time.monotonic() - started
+    _assert_refused(response, ("query-timeout",), statuses=(503,))
+    assert elapsed <= QUERY_TIMEOUT + 5, f"planning ran unbounded for {elapsed:.1f} s"
+    syntax = requests.get(url, params={"query": "SELECT * WHERE { ?s ?p }"}, timeout=30)
+    problem = _assert_refused(syntax, ("syntax-error",), statuses=(400,))
+    assert problem["line"] == 1 and problem["column"] >= 1

@@ -1,5 +1,8 @@
 """The Store protocol every backend implements, and the factory that picks one from settings.
 
+Backends: the embedded pyoxigraph store (`open_store`), and `graph.store.remote.RemoteStore` for any
+SPARQL 1.1 Protocol server, chosen by `store = "sparql+http://…"` (see `api.open_graph`).
+
 Usage::
 
     store = open_store(settings, graph_path)
@@ -21,6 +24,7 @@ class Store(Protocol):
     """One graph to read from: trusted internal queries, and limited user queries."""
 
     version: str
+    isolates_user_queries: bool  # True when user queries never run (nor get planned) in a request thread
 
     def select(self, query: str, bindings: dict[str, ox.NamedNode | ox.Literal] | None = None) -> list[dict]:
         """Run a trusted internal SELECT with values bound (never pasted into the text)."""
@@ -41,8 +45,10 @@ class Store(Protocol):
         """Release processes and files."""
 
 
-def open_store(graph_path: Path, *, version: str, query_workers: int, prefixes: dict[str, str]) -> Store:
-    """Open the embedded store on a built graph file."""
+def open_store(graph_path: Path, *, version: str, query_workers: int, prefixes: dict[str, str],
+               store_dir: Path | None = None, triples: int | None = None) -> Store:
+    """Open the embedded store on a built graph: its on-disk store read-only when given, else the file in memory."""
     from graph.store.embedded import EmbeddedStore
 
-    return EmbeddedStore(graph_path, version=version, query_workers=query_workers, prefixes=prefixes)
+    return EmbeddedStore(graph_path, version=version, query_workers=query_workers, prefixes=prefixes,
+                         store_dir=store_dir, triples=triples)

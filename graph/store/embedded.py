@@ -1,19 +1,45 @@
 """The embedded store: pyoxigraph in-process for trusted queries, worker processes for user queries.
 
+With ``store_dir`` (a build's on-disk store) every process opens it read-only on first use: a handle is
+never shared across fork (it is dropped in the parent before every fork and reopened lazily), and the query
+processes open their own. Without it, the graph file is loaded into memory as before.
+
 Usage::
 
-    store = EmbeddedStore(Path("build/graph.nt"), version="abc", query_workers=2, prefixes=vocab.prefixes())
+    store = EmbeddedStore(Path("build/graph.nt"), version="abc", query_workers=2, prefixes=vocab.prefixes(),
+                          store_dir=Path("build/store-abc"))
     store.describe("https://marketing-kg.example/concept/viral-marketing")
 """
 
 from __future__ import annotations
 
+import os
+import threading
+import weakref
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from graph.store.disk import open_read_only
 from graph.store.pool import QueryPool, _load_store
 from graph.store.results import QueryOutput
+
+_STORES: weakref.WeakSet[EmbeddedStore] = weakref.WeakSet()
+
+
+def _before_fork() -> None:
+    """Drop this process's handles of on-disk stores, so no RocksDB handle crosses a fork."""
+    for store in list(_STORES):
+        store._release()
+
+
+def _after_fork_in_child() -> None:
+    """Give every store a fresh lock: one held by another thread at fork time would never be released."""
+    for store in list(_STORES):
+        store._lock = threading.Lock()
+
+
+os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
 
 _CBD = """
 CONSTRUCT { ?resource ?p ?o . ?part ?pp ?po . ?other ?lp ?label }
@@ -39,16 +65,63 @@ WHERE {
 
 
 class EmbeddedStore:
-    """A built graph loaded into pyoxigraph, with a pool of killable query workers."""
+    """A built graph in pyoxigraph (on disk read-only, or in memory), with a pool of killable query workers."""
 
     def __init__(self, graph_path: Path, *, version: str, query_workers: int = 2,
-                 prefixes: dict[str, str] | None = None) -> None:
+                 prefixes: dict[str, str] | None = None, store_dir: Path | None = None,
+                 triples: int | None = None) -> None:
         self.graph_path = Path(graph_path)
         self.version = version
         self.prefixes = prefixes or {}
-        self._store = _load_store(str(self.graph_path))
-        self._count = len(self._store)
-        self._pool = QueryPool(self.graph_path, size=query_workers) if query_workers > 0 else None
+        self.store_dir = Path(store_dir) if store_dir is not None else None
+        self.query_workers = query_workers
+        # user queries are parsed, planned and run in killable processes (api/sparql.py skips its own check)
+        self.isolates_user_queries = query_workers > 0
+        self._lock = threading.Lock()
+        self._handle: ox.Store | None = None
+        self._pool: QueryPool | None = None
+        self._pool_pid = 0
+        self._count = triples
+        if self.store_dir is None:
+            self._handle = _load_store(str(self.graph_path))
+            self._count = len(self._handle)
+        _STORES.add(self)
+
+    def _release(self) -> None:
+        """Drop the on-disk handle (reopened on next use); called in the parent just before a fork."""
+        if self.store_dir is not None:
+            with self._lock:
+                self._handle = None
+
+    def start(self) -> None:
+        """Open the store and start the query processes without waiting (a gunicorn worker, after fork)."""
+        self._query_pool(wait=False)
+        self._store  # noqa: B018 - opens the handle now rather than on the first request
+
+    @property
+    def _store(self) -> ox.Store:
+        """Return this process's pyoxigraph store (opening the on-disk one read-only on first use)."""
+        handle = self._handle
+        if handle is None:
+            with self._lock:
+                if self._handle is None:
+                    if self.store_dir is None:
+                        raise RuntimeError("the store is closed")
+                    self._handle = open_read_only(self.store_dir)
+                handle = self._handle
+        return handle
+
+    def _query_pool(self, wait: bool = True) -> QueryPool | None:
+        """Return this process's query pool, starting it on first use (a forked child starts its own)."""
+        if self.query_workers <= 0:
+            return None
+        if self._pool is None or self._pool_pid != os.getpid():
+            with self._lock:
+                if self._pool is None or self._pool_pid != os.getpid():
+                    self._pool = QueryPool(self.graph_path, size=self.query_workers, store_dir=self.store_dir,
+                                           wait=wait)
+                    self._pool_pid = os.getpid()
+        return self._pool
 
     def _bind(self, bindings: dict | None) -> dict | None:
         if not bindings:
@@ -70,16 +143,21 @@ class EmbeddedStore:
         return self.construct(_CBD, {"resource": ox.NamedNode(iri)})
 
     def triple_count(self) -> int:
+        if self._count is None:
+            self._count = len(self._store)
         return self._count
 
     def protocol_query(self, query: str, fmt: str, *, max_rows: int, timeout: float) -> QueryOutput:
         request = {"query": query, "format": fmt, "max_rows": max_rows, "prefixes": self.prefixes}
-        if self._pool is None:
+        pool = self._query_pool()
+        if pool is None:
             from graph.store.results import run_query
 
             return run_query(self._store, query, fmt, max_rows, self.prefixes)
-        return self._pool.execute(request, timeout)
+        return pool.execute(request, timeout)
 
     def close(self) -> None:
-        if self._pool is not None:
+        if self._pool is not None and self._pool_pid == os.getpid():
             self._pool.close()
+        self._pool = None
+        self._release()

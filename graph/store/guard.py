@@ -38,6 +38,7 @@ _TOKEN = re.compile(
 
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 UPDATE_KEYWORDS = frozenset({"LOAD", "INSERT", "DELETE", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"})
+MAX_NESTING = 64  # pyoxigraph's recursive parser overflows its stack (SIGSEGV) at a few thousand levels
 
 
 @dataclass
@@ -55,11 +56,19 @@ def inspect_query(text: str, local_graphs: frozenset[str] = frozenset()) -> Quer
     """Lex `text` and return its form and the first reason to refuse it, if any."""
     info = QueryInfo()
     previous: list[str] = []
+    depth = 0
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup
         if kind in ("ws", "comment"):
             continue
         value = match.group()
+        if kind == "other" and value in "{([":
+            depth += 1
+            if depth > MAX_NESTING and info.refusal is None:
+                info.refusal = (f"the query nests braces, brackets or parentheses more than {MAX_NESTING} "
+                                "deep: flatten it")
+        elif kind == "other" and value in "})]":
+            depth -= 1
         if kind == "iri" and "'" in value and info.refusal is None:
             # `FILTER(?o<'x>') SERVICE ...`: the parser reads `<` as less-than and 'x>' as a string, so an
             # IRI token holding an apostrophe would put this lexer out of step with it

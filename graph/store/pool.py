@@ -1,12 +1,14 @@
 """Evaluate user queries in killable worker processes, so a runaway query is really stopped.
 
 pyoxigraph has no query timeout (oxigraph #1926) and a thread cannot be killed, so each worker is a
-process holding its own copy of the graph. A query that outlives its timeout gets its worker killed
-and replaced; the caller gets QueryTimeout at once, and the other workers keep serving.
+process. It opens the on-disk store of the graph read-only (its pages shared with every other process
+through the page cache), or, for a plain graph file, loads a private in-memory copy. A query that
+outlives its timeout gets its worker killed and replaced; the caller gets QueryTimeout at once, and
+the other workers keep serving.
 
 Usage::
 
-    pool = QueryPool(Path("build/graph.nt"), size=2)
+    pool = QueryPool(Path("build/graph.nt"), size=2, store_dir=Path("build/store-abc"))
     output = pool.execute({"query": "ASK {}", "format": "json", "max_rows": 10}, timeout=10)
     pool.close()
 """
@@ -17,6 +19,7 @@ import atexit
 import contextlib
 import logging
 import multiprocessing
+import os
 import queue
 import threading
 import time
@@ -54,12 +57,30 @@ def _load_store(graph_path: str):
     return store
 
 
-def _worker_main(conn: Connection, graph_path: str) -> None:
-    """Serve queries from `conn` on a private in-memory copy of the graph until told to stop."""
+def _open(graph_path: str, store_dir: str | None):
+    """Return the on-disk store opened read-only, else a private in-memory copy of the graph file."""
+    if store_dir is not None:
+        from graph.store.disk import open_read_only
+
+        return open_read_only(Path(store_dir))
+    return _load_store(graph_path)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Stop this worker once its parent is gone (a killed gunicorn worker must not leave a runaway query)."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
+
+
+def _worker_main(conn: Connection, graph_path: str, store_dir: str | None = None) -> None:
+    """Serve queries from `conn` on the graph until told to stop."""
     from graph.store.results import run_query
 
-    store = _load_store(graph_path)
-    conn.send(("ready", len(store)))
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+
+    store = _open(graph_path, store_dir)
+    conn.send(("ready", 0))
     while True:
         try:
             request = conn.recv()
@@ -88,8 +109,10 @@ class _Worker:
 class QueryPool:
     """A fixed number of query worker processes with per-query timeouts."""
 
-    def __init__(self, graph_path: Path, size: int = 2, start_timeout: float = 120.0) -> None:
+    def __init__(self, graph_path: Path, size: int = 2, start_timeout: float = 120.0, *,
+                 store_dir: Path | None = None, wait: bool = True) -> None:
         self.graph_path = str(graph_path)
+        self.store_dir = str(store_dir) if store_dir is not None else None
         self.size = max(1, size)
         self.start_timeout = start_timeout
         self._context = multiprocessing.get_context("spawn")
@@ -104,8 +127,9 @@ class QueryPool:
         starters = [threading.Thread(target=self._start_worker, daemon=True) for _ in range(self.size)]
         for thread in starters:
             thread.start()
-        for thread in starters:
-            thread.join()
+        if wait:  # else execute() waits for the first worker to become idle
+            for thread in starters:
+                thread.join()
 
     def _start_worker(self) -> None:
         try:
@@ -116,7 +140,7 @@ class QueryPool:
 
     def _spawn(self) -> None:
         parent, child = self._context.Pipe()
-        process = self._context.Process(target=_worker_main, args=(child, self.graph_path), daemon=True,
+        process = self._context.Process(target=_worker_main, args=(child, self.graph_path, self.store_dir), daemon=True,
                                         name="mkg-query-worker")
         process.start()
         child.close()

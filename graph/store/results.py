@@ -13,7 +13,6 @@ import io
 import itertools
 import json
 from dataclasses import dataclass
-from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
@@ -44,6 +43,21 @@ class QueryOutput:
     media_type: str
     rows: int
     truncated: bool
+
+
+def escape(text: str) -> str:
+    """Escape &, < and > for XML text (as xml.sax.saxutils, whose import pulls in urllib.request)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def quoteattr(text: str) -> str:
+    """Return text as a quoted XML attribute value (as xml.sax.saxutils.quoteattr)."""
+    text = escape(text).replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
+    if '"' not in text:
+        return f'"{text}"'
+    if "'" not in text:
+        return f"'{text}'"
+    return '"' + text.replace('"', "&quot;") + '"'
 
 
 def _json_term(term) -> dict[str, str]:

@@ -1,0 +1,165 @@
+"""The on-disk pyoxigraph store of one graph version: found beside the build, created when missing, opened read-only.
+
+A build directory holds ``graph.nt`` and ``report.json`` (with the graph ``version``); its RocksDB store lives
+at ``graph.build.store_dir(build_dir, version)``. Every serving process opens that directory with
+``pyoxigraph.Store.read_only`` (after fork, never sharing a handle), so the graph's pages are shared through
+the page cache instead of being loaded into each process.
+
+Usage::
+
+    build = prior_build(Path("build/graph.nt"))           # BuildGraph(path, version, triples) or None
+    directory = ensure_store(build.path, store_dir(build.path.parent, build.version))
+    store = open_read_only(directory)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+_LOG = logging.getLogger("mkg.disk_store")
+REPORT_FILE = "report.json"
+STORE_PREFIX = "store-"
+
+
+@dataclass(frozen=True)
+class BuildGraph:
+    """A graph file written by `mkg build`, with the version and triple count its report records."""
+
+    path: Path
+    version: str
+    triples: int | None
+
+
+def store_dir(build_dir: Path, version: str) -> Path:
+    """Return where the on-disk store of graph version `version` of a build lives."""
+    usual = Path(build_dir) / f"{STORE_PREFIX}{version}"
+    if usual.is_dir():  # found without importing graph.build (and pyshacl with it): start-up time
+        return usual
+    try:
+        from graph.build import store_dir as build_store_dir
+    except ImportError:  # an older graph.build without on-disk stores
+        return Path(build_dir) / f"{STORE_PREFIX}{version}"
+    return build_store_dir(Path(build_dir), version)
+
+
+def prior_build(graph_path: Path) -> BuildGraph | None:
+    """Return the build that wrote `graph_path` (an N-Triples file with a newer report.json beside it), else None."""
+    graph_path = Path(graph_path)
+    report = graph_path.parent / REPORT_FILE
+    if graph_path.suffix != ".nt":
+        return None
+    try:
+        if report.stat().st_mtime_ns < graph_path.stat().st_mtime_ns:
+            return None  # the graph file was replaced after the build: its recorded version is no longer its own
+        data = json.loads(report.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    version = data.get("version") if isinstance(data, dict) else None
+    if not data.get("written") or not isinstance(version, str) or not version:
+        return None
+    triples = data.get("triples")
+    return BuildGraph(graph_path, version, triples if isinstance(triples, int) else None)
+
+
+def ensure_store(graph_path: Path, directory: Path) -> Path:
+    """Return `directory`, first bulk-loading `graph_path` into it (a temp dir renamed into place) when missing."""
+    directory = Path(directory)
+    if directory.is_dir():
+        return directory
+    started = time.perf_counter()
+    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-", dir=directory.parent))
+    try:
+        store = ox.Store(str(staging))
+        rdf_format = ox.RdfFormat.N_TRIPLES if str(graph_path).endswith(".nt") else ox.RdfFormat.TURTLE
+        store.bulk_load(path=str(graph_path), format=rdf_format)
+        store.flush()
+        del store  # closes RocksDB before the directory is renamed
+        try:
+            staging.rename(directory)
+        except OSError:
+            if not directory.is_dir():  # not a concurrent writer that got there first
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    _LOG.info("created the on-disk store %s from %s in %.1f s", directory, graph_path, time.perf_counter() - started)
+    return directory
+
+
+def open_read_only(directory: Path) -> ox.Store:
+    """Open an on-disk store read-only (many processes may do so at once)."""
+    return ox.Store.read_only(str(directory))
+
+
+def index_file(directory: Path, name: str) -> Path:
+    """Return the path of a per-version derived file (such as the REST indexes) kept inside a store directory."""
+    return Path(directory) / f"mkg-{name}"
+
+
+def write_atomically(path: Path, data: bytes) -> bool:
+    """Write `data` to `path` through a temp file and a rename; return False (logged) when the directory is read-only."""
+    temp = None
+    try:
+        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temp, path)
+        return True
+    except OSError as exc:
+        if temp is not None:
+            Path(temp).unlink(missing_ok=True)
+        _LOG.warning("cannot write %s (%s); the next process will rebuild it", path, exc)
+        return False
+
+
+def serving_store(graph_path: Path, version: str) -> tuple[Path | None, int | None]:
+    """Return (on-disk store directory, triple count) for serving a build's graph file, else (None, None)."""
+    build = prior_build(graph_path)
+    if build is None or build.version != version:
+        return None, None
+    try:
+        return ensure_store(build.path, store_dir(build.path.parent, version)), build.triples
+    except OSError as exc:  # e.g. a read-only build directory: serve from memory instead
+        _LOG.warning("cannot create the on-disk store beside %s (%s); loading it into memory", graph_path, exc)
+        return None, None
+
+
+def read_pickle(path: Path):
+    """Return the object pickled in `path` (a file this service wrote itself), None if it is missing or unreadable."""
+    import gc
+    import pickle
+
+    enabled = gc.isenabled()
+    gc.disable()  # millions of small objects: the cyclic collector would triple the load time
+    try:
+        value = pickle.loads(path.read_bytes())
+        gc.freeze()  # long-lived: keep the collector from walking them again (0.4 s at 10,000 articles)
+        return value
+    except FileNotFoundError:
+        return None
+    except Exception as exc:  # a truncated or foreign file: rebuild and overwrite it
+        _LOG.warning("ignoring unreadable %s (%s)", path, exc)
+        return None
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def write_pickle(path: Path, value, replaces: str | None = None) -> bool:
+    """Pickle `value` to `path` atomically, then delete the older files matching the glob `replaces` beside it."""
+    import pickle
+
+    written = write_atomically(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    if written and replaces:
+        for older in path.parent.glob(replaces):
+            if older != path:
+                older.unlink(missing_ok=True)
+    return written
