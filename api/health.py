@@ -1,8 +1,14 @@
-"""Liveness and readiness: /health answers while the process runs, /ready once the graph is loaded."""
+"""Liveness and readiness: /health answers while the process runs, /ready once the graph is loaded.
+
+/ready also reports the last failed reload (the previous graph is still served) and a remote store that
+stopped answering (503 until it is back)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
+
+from api.reload import recorded_failure
+from graph.store.remote import is_remote
 
 bp = Blueprint("health", __name__)
 
@@ -18,10 +24,24 @@ def ready():
     """Answer 200 with the graph version and triple count once a graph is served, else 503."""
     service = current_app.extensions["mkg"]
     store = service.store
+    failure = _last_failure(service)
+    store_error = getattr(service, "store_error", None)
     if store is None:
-        return jsonify(status="loading"), 503
+        reasons = {"last_failure": failure, "store_error": store_error}
+        return jsonify(status="loading", **{k: v for k, v in reasons.items() if v}), 503
     body = {"status": "ready", "version": store.version, "triples": store.triple_count(),
-            "graph": str(service.graph_path)}
-    if service.last_failure:
-        body["last_failure"] = service.last_failure
+            "graph": str(service.graph_path), "store": "remote" if is_remote(service.settings.store) else "embedded"}
+    if failure:
+        body["last_failure"] = failure
+    if store_error:  # the remote store does not answer: this replica cannot serve what needs it
+        body.update(status="store-unavailable", store_error=store_error)
+        return jsonify(body), 503
     return jsonify(body)
+
+
+def _last_failure(service) -> str | None:
+    """Return why the last reload failed (this process, or the rebuild recorded in the build dir), if it did."""
+    if service.last_failure:
+        return service.last_failure
+    recorded = recorded_failure(service.settings)
+    return f"{recorded['failure']} (at {recorded['at']})" if recorded else None

@@ -7,6 +7,7 @@ Usage::
     mkg export --format turtle --out dist/
     mkg query "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     mkg serve --port 8000
+    mkg push sparql+http://127.0.0.1:7878/
 """
 
 from __future__ import annotations
@@ -84,7 +85,25 @@ def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     print(f"mkg build: wrote {settings.build_dir}/ (version {report.version}): {summary}")
+    return _push(settings, args.push, None) if args.push else 0
+
+
+def _push(settings: Settings, url: str, graph_file: str | None, version: str | None = None) -> int:
+    from graph.push import PushFailed, push_build
+
+    try:
+        result = push_build(settings, url, Path(graph_file) if graph_file else None, version)
+    except (PushFailed, ValueError) as exc:
+        print(f"mkg push: FAILED: {exc}", file=sys.stderr)
+        return 1
+    dropped = f"; dropped {len(result.dropped)} old version(s)" if result.dropped else ""
+    print(f"mkg push: serving version {result.version} ({result.triples} triples, {result.method}, "
+          f"{result.seconds:.2f}s){dropped}")
     return 0
+
+
+def cmd_push(settings: Settings, args: argparse.Namespace) -> int:
+    return _push(settings, args.url or settings.store, args.graph, args.version)
 
 
 def cmd_validate(settings: Settings, args: argparse.Namespace) -> int:
@@ -226,7 +245,16 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--jobs", dest="build_jobs", type=int, help="parser processes (default: one per CPU)")
     b.add_argument("--engine", dest="validation_engine", choices=("auto", "pyshacl", "sparql"),
                    help="SHACL engine (default auto: pyshacl up to 150k triples, else SPARQL on pyoxigraph)")
+    b.add_argument("--push", metavar="URL", help="then push the graph to this remote store (sparql+http://…)")
     b.set_defaults(func=cmd_build)
+
+    p = commands.add_parser("push", help="load the built graph into a remote SPARQL store and serve it")
+    p.add_argument("url", nargs="?", help="the store, sparql+http://host:port/… (default: the store setting)")
+    p.add_argument("--graph", help="push this N-Triples file instead of build/graph.nt")
+    p.add_argument("--build-dir", dest="build_dir", help="build directory (default build/)")
+    p.add_argument("--version", help="version name (default: the build's version, else the file's hash)")
+    p.add_argument("--keep-versions", dest="keep_versions", type=int, help="versions kept in the store (default 3)")
+    p.set_defaults(func=cmd_push)
 
     v = commands.add_parser("validate", help="validate content/ or a Turtle file against the shapes")
     v.add_argument("path", nargs="?", help="content directory or .ttl/.nt file (default content/)")
@@ -258,7 +286,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 _NOT_SETTINGS = {"command", "func", "config", "keep_going", "strict", "format", "out", "split", "query",
-                 "path", "dev", "watch"}
+                 "path", "dev", "push", "url", "graph", "version"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -43,13 +43,24 @@ class Settings:
     workers: int = 2
     threads: int = 4
     graph_file: Path | None = None
-    store: str = "embedded"
+    store: str = field(default="embedded", repr=False)  # a URL may carry user:password
     query_timeout: float = 10.0
     max_query_bytes: int = 64 * 1024
     max_rows: int = 10_000
     query_workers: int = 2
     cors_origins: tuple[str, ...] = ("*",)
     cache_max_age: int = 60
+    # remote store (graph/store/remote.py): endpoint URLs may be relative to `store`; secrets never logged
+    store_query_url: str = ""
+    store_update_url: str = ""
+    store_data_url: str = ""
+    store_user: str = ""
+    store_password: str = field(default="", repr=False)
+    store_token: str = field(default="", repr=False)
+    store_connect_timeout: float = 3.0
+    keep_versions: int = 3
+    watch: bool = False
+    watch_interval: float = 1.0
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -68,14 +68,54 @@ def seed_graph(seed_build):
     return graph
 
 
+# --- the API suite runs twice: on the embedded store and on an `oxigraph serve` process (issue 7) ---------
+
+BACKENDS = ["embedded", "remote"]
+
+
 @pytest.fixture(scope="session")
-def live_server(seed_build, tmp_path_factory):
-    """Base URL of `mkg serve` (gunicorn, 1 worker x 8 threads) serving the seed graph; stopped at the end."""
-    from tests.servers import serve_app
+def remote_store(seed_build, tmp_path_factory):
+    """`sparql+http://…` URL of a writable `oxigraph serve` holding the seed graph, loaded by `graph.push`."""
+    from graph.config import Settings
+    from graph.push import push_build
+    from tests.servers import run_oxigraph_store
 
     _, out = seed_build
-    log = tmp_path_factory.mktemp("live-server") / "server.log"
-    with serve_app(out / "graph.nt", log, env={"MKG_QUERY_WORKERS": "2"}) as server:
+    where = tmp_path_factory.mktemp("remote-store")
+    with run_oxigraph_store(where / "store", where / "server.log") as server:
+        url = "sparql+" + server.url + "/"
+        push_build(Settings(store=url), graph_file=out / "graph.nt")
+        yield url
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request) -> str:
+    """The store the API tests run on: `embedded` (pyoxigraph in-process) or `remote` (Oxigraph server)."""
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def store_settings(backend, seed_build, tmp_path_factory, request) -> dict:
+    """Settings that serve the seed graph from the parametrised backend."""
+    _, out = seed_build
+    if backend == "embedded":
+        return {"graph_file": out / "graph.nt"}
+    return {"store": request.getfixturevalue("remote_store"), "build_dir": tmp_path_factory.mktemp("remote-app")}
+
+
+@pytest.fixture(scope="session")
+def live_server(seed_build, backend, tmp_path_factory, request):
+    """Base URL of `mkg serve` (gunicorn, 1 worker x 8 threads) serving the seed graph; stopped at the end."""
+    from tests.servers import serve_app, serve_remote_app
+
+    _, out = seed_build
+    where = tmp_path_factory.mktemp("live-server")
+    if backend == "remote":
+        with serve_remote_app(request.getfixturevalue("remote_store"), where / "server.log",
+                              env={"MKG_BUILD_DIR": str(where / "build")}) as server:
+            yield server.url
+        return
+    with serve_app(out / "graph.nt", where / "server.log", env={"MKG_QUERY_WORKERS": "2"}) as server:
         yield server.url
 
 
@@ -113,13 +153,14 @@ REST_CORPUS_ARTICLES = 1000  # the issue's 1,000-article corpus: ~17 s to genera
 
 
 @pytest.fixture(scope="session")
-def rest_app(seed_build):
-    """The Flask app serving the real seed graph in-process (no query worker processes)."""
+def rest_app(store_settings):
+    """The Flask app serving the real seed graph in-process (no query worker processes), on each backend."""
     from api import create_app
     from graph.config import Settings
 
-    _, out = seed_build
-    return create_app(Settings(graph_file=out / "graph.nt", query_workers=0))
+    app = create_app(Settings(query_workers=0, **store_settings))
+    yield app
+    app.extensions["mkg"].close()
 
 
 @pytest.fixture

@@ -162,6 +162,22 @@ def serve_oxigraph(turtle_file: Path, location: Path, log: Path) -> contextlib.A
     return _running(command, "/query?query=ASK%7B%7D", port, log, _clean_env(None), location.parent)
 
 
+def run_oxigraph_store(location: Path, log: Path, port: int | None = None) -> contextlib.AbstractContextManager[Server]:
+    """Run a writable `oxigraph serve` on `location` (a new or existing store) on `port` or a free port."""
+    port = port or free_port()
+    command = [oxigraph_command(), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"]
+    return _running(command, "/query?query=ASK%7B%7D", port, log, _clean_env(None), location.parent)
+
+
+def serve_remote_app(store_url: str, log: Path, env: dict[str, str] | None = None, *, workers: int = 1,
+                     threads: int = 8) -> contextlib.AbstractContextManager[Server]:
+    """Run `mkg serve --store sparql+http://…` (gunicorn) on a free port; yield the Server once /ready answers."""
+    port = free_port()
+    command = [sys.executable, "-m", "graph.cli", "serve", "--store", store_url, "--host", "127.0.0.1",
+               "--port", str(port), "--workers", str(workers), "--threads", str(threads)]
+    return _running(command, "/ready", port, log, _clean_env(env), ROOT)
+
+
 # --- reading SPARQL answers back with rdflib, to compare them with rdflib's or Oxigraph's own ---
 
 RESULT_PARSERS = {

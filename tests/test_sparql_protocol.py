@@ -41,16 +41,15 @@ GRAPH_MEDIA = [m for m, kind in RESULT_FORMATS.values() if kind == "graph"]
 FORMAT_NAMES = {media: name for name, (media, _) in RESULT_FORMATS.items()}
 
 
-def _app(graph_file, **settings):
-    return create_app(Settings(graph_file=graph_file, query_workers=1, **settings))
+def _app(store_settings, **settings):
+    return create_app(Settings(query_workers=1, **store_settings, **settings))
 
 
 @pytest.fixture(scope="module")
-def app(seed_build):
-    _, out = seed_build
-    application = _app(out / "graph.nt")
+def app(store_settings):
+    application = _app(store_settings)
     yield application
-    application.extensions["mkg"].store.close()
+    application.extensions["mkg"].close()
 
 
 @pytest.fixture(scope="module")
@@ -59,13 +58,12 @@ def client(app):
 
 
 @pytest.fixture(scope="module")
-def limited(seed_build):
+def limited(store_settings):
     """An app with small limits and one allowed CORS origin."""
-    _, out = seed_build
-    application = _app(out / "graph.nt", max_rows=5, max_query_bytes=512,
+    application = _app(store_settings, max_rows=5, max_query_bytes=512,
                        cors_origins=("https://analyst.example",))
     yield application.test_client()
-    application.extensions["mkg"].store.close()
+    application.extensions["mkg"].close()
 
 
 @pytest.fixture(scope="module")
