@@ -19,9 +19,10 @@ from flask import Flask, Response, request
 from flask_cors import CORS
 
 from api.problems import register_error_handlers
-from graph.build import GRAPH_NT, build, is_up_to_date, read_report
 from graph.config import Settings, load_settings
 from graph.store import Store, open_store
+from graph.store.disk import prior_build, serving_store
+from graph.store.remote import is_remote
 from graph.vocab import Vocabulary
 
 GZIP_MIN_BYTES = 1024
@@ -55,7 +56,10 @@ def resolve_graph(settings: Settings, vocab: Vocabulary) -> tuple[Path, str]:
     if settings.graph_file is not None:
         if not settings.graph_file.is_file():
             raise GraphUnavailable(f"graph file {settings.graph_file} does not exist")
-        return settings.graph_file, _file_version(settings.graph_file)
+        built = prior_build(settings.graph_file)  # a build's graph.nt: its report knows the version
+        return settings.graph_file, built.version if built else _file_version(settings.graph_file)
+    from graph.build import GRAPH_NT, build, is_up_to_date, read_report  # imports pyshacl: only when building
+
     if not is_up_to_date(settings.content_dir, settings.build_dir, vocab):
         report = build(settings.content_dir, settings.build_dir, vocab=vocab, jobs=settings.build_jobs,
                        max_file_bytes=settings.max_file_bytes, ontology_dir=settings.ontology_dir,
@@ -96,15 +100,41 @@ def _compress(response: Response) -> Response:
     return response
 
 
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def _html_security_headers(response: Response) -> Response:
+    """Give HTML answers a Content-Security-Policy that runs only the service's own scripts and styles."""
+    if response.mimetype == "text/html":
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+    return response
+
+
+def open_graph(settings: Settings, vocab: Vocabulary) -> tuple[Store | None, Path | None]:
+    """Open the configured graph: the embedded store on a build, or a remote store's current version."""
+    if is_remote(settings.store):
+        from api.reload import open_remote_or_none
+
+        return open_remote_or_none(settings, vocab)  # None while the store is down: the app polls for it
+    graph_path, version = resolve_graph(settings, vocab)
+    directory, triples = serving_store(graph_path, version)  # a build's on-disk store, opened read-only
+    store = open_store(graph_path, version=version, query_workers=settings.query_workers,
+                       prefixes=vocab.prefixes(), store_dir=directory, triples=triples)
+    return store, graph_path
+
+
 def create_app(config: Settings | dict[str, Any] | None = None, *, store: Store | None = None) -> Flask:
     """Create the marketing-kg Flask app serving one graph over SPARQL, REST and Linked Data."""
     settings = _settings(config)
     vocab = Vocabulary(settings.base_iri)
     graph_path: Path | None = None
     if store is None:
-        graph_path, version = resolve_graph(settings, vocab)
-        store = open_store(graph_path, version=version, query_workers=settings.query_workers,
-                           prefixes=vocab.prefixes())
+        store, graph_path = open_graph(settings, vocab)
 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_query_bytes + 4096
@@ -116,7 +146,7 @@ def create_app(config: Settings | dict[str, Any] | None = None, *, store: Store 
 
     app.register_blueprint(health.bp)
     app.register_blueprint(sparql.bp)
-    for module_name in ("api.concepts", "api.linked_data", "api.ui"):
+    for module_name in ("api.concepts", "api.linked_data", "api.exports", "api.ui"):
         try:
             module = __import__(module_name, fromlist=["bp"])
         except ModuleNotFoundError as exc:
@@ -137,5 +167,11 @@ def create_app(config: Settings | dict[str, Any] | None = None, *, store: Store 
         max_age=3600,
     )
     app.after_request(_compress)
+    app.after_request(_html_security_headers)
+    from api.reload import install
 
+    install(app)  # swappable graph (hot reload), 503 for an unreachable remote store
+    from api.rest_response import RepeatedLookups
+
+    app.wsgi_app = RepeatedLookups(app, app.wsgi_app)  # a repeated REST look-up skips Flask (its answer is kept)
     return app

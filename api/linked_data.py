@@ -1,0 +1,189 @@
+"""Dereferenceable IRIs: /concept/{slug}, /keyword/{slug} and /ontology, negotiated between HTML and RDF.
+
+Usage::
+
+    curl -H 'Accept: text/turtle' http://127.0.0.1:8000/concept/viral-marketing    # its concise bounded description
+    curl -H 'Accept: application/ld+json' http://127.0.0.1:8000/keyword/business
+    curl http://127.0.0.1:8000/ontology?format=rdfxml
+    curl -L http://127.0.0.1:8000/article/viral-marketing                         # 303 to /concept/viral-marketing
+
+A browser (Accept: text/html) gets the page; ``?format=html|turtle|ntriples|jsonld|rdfxml`` overrides Accept.
+Another spelling of a slug is a 301 to the canonical one; an unknown slug is a 404 (an HTML page for
+browsers, problem+json otherwise).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, redirect, render_template, request
+
+from api.problems import Problem
+from api.rest_common import indexes, resolve_concept, service, slug_param
+from api.rest_response import edge_triples, label_triples
+from api.ui_data import concept_page, keyword_page, page_url
+from api.ui_ontology import ontology_page
+from graph.export import ontology_files
+from graph.store.results import serialize_triples
+
+bp = Blueprint("linked_data", __name__)
+
+RDF_MEDIA = {"text/turtle": "turtle", "application/n-triples": "ntriples", "application/ld+json": "jsonld",
+             "application/rdf+xml": "rdfxml"}
+MEDIA_OF = {fmt: media for media, fmt in RDF_MEDIA.items()}
+_ALSO_ACCEPTED = {"application/json": "jsonld", "application/x-turtle": "turtle", "text/plain": "ntriples"}
+_HTML_MEDIA = ("text/html", "application/xhtml+xml")
+_FORMAT_PARAM = ("html", *MEDIA_OF)
+
+
+def negotiate() -> str:
+    """Return "html" or an RDF format name from ?format= or Accept (Turtle for */*); 406 if none fits."""
+    requested = request.args.get("format")
+    if requested:
+        if requested not in _FORMAT_PARAM:
+            raise Problem(406, "not-acceptable", "Not Acceptable",
+                          f"format={requested[:40]!r}: use one of {', '.join(_FORMAT_PARAM)}", parameter="format",
+                          allowed=list(_FORMAT_PARAM))
+        return requested
+    if not request.accept_mimetypes:
+        return "turtle"
+    best = request.accept_mimetypes.best_match([*RDF_MEDIA, *_HTML_MEDIA, *_ALSO_ACCEPTED])
+    if best is None:
+        raise Problem(406, "not-acceptable", "Not Acceptable",
+                      "this resource is available as " + ", ".join([*_HTML_MEDIA, *RDF_MEDIA]))
+    return "html" if best in _HTML_MEDIA else RDF_MEDIA.get(best) or _ALSO_ACCEPTED[best]
+
+
+def negotiate_after_lookup() -> tuple[str | None, Problem | None]:
+    """Return (format, None), or (None, the 406) so that an unknown slug can still answer 404 first."""
+    try:
+        return negotiate(), None
+    except Problem as problem:
+        return None, problem
+
+
+def _finish(response: Response, fmt: str) -> Response:
+    """Add the ETag, caching and Vary headers every Linked Data answer carries; answer 304 when unchanged."""
+    current = service()
+    tag = hashlib.sha256(f"{current.store.version}\n{current.vocab.base}\n{request.full_path}\n{fmt}".encode())
+    etag = tag.hexdigest()[:32]
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = f"public, max-age={current.settings.cache_max_age}"
+    response.vary.add("Accept")
+    return response
+
+
+def rdf_response(triples: list, fmt: str, iri: str) -> Response:
+    """Serialise triples in `fmt` with the project's prefixes, naming the described resource in a Link header."""
+    body = serialize_triples(list(dict.fromkeys(triples)), fmt, service().vocab.prefixes())
+    response = Response(body, content_type=f"{MEDIA_OF[fmt]}; charset=utf-8")
+    response.headers["Link"] = f'<{iri}>; rel="describes"'
+    return _finish(response, fmt)
+
+
+def html_response(template: str, fmt: str = "html", status: int = 200, **context) -> Response:
+    """Render an HTML page (Jinja autoescaping on) as text/html."""
+    response = Response(render_template(template, **context), status=status, content_type="text/html; charset=utf-8")
+    return _finish(response, fmt) if status == 200 else response
+
+
+def not_found_page(kind: str, requested: str, suggestions: list) -> Response:
+    """Return the HTML 404 page with the closest slugs."""
+    return html_response("not_found.html", status=404, kind=kind, requested=requested, suggestions=suggestions)
+
+
+def _moved(kind: str, canonical: str) -> Response:
+    """Return a 301 to the canonical page of a concept or keyword, keeping the query string."""
+    location = page_url(kind, canonical)
+    if request.query_string:
+        location += "?" + request.query_string.decode("latin-1")
+    response = redirect(location, code=301)
+    response.headers["Cache-Control"] = f"public, max-age={service().settings.cache_max_age}"
+    return response
+
+
+@bp.get("/concept/<slug>")
+def concept(slug: str) -> Response:
+    """Answer a concept IRI: the concept page, or its concise bounded description in RDF."""
+    fmt, unacceptable = negotiate_after_lookup()
+    slug_param("slug", slug)
+    idx = indexes()
+    try:
+        canonical = resolve_concept(idx, slug)
+    except Problem as problem:
+        if problem.status == 404 and fmt == "html":
+            return not_found_page("concept", slug, problem.extensions.get("suggestions", []))
+        raise
+    if canonical != slug:
+        return _moved("concept", canonical)
+    if unacceptable:
+        raise unacceptable
+    iri = idx.concepts[canonical].iri
+    if fmt != "html":
+        return rdf_response(service().store.describe(iri), fmt, iri)
+    page = concept_page(idx, canonical)
+    return html_response("concept.html", page=page, alternates=MEDIA_OF)
+
+
+@bp.get("/article/<slug>")
+def article(slug: str) -> Response:
+    """Answer an article IRI (and its #parts) with a 303 to its concept, whose description includes the article."""
+    slug_param("slug", slug)
+    idx = indexes()
+    canonical = resolve_concept(idx, slug)
+    if not idx.concepts[canonical].article:
+        raise Problem(404, "article-not-found", "Article Not Found", f"the concept {canonical!r} has no article")
+    location = page_url("concept", canonical)
+    if request.query_string:
+        location += "?" + request.query_string.decode("latin-1")
+    return redirect(location, code=303)
+
+
+@bp.get("/keyword/<slug>")
+def keyword(slug: str) -> Response:
+    """Answer a keyword IRI: the keyword page, or its description plus its concepts' hasKeyword links."""
+    fmt, unacceptable = negotiate_after_lookup()
+    slug_param("slug", slug)
+    idx = indexes()
+    found = idx.resolve_keyword(slug)
+    if found is None:
+        import difflib
+
+        close = difflib.get_close_matches(slug, sorted(idx.keywords), n=5, cutoff=0.5)
+        if fmt == "html":
+            return not_found_page("keyword", slug, [{"slug": s, "type": "keyword"} for s in close])
+        raise Problem(404, "keyword-not-found", "Keyword Not Found", f"no keyword has the slug {slug[:100]!r}",
+                      requested=slug[:300], suggestions=close)
+    canonical = found[0]
+    if canonical != slug:
+        return _moved("keyword", canonical)
+    if unacceptable:
+        raise unacceptable
+    node = idx.keywords[canonical]
+    if fmt != "html":
+        members = idx.keyword_concepts.get(canonical, [])
+        incoming = [e for e in idx.inc.get(("keyword", canonical), ()) if e.relation == "hasKeyword"]
+        triples = [*service().store.describe(node.iri), *edge_triples(idx, incoming),
+                   *label_triples(idx, [("concept", s) for s in members])]
+        return rdf_response(triples, fmt, node.iri)
+    return html_response("keyword.html", page=keyword_page(idx, canonical), alternates=MEDIA_OF)
+
+
+@bp.get("/ontology")
+def ontology() -> Response:
+    """Answer the ontology IRI: a page documenting its classes and properties, or the ontology in RDF."""
+    fmt = negotiate()
+    current = service()
+    turtle = ontology_files(current.vocab, current.settings.ontology_dir)["ontology.ttl"]
+    if fmt == "html":
+        return html_response("ontology.html", page=ontology_page(turtle, current.vocab), alternates=MEDIA_OF)
+    if fmt == "turtle":
+        body = turtle
+    else:
+        triples = list(ox.parse(turtle, format=ox.RdfFormat.TURTLE))
+        body = serialize_triples(triples, fmt, current.vocab.prefixes())
+    response = Response(body, content_type=f"{MEDIA_OF[fmt]}; charset=utf-8")
+    return _finish(response, fmt)

@@ -1,0 +1,234 @@
+"""What the HTML pages show, gathered from the same indexes and fact functions the REST API answers from.
+
+Usage::
+
+    page = concept_page(indexes(), "viral-marketing")
+    page.title, page.english, [link.label for link in page.links_out]
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from api.facts import concept_facts, named_facts
+from api.indexes import GraphIndexes, local_name
+from api.rest_common import pick_label, service
+
+PREFS = ("ar", "en", "")
+RELATION_NAMES = {  # other relations than linksTo/hasKeyword, as (Arabic, English) headings; ^ = inverse
+    "definesTerm": ("مصطلحات معرَّفة هنا", "Terms defined in this article"),
+    "definedIn": ("معرَّف في", "Defined in"),
+    "mentions": ("يذكر", "Mentions"),
+    "definesTerm^": ("معرَّف في", "Defined in"),
+    "definedIn^": ("مصطلحات معرَّفة هنا", "Terms defined in this article"),
+    "mentions^": ("مذكور في", "Mentioned by"),
+}
+
+
+def page_url(kind: str, slug: str) -> str:
+    """Return the HTML/Linked Data path of a concept or keyword ("" for other kinds)."""
+    return f"/{kind}/{quote(slug, safe='')}" if kind in ("concept", "keyword") else ""
+
+
+@dataclass(frozen=True)
+class NodeLink:
+    """A node as a page links to it: Arabic label, English label, where it goes, and why."""
+
+    slug: str
+    kind: str
+    label: str
+    english: str | None
+    url: str
+    iri: str | None = None
+    has_article: bool = True
+    note: str = ""
+
+
+@dataclass
+class ConceptPage:
+    """Everything the concept page shows."""
+
+    slug: str
+    iri: str
+    title: str
+    english: str | None
+    kind: str
+    definition: str | None
+    english_definition: str | None
+    abbreviations: list[str]
+    alt_labels: list[str]
+    keywords: list[NodeLink]
+    links_out: list[NodeLink]
+    links_in: list[NodeLink]
+    relations: list[tuple[str, str, list[NodeLink]]]
+    related: list[tuple[NodeLink, float, list[str]]]
+    faq: list[tuple[str, str]]
+    takeaways: list[str]
+    summary: str | None
+    figures: list[tuple[str, str]]
+    sections: list[str]
+    mentions: list[str]
+    source: str | None
+    has_article: bool
+    graph_relations: list[str] = field(default_factory=list)
+
+
+def node_link(idx: GraphIndexes, kind: str, slug: str, note: str = "") -> NodeLink:
+    """Return how pages show and link one concept, keyword or organisation."""
+    node = idx.node(kind, slug)
+    if node is None:
+        return NodeLink(slug, kind, slug, None, page_url(kind, slug), note=note)
+    arabic = pick_label(node.labels, PREFS)
+    english = node.labels.get("en")
+    label = arabic["value"] if arabic else slug
+    return NodeLink(slug, kind, label, english if english and english != label else None, page_url(kind, slug),
+                    node.iri, node.has_article if kind == "concept" else True, note)
+
+
+def _text(value) -> str | None:
+    """Return the text of a named-fact value ({"value", "lang"} or None)."""
+    return value["value"] if isinstance(value, dict) and value.get("value") is not None else None
+
+
+def _anchor_note(anchors) -> str:
+    """Return the distinct anchor texts of a link, joined."""
+    texts = list(dict.fromkeys(a["text"] for a in anchors if a.get("text")))
+    return "، ".join(texts[:5])
+
+
+def _merge_relations(relations: dict[str, list[NodeLink]]) -> list[tuple[str, str, list[NodeLink]]]:
+    """Return (Arabic heading, English heading, links) per heading; a relation and its inverse share one."""
+    merged: dict[tuple[str, str], dict[tuple[str, str], NodeLink]] = {}
+    for name, links in sorted(relations.items()):
+        heading = RELATION_NAMES.get(name, (name, name))
+        for link in links:
+            merged.setdefault(heading, {}).setdefault((link.kind, link.slug), link)
+    return [(arabic, english, list(links.values())) for (arabic, english), links in merged.items()]
+
+
+def concept_page(idx: GraphIndexes, slug: str) -> ConceptPage:
+    """Return the concept page of a canonical concept slug."""
+    node = idx.concepts[slug]
+    facts, _ = concept_facts(idx, node, PREFS)
+    links_out, links_in, relations = [], [], defaultdict(list)
+    for edge in idx.out.get(("concept", slug), ()):
+        if edge.relation == "linksTo":
+            links_out.append(node_link(idx, edge.target_kind, edge.target, _anchor_note(edge.anchors)))
+        elif edge.relation not in ("hasKeyword", "mentions"):  # mentions are listed with the facts
+            relations[edge.relation].append(node_link(idx, edge.target_kind, edge.target))
+    for edge in idx.inc.get(("concept", slug), ()):
+        if edge.relation == "linksTo":
+            links_in.append(node_link(idx, edge.source_kind, edge.source, _anchor_note(edge.anchors)))
+        elif edge.relation in ("definesTerm", "definedIn", "mentions"):
+            relations[edge.relation + "^"].append(node_link(idx, edge.source_kind, edge.source))
+    named = named_facts(facts, {})
+    related = [(node_link(idx, "concept", entry["slug"]), entry["score"],
+                [f"{r['reason']} +{r['contribution']:g}" + (f" ({', '.join(r['via'][:3])})" if r["via"] else "")
+                 for r in entry["reasons"]])
+               for entry in idx.related(slug)[:10]]
+    label = pick_label(node.labels, PREFS)
+    return ConceptPage(
+        slug=slug, iri=node.iri, title=label["value"] if label else slug, english=node.labels.get("en"),
+        kind=node.concept_kind,
+        definition=node.definitions.get("ar") or next(iter(node.definitions.values()), None),
+        english_definition=node.definitions.get("en"),
+        abbreviations=sorted(node.abbreviations),
+        alt_labels=sorted({v for v, _ in node.alt_labels} - set(node.abbreviations)),
+        keywords=[node_link(idx, "keyword", k) for k in node.keywords],
+        links_out=links_out, links_in=links_in, related=related,
+        relations=_merge_relations(relations),
+        faq=[(_text(q["question"]) or "", _text(q["answer"]) or "") for q in named["faq"]],
+        takeaways=[t["value"] for t in named["takeaways"]],
+        summary=_text(named["summary"]),
+        figures=[(_text(f["value"]) or "", _text(f["caption"]) or "") for f in named["key_figures"]],
+        sections=[_text(s["name"]) or "" for s in named["sections"]],
+        mentions=sorted({m.get("label", {}).get("value") or m.get("slug", "") for m in named["mentions"]}),
+        source=node.source, has_article=node.has_article,
+        graph_relations=sorted(idx.relations | {"linksTo"}),
+    )
+
+
+@dataclass
+class KeywordPage:
+    """Everything the keyword page shows."""
+
+    slug: str
+    iri: str
+    title: str
+    english: str | None
+    concepts: list[NodeLink]
+
+
+def keyword_page(idx: GraphIndexes, slug: str) -> KeywordPage:
+    """Return the keyword page of a canonical keyword slug."""
+    node = idx.keywords[slug]
+    label = pick_label(node.labels, PREFS)
+    return KeywordPage(slug, node.iri, label["value"] if label else slug, node.labels.get("en"),
+                       [node_link(idx, "concept", s) for s in idx.keyword_concepts.get(slug, [])])
+
+
+@dataclass
+class HomePage:
+    """The home page: graph statistics, keywords with counts, and the content team's to-do lists."""
+
+    triples: int
+    version: str
+    concepts: int
+    kinds: dict[str, int]
+    links: int
+    keywords: list[tuple[NodeLink, int]]
+    red_links: list[tuple[NodeLink, int]]
+    orphans: list[NodeLink]
+    articles: list[NodeLink]
+
+
+def home_page(idx: GraphIndexes) -> HomePage:
+    """Return the home page: counts by kind, keywords by size, red links by in-links, orphans."""
+    current = service()
+    kinds: dict[str, int] = defaultdict(int)
+    red_links, orphans, articles = [], [], []
+    for slug in idx.sorted_slugs:
+        node = idx.concepts[slug]
+        kinds[node.concept_kind] += 1
+        incoming = idx.link_sources(slug)
+        if not node.has_article and incoming:
+            red_links.append((node_link(idx, "concept", slug), len(incoming)))
+        if node.has_article:
+            articles.append(node_link(idx, "concept", slug))
+            if not incoming:
+                orphans.append(node_link(idx, "concept", slug))
+    red_links.sort(key=lambda pair: (-pair[1], pair[0].slug))
+    keywords = sorted(((node_link(idx, "keyword", k), len(idx.keyword_concepts.get(k, ()))) for k in idx.keywords),
+                      key=lambda pair: (-pair[1], pair[0].slug))
+    return HomePage(current.store.triple_count(), current.store.version, len(idx.concepts), dict(kinds),
+                    idx.link_count, keywords, red_links[:200], orphans[:200], articles[:200])
+
+
+@dataclass(frozen=True)
+class ValidationItem:
+    """One SHACL result as the validation page lists it."""
+
+    severity: str
+    message: str
+    focus: str
+    focus_link: NodeLink | None
+    path: str | None
+    value: str | None
+
+
+def validation_groups(idx: GraphIndexes, report, per_severity: int = 2000) -> dict[str, dict[str, list[ValidationItem]]]:
+    """Return the report's results by severity, then by source file ("" for none); at most `per_severity` each."""
+    groups: dict[str, dict[str, list[ValidationItem]]] = {}
+    shown: dict[str, int] = defaultdict(int)
+    for result in report.results:
+        if shown[result.severity] >= per_severity:
+            continue
+        shown[result.severity] += 1
+        found = idx.by_iri.get(result.focus)
+        link = node_link(idx, *found) if found else None
+        item = ValidationItem(result.severity, result.message, result.focus, link,
+                              local_name(result.path) if result.path else None, result.value)
+        groups.setdefault(result.severity, {}).setdefault(result.source or "", []).append(item)
+    return groups
