@@ -10,7 +10,6 @@ Usage::
 from __future__ import annotations
 
 import gzip
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from flask_cors import CORS
 
 from api.problems import register_error_handlers
 from graph.config import Settings, load_settings
+from graph.export import file_version
 from graph.store import Store, open_store
 from graph.store.disk import prior_build, serving_store
 from graph.store.remote import is_remote
@@ -43,12 +43,6 @@ class GraphService:
     last_failure: str | None = None
 
 
-def _file_version(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()[:16]
 
 
 def resolve_graph(settings: Settings, vocab: Vocabulary) -> tuple[Path, str]:
@@ -57,7 +51,7 @@ def resolve_graph(settings: Settings, vocab: Vocabulary) -> tuple[Path, str]:
         if not settings.graph_file.is_file():
             raise GraphUnavailable(f"graph file {settings.graph_file} does not exist")
         built = prior_build(settings.graph_file)  # a build's graph.nt: its report knows the version
-        return settings.graph_file, built.version if built else _file_version(settings.graph_file)
+        return settings.graph_file, built.version if built else file_version(settings.graph_file)
     from graph.build import GRAPH_NT, build, is_up_to_date, read_report  # imports pyshacl: only when building
 
     if not is_up_to_date(settings.content_dir, settings.build_dir, vocab):
@@ -68,7 +62,7 @@ def resolve_graph(settings: Settings, vocab: Vocabulary) -> tuple[Path, str]:
             problems = "; ".join(str(p) for p in report.problems if p.severity == "error")[:2000]
             raise GraphUnavailable(f"build failed: {report.failure}. {problems}")
     previous = read_report(settings.build_dir) or {}
-    return settings.build_dir / GRAPH_NT, str(previous.get("version") or _file_version(
+    return settings.build_dir / GRAPH_NT, str(previous.get("version") or file_version(
         settings.build_dir / GRAPH_NT))
 
 

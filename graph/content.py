@@ -369,12 +369,28 @@ def read_content(
                        for r in chunk]
     else:
         results = (parse_article(p, content_dir, max_bytes) for p in paths)
+    if progress is not None:
+        results = _reporting(list(results), progress)
+    articles, _, claimed = claim_slugs(results)
+    return articles, problems + claimed
+
+
+def _reporting(results: list, progress) -> Iterator:
+    for done, result in enumerate(results, start=1):
+        progress(done, len(results))
+        yield result
+
+
+def claim_slugs(
+    parsed: Iterable[tuple[Article | None, list[Problem]]],
+) -> tuple[list[Article], set[int], list[Problem]]:
+    """Return (articles, their corpus positions, problems) in path order; a second claim on a slug is an error."""
     articles: list[Article] = []
+    kept: set[int] = set()
+    problems: list[Problem] = []
     owners: dict[str, str] = {}
-    for done, (article, article_problems) in enumerate(results, start=1):
+    for position, (article, article_problems) in enumerate(parsed):
         problems.extend(article_problems)
-        if progress is not None:
-            progress(done, len(paths))
         if article is None:
             continue
         if article.slug in owners:
@@ -383,5 +399,6 @@ def read_content(
                                     "rename one file or set a different `slug:` in its front matter"))
             continue
         owners[article.slug] = article.path
+        kept.add(position)
         articles.append(article)
-    return articles, problems
+    return articles, kept, problems

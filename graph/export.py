@@ -8,6 +8,7 @@ Usage::
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -129,3 +130,12 @@ def split_by_concept(source: Path, vocab: Vocabulary) -> dict[str, bytes]:
         key: ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=vocab.prefixes())
         for key, triples in groups.items()
     }
+
+
+def file_version(path: Path) -> str:
+    """Return a graph file's version: the first 16 hex digits of its SHA-256."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()[:16]

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from graph.export import file_version
 from graph.store.pool import QueryFailed
 from graph.store.remote import (
     RESULTS_JSON,
@@ -176,7 +177,7 @@ def push_build(settings, url: str | None = None, graph_file: Path | None = None,
     if source.suffix != ".nt":
         raise PushFailed(f"{source}: push an N-Triples file (mkg build writes build/graph.nt)")
     if version is None:  # the version the embedded store would serve: the build's, or the file's hash
-        version = _build_version(source) or _file_version(source)
+        version = _build_version(source) or file_version(source)
     try:
         return push_graph(source, version, client, settings.base_iri, keep_versions=settings.keep_versions)
     except (StoreUnavailable, QueryFailed) as exc:
@@ -198,11 +199,3 @@ def _build_version(graph_nt: Path) -> str | None:
     return version if fresh and report.get("written") and isinstance(version, str) and version else None
 
 
-def _file_version(path: Path) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()[:16]

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
-from graph.content import Article, Problem, parse_article
+from graph.content import Article, Problem, claim_slugs, parse_article
 from graph.export import nt_line
 from graph.extract import ExtractionContext, split_extractors
 from graph.resolve import ConceptIndex, index_view
@@ -147,23 +147,7 @@ def _serve(connection: Connection, share: _Share) -> None:
 
 def accept(parsed: list[Parsed]) -> tuple[list[Article], set[int], list[Problem]]:
     """Return (articles, their corpus positions, problems) in path order, rejecting duplicate slugs."""
-    articles: list[Article] = []
-    kept: set[int] = set()
-    problems: list[Problem] = []
-    owners: dict[str, str] = {}
-    for position, (article, article_problems) in enumerate(parsed):
-        problems.extend(article_problems)
-        if article is None:
-            continue
-        if article.slug in owners:
-            problems.append(Problem("error", article.path, None, "duplicate-slug",
-                                    f"slug {article.slug!r} is already used by {owners[article.slug]}: "
-                                    "rename one file or set a different `slug:` in its front matter"))
-            continue
-        owners[article.slug] = article.path
-        kept.add(position)
-        articles.append(article)
-    return articles, kept, problems
+    return claim_slugs(parsed)
 
 
 @contextlib.contextmanager
