@@ -206,12 +206,12 @@ def judge(row: dict[str, Any]) -> dict[str, Any]:
     return {"met": met, "time_ok": time_ok, "rss_ok": rss_ok}
 
 
-def _fmt(value: Any, spec: str = "") -> str:
-    """Format a table cell, showing missing values as an em dash."""
+def _fmt(value: Any, spec: str = "", *, false: str = "no") -> str:
+    """Format a table cell, showing missing values as an em dash and False as `false`."""
     if value is None:
         return "—"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return "yes" if value else false
     return format(value, spec)
 
 

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import machine
-from bench.build_bench import PROJECT_ROOT, RESULTS_DIR, _tree_pids, cached_corpus, judge, run_probe
+from bench.build_bench import PROJECT_ROOT, RESULTS_DIR, _fmt, _tree_pids, cached_corpus, judge, run_probe
 from bench.cli_common import positive_ints, write_results
 from bench.load import Plan as LoadPlan
 from bench.servers import BenchError
@@ -195,12 +195,8 @@ def judge_serve(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _f(value: Any, spec: str = "") -> str:
-    """Format one table cell; a missing figure is an em dash."""
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "NO"
-    return format(value, spec)
+    """Format one table cell; a missed target reads NO."""
+    return _fmt(value, spec, false="NO")
 
 
 def markdown(payload: dict[str, Any]) -> str:

@@ -27,14 +27,14 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from graph.config import ONTOLOGY_DIR
-from graph.content import Article, Problem, discover
+from graph.content import Article, Problem, claim_slugs, discover
 from graph.export import convert, nt_line
 from graph.extract import ExtractionContext, extractors
 from graph.resolve import ConceptIndex
 from graph.shards import keep_store, load_store, merge_shards, write_disk_store
 from graph.validate import ValidationReport, validate_graph, validate_store
 from graph.vocab import Vocabulary
-from graph.workers import CorpusWorkers, Extracted, accept, collector_paused
+from graph.workers import CorpusWorkers, Extracted, collector_paused
 
 BUILD_FORMAT = 1
 REPORT_FILE = "report.json"
@@ -339,7 +339,7 @@ def build(
                                        "content directory does not exist: create it or pass --content DIR")]
     # One worker set parses (keeping the articles) and then extracts: see graph/workers.py.
     with CorpusWorkers(jobs, size_hint=len(paths)) as workers, collector_paused():
-        articles, kept, parse_problems = accept(workers.parse(paths, content_dir, max_file_bytes, progress))
+        articles, kept, parse_problems = claim_slugs(workers.parse(paths, content_dir, max_file_bytes, progress))
         report.problems.extend(problems + parse_problems)
         report.articles = len(articles)
         report.timings["parse"] = time.perf_counter() - clock

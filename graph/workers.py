@@ -12,7 +12,7 @@ the parent does both phases itself.
 Usage::
 
     with CorpusWorkers(jobs=2, size_hint=len(paths)) as workers:
-        articles, kept, problems = accept(workers.parse(paths, content_dir))   # index views, path order
+        articles, kept, problems = claim_slugs(workers.parse(paths, content_dir))   # index views, path order
         workers.prepare(Vocabulary(), kept)
         index = ConceptIndex.build(articles)
         extracted = workers.extract(index, Vocabulary(), kept, scratch=Path("staging"))
@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
-from graph.content import Article, Problem, claim_slugs, parse_article
+from graph.content import Article, Problem, parse_article
 from graph.export import nt_line
 from graph.extract import ExtractionContext, split_extractors
 from graph.resolve import ConceptIndex, index_view
@@ -143,11 +143,6 @@ def _serve(connection: Connection, share: _Share) -> None:
             connection.send(("error", traceback.format_exc()))
             continue
         connection.send(("ok", reply))
-
-
-def accept(parsed: list[Parsed]) -> tuple[list[Article], set[int], list[Problem]]:
-    """Return (articles, their corpus positions, problems) in path order, rejecting duplicate slugs."""
-    return claim_slugs(parsed)
 
 
 @contextlib.contextmanager

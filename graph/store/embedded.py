@@ -41,7 +41,7 @@ def _after_fork_in_child() -> None:
 
 os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
 
-_CBD = """
+CBD_QUERY = """
 CONSTRUCT { ?resource ?p ?o . ?part ?pp ?po . ?other ?lp ?label }
 WHERE {
   { ?resource ?p ?o }
@@ -140,7 +140,7 @@ class EmbeddedStore:
         return list(self._store.query(query, prefixes=self.prefixes, substitutions=self._bind(bindings)))
 
     def describe(self, iri: str) -> list[ox.Triple]:
-        return self.construct(_CBD, {"resource": ox.NamedNode(iri)})
+        return self.construct(CBD_QUERY, {"resource": ox.NamedNode(iri)})
 
     def triple_count(self) -> int:
         if self._count is None:

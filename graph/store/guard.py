@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_TOKEN = re.compile(
+TOKEN = re.compile(
     r"""
       (?P<ws>\s+)
     | (?P<comment>\#[^\r\n]*)  # a comment ends at CR as well as LF, as in the parser
@@ -57,7 +57,7 @@ def inspect_query(text: str, local_graphs: frozenset[str] = frozenset()) -> Quer
     info = QueryInfo()
     previous: list[str] = []
     depth = 0
-    for match in _TOKEN.finditer(text):
+    for match in TOKEN.finditer(text):
         kind = match.lastgroup
         if kind in ("ws", "comment"):
             continue

@@ -28,7 +28,7 @@ import requests
 import requests.auth
 import urllib3
 
-from graph.store.guard import _TOKEN, inspect_query
+from graph.store.guard import TOKEN, inspect_query
 from graph.store.pool import QueryFailed, QueryTimeout
 from graph.store.results import (
     RESULT_FORMATS,
@@ -94,7 +94,7 @@ def bind_values(query: str, bindings: dict | None) -> str:
     block = (" VALUES (" + " ".join(f"?{n}" for n in names) + ") { ("
              + " ".join(term(bindings[n]) for n in names) + ") } ")
     depth, after_where = 0, False
-    for match in _TOKEN.finditer(query):
+    for match in TOKEN.finditer(query):
         kind, text = match.lastgroup, match.group()
         if kind == "word" and text.upper() == "WHERE" and depth == 0:
             after_where = True
@@ -305,7 +305,7 @@ class RemoteStore:
     def describe(self, iri: str) -> list[ox.Triple]:
         from graph.store import embedded  # the same bounded description as the embedded store
 
-        return self.construct(embedded._CBD, {"resource": ox.NamedNode(iri)})
+        return self.construct(embedded.CBD_QUERY, {"resource": ox.NamedNode(iri)})
 
     def triple_count(self) -> int:
         return self._count
