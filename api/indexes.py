@@ -155,12 +155,22 @@ class GraphIndexes:
             found = cls._cache.get(key)
             if found is None:
                 found = cls._load_or_build(store, vocab)
-                for old in [k for k in cls._cache if k[0] == id(store)]:
-                    del cls._cache[old]
+                cls._forget_locked(store)
                 if len(cls._cache) > 8:
                     cls._cache.clear()
                 cls._cache[key] = found
             return found
+
+    @classmethod
+    def forget(cls, store) -> None:
+        """Drop the cached indexes of a store that is no longer served (the cache is keyed by id(store))."""
+        with cls._lock:
+            cls._forget_locked(store)
+
+    @classmethod
+    def _forget_locked(cls, store) -> None:
+        for key in [key for key in cls._cache if key[0] == id(store)]:
+            del cls._cache[key]
 
     @classmethod
     def _load_or_build(cls, store, vocab: Vocabulary) -> GraphIndexes:

@@ -107,9 +107,7 @@ def _close_quietly(store) -> None:
 
     with contextlib.suppress(Exception):
         store.close()
-    with GraphIndexes._lock:  # the cache is keyed by id(store): a replaced version's indexes would linger
-        for key in [key for key in GraphIndexes._cache if key[0] == id(store)]:
-            GraphIndexes._cache.pop(key, None)
+    GraphIndexes.forget(store)
 
 
 def failure_path(settings) -> Path:
