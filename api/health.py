@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
-from api.reload import recorded_failure
+from api.reload import check_remote, recorded_failure
 from graph.store.remote import is_remote
 
 bp = Blueprint("health", __name__)
@@ -26,6 +26,9 @@ def ready():
     store = service.store
     failure = _last_failure(service)
     store_error = getattr(service, "store_error", None)
+    if store_error and is_remote(service.settings.store):  # ask the store now rather than at the next poll
+        check_remote(current_app)
+        store, store_error = service.store, service.store_error
     if store is None:
         reasons = {"last_failure": failure, "store_error": store_error}
         return jsonify(status="loading", **{k: v for k, v in reasons.items() if v}), 503
