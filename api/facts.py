@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import zlib
 
@@ -10,6 +9,7 @@ import pyoxigraph as ox
 
 from api.indexes import SCHEMA, SKOS, Concept, GraphIndexes, local_name
 from api.rest_common import fresh_answer_requested, service, summary
+from api.rest_response import json_bytes
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 # Properties shown elsewhere in the concept document, so not repeated under "facts".
@@ -141,13 +141,16 @@ def named_facts(facts: dict, relations_out: dict) -> dict:
 
 def _sorted_values(values: list) -> list:
     """Sort fact values: nodes by position, then everything by its JSON text."""
-    def key(value):
+    def rank(value) -> tuple[int, int]:
         if isinstance(value, dict):
             position = value.get("position")
-            return (0, position if isinstance(position, int) else 1 << 30, json.dumps(value, ensure_ascii=False))
-        return (1, 0, json.dumps(value, ensure_ascii=False))
+            return (0, position if isinstance(position, int) else 1 << 30)
+        return (1, 0)
 
-    return sorted(values, key=key)
+    ranks = [rank(value) for value in values]
+    if len(set(ranks)) == len(ranks):  # distinct positions (FAQ, sections...): no JSON text needed to order them
+        return [value for _, value in sorted(zip(ranks, values, strict=True), key=lambda pair: pair[0])]
+    return sorted(values, key=lambda value: (*rank(value), json_bytes(value)))
 
 
 def _node_triples(store, node) -> list:

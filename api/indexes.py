@@ -132,6 +132,7 @@ class GraphIndexes:
         self.build_seconds = 0.0
         self._related_cache: dict[str, list[dict]] = {}
         self.facts_cache: dict[str, list] = {}
+        self.summaries: dict[tuple, dict] = {}  # (kind, slug, language preferences) -> rest_common.summary
         self._link_targets: dict[str, list[str]] = {}
         self._link_sources: dict[str, list[str]] = {}
         self.facts_offsets: dict[str, tuple[int, int]] = {}  # concept IRI -> its fact lines in facts_path

@@ -150,6 +150,10 @@ def pick_label(labels: dict[str, str], prefs: tuple[str, ...]) -> dict | None:
     return None
 
 
+SUMMARIES_KEPT = 200_000
+
+
+@functools.lru_cache(maxsize=1 << 16)
 def href(kind: str, slug: str) -> str:
     """Return the REST URL of a concept or keyword ("" for other kinds)."""
     base = _HREF_BASES.get(kind)
@@ -158,6 +162,16 @@ def href(kind: str, slug: str) -> str:
 
 def summary(idx: GraphIndexes, kind: str, slug: str, prefs: tuple[str, ...]) -> dict:
     """Return a node as other resources show it: slug, IRI, type, label (with its language), link."""
+    key = (kind, slug, prefs)
+    found = idx.summaries.get(key)
+    if found is None:
+        found = _summary(idx, kind, slug, prefs)
+        if len(idx.summaries) < SUMMARIES_KEPT:  # a few per node and language choice: bounded, never evicted
+            idx.summaries[key] = found
+    return dict(found)  # a copy: callers add to it (their nested dicts are shared and must stay unchanged)
+
+
+def _summary(idx: GraphIndexes, kind: str, slug: str, prefs: tuple[str, ...]) -> dict:
     node = idx.node(kind, slug)
     out: dict = {"slug": slug, "type": kind}
     if node is None:

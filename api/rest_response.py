@@ -14,6 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from urllib.parse import urlencode
 
+import orjson
 import pyoxigraph as ox
 from flask import Response, redirect, request
 from werkzeug.datastructures import MIMEAccept
@@ -138,6 +139,14 @@ class RepeatedLookups:
 ANSWERS = AnswerCache()
 
 
+def json_bytes(value) -> bytes:
+    """Return compact UTF-8 JSON (orjson; the json module for what orjson refuses, e.g. very large ints)."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
 def respond(build: Callable[[], dict], triples: Callable[[], list] | None = None) -> Response:
     """Answer with JSON (or RDF when Accept asks and `triples` is given), ETag, Cache-Control and 304."""
     # The answer is a function of what the ETag is made of (graph version, path and query, format,
@@ -159,8 +168,7 @@ def respond(build: Callable[[], dict], triples: Callable[[], list] | None = None
                 body = serialize_triples(list(dict.fromkeys(triples())), fmt, current.vocab.prefixes())
                 found = (body if isinstance(body, bytes) else body.encode(), f"{MEDIA_TYPES[fmt]}; charset=utf-8")
             else:
-                text = json.dumps(build(), ensure_ascii=False, separators=(",", ":"))
-                found = (text.encode(), "application/json; charset=utf-8")
+                found = (json_bytes(build()), "application/json; charset=utf-8")
             if not fresh:
                 ANSWERS.put(etag, *found)
         response = Response(found[0], content_type=found[1])
