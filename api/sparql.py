@@ -97,8 +97,8 @@ def _query_text() -> str | None:
     return queries[0] if queries else None
 
 
-def _check(query: str) -> str:
-    """Apply size, dataset, refusal and syntax checks; return the query form."""
+def _check(query: str) -> tuple[str, int | None]:
+    """Apply size, dataset, refusal and syntax checks; return the query form and its outer LIMIT."""
     settings = _service().settings
     if len(query.encode()) > settings.max_query_bytes:
         raise Problem(413, "query-too-large", "Query Too Large",
@@ -115,12 +115,12 @@ def _check(query: str) -> str:
     if getattr(_service().store, "isolates_user_queries", False):
         # parsed where it runs: pyoxigraph plans a query as it parses it, and planning a few hundred triple
         # patterns takes seconds to minutes; only a killable query process (or the remote store) may do it
-        return info.form or "SELECT"
+        return info.form or "SELECT", info.limit
     try:
         _SYNTAX_STORE.query(query, prefixes=_service().vocab.prefixes())
     except SyntaxError as exc:
         raise _syntax_problem(str(exc)) from exc
-    return info.form or "SELECT"
+    return info.form or "SELECT", info.limit
 
 
 def _syntax_problem(message: str) -> Problem:
@@ -143,7 +143,7 @@ def sparql() -> Response:
         if request.method == "GET" and not request.args:
             return service_description()
         raise Problem(400, "missing-query", "Missing Query", "give the query in the `query` parameter")
-    form = _check(query)
+    form, limit = _check(query)
     fmt = _negotiate(form)
     service = _service()
     settings, store = service.settings, service.store
@@ -155,7 +155,8 @@ def sparql() -> Response:
         response.vary.add("Accept")
         return response
     try:
-        output = store.protocol_query(query, fmt, max_rows=settings.max_rows, timeout=settings.query_timeout)
+        output = store.protocol_query(query, fmt, max_rows=settings.max_rows, timeout=settings.query_timeout,
+                                      limit=limit)
     except QueryTimeout as exc:
         raise Problem(503, "query-timeout", "Query Timeout",
                       f"{exc}: the limit is {settings.query_timeout:g} s; add LIMIT or narrow the patterns",

@@ -14,6 +14,7 @@ from rdflib.namespace import RDF
 from api import create_app
 from api.examples import EXAMPLES
 from graph.config import Settings
+from graph.store.guard import inspect_query
 from graph.store.results import RESULT_FORMATS
 from graph.vocab import SD, SH, Vocabulary
 from tests.servers import (
@@ -429,3 +430,34 @@ def test_ready_triple_count_matches_a_count_query(client):
     (row,) = parse_solutions(response.data, response.content_type)
     assert int(row["n"]) == ready["triples"]
 
+
+
+# --- the outer LIMIT, and SPARQL JSON written by pyoxigraph ---------------------------------------------
+
+
+@pytest.mark.parametrize(("query", "limit"), [
+    ("SELECT * WHERE { ?s ?p ?o } LIMIT 7", 7),
+    ("SELECT * WHERE { ?s ?p ?o } ORDER BY ?s limit\n 12 OFFSET 3", 12),
+    ("SELECT * WHERE { ?s ?p ?o } OFFSET 3 LIMIT 2 VALUES ?s { <urn:a> }", 2),
+    ("SELECT * WHERE { { SELECT ?s WHERE { ?s ?p ?o } LIMIT 3 } }", None),  # a subquery's LIMIT
+    ("SELECT * WHERE { ?s ?p ?o } # LIMIT 3", None),  # in a comment
+    ('SELECT * WHERE { ?s ?p "LIMIT 3" }', None),  # in a string
+    ("SELECT * WHERE { ?s ?p ?o } LIMIT # a comment\n 3", None),  # not `LIMIT <digits>`: unknown
+    ("SELECT * WHERE { ?s ?p ?o }", None),
+])
+def test_the_guard_reads_the_outer_limit_only(query, limit):
+    assert inspect_query(query).limit == limit
+
+
+@pytest.mark.parametrize("limit", [0, 3, 5])
+def test_json_written_by_pyoxigraph_matches_the_python_writer(limited, limit):
+    # LIMIT within the row cap (5): pyoxigraph writes the JSON; a LIMIT over it takes the capped Python path
+    native = limited.get("/sparql", query_string={"query": f"{SELECT_LABELS} LIMIT {limit}"},
+                         headers={"Accept": "application/sparql-results+json"})
+    capped = limited.get("/sparql", query_string={"query": f"{SELECT_LABELS} LIMIT {limit + 100}"},
+                         headers={"Accept": "application/sparql-results+json"})
+    assert native.status_code == capped.status_code == 200
+    assert native.headers["X-Result-Rows"] == str(limit) and "X-Result-Truncated" not in native.headers
+    expected = json.loads(capped.data)
+    expected["results"]["bindings"] = expected["results"]["bindings"][:limit]
+    assert json.loads(native.data) == expected

@@ -38,7 +38,8 @@ class Store(Protocol):
     def triple_count(self) -> int:
         """Return the number of triples in the graph."""
 
-    def protocol_query(self, query: str, fmt: str, *, max_rows: int, timeout: float) -> QueryOutput:
+    def protocol_query(self, query: str, fmt: str, *, max_rows: int, timeout: float,
+                       limit: int | None = None) -> QueryOutput:
         """Evaluate a user's query under the time and row limits (raises graph.store.pool errors)."""
 
     def close(self) -> None:

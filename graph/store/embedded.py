@@ -147,13 +147,14 @@ class EmbeddedStore:
             self._count = len(self._store)
         return self._count
 
-    def protocol_query(self, query: str, fmt: str, *, max_rows: int, timeout: float) -> QueryOutput:
-        request = {"query": query, "format": fmt, "max_rows": max_rows, "prefixes": self.prefixes}
+    def protocol_query(self, query: str, fmt: str, *, max_rows: int, timeout: float,
+                       limit: int | None = None) -> QueryOutput:
+        request = {"query": query, "format": fmt, "max_rows": max_rows, "prefixes": self.prefixes, "limit": limit}
         pool = self._query_pool()
         if pool is None:
             from graph.store.results import run_query
 
-            return run_query(self._store, query, fmt, max_rows, self.prefixes)
+            return run_query(self._store, query, fmt, max_rows, self.prefixes, limit=limit)
         return pool.execute(request, timeout)
 
     def close(self) -> None:

@@ -38,6 +38,7 @@ TOKEN = re.compile(
 
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 UPDATE_KEYWORDS = frozenset({"LOAD", "INSERT", "DELETE", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"})
+_LIMIT_DIGITS = re.compile(r"[ \t\r\n]*([0-9]{1,9})(?![0-9])")
 MAX_NESTING = 64  # pyoxigraph's recursive parser overflows its stack (SIGSEGV) at a few thousand levels
 
 
@@ -50,6 +51,7 @@ class QueryInfo:
     from_named: list[str] = field(default_factory=list)
     refusal: str | None = None
     is_update: bool = False
+    limit: int | None = None  # the outer query's LIMIT, when written as `LIMIT <digits>`
 
 
 def inspect_query(text: str, local_graphs: frozenset[str] = frozenset()) -> QueryInfo:
@@ -57,6 +59,7 @@ def inspect_query(text: str, local_graphs: frozenset[str] = frozenset()) -> Quer
     info = QueryInfo()
     previous: list[str] = []
     depth = 0
+    limit_at = -1  # where the digits of the outer query's LIMIT start (a LIMIT outside every brace)
     for match in TOKEN.finditer(text):
         kind = match.lastgroup
         if kind in ("ws", "comment"):
@@ -84,6 +87,8 @@ def inspect_query(text: str, local_graphs: frozenset[str] = frozenset()) -> Quer
                                 "send queries only (SELECT, ASK, CONSTRUCT, DESCRIBE)")
             elif word in QUERY_FORMS and info.form is None:
                 info.form = word
+            elif word == "LIMIT" and depth == 0:
+                limit_at = match.end()
             previous.append(word)
         elif kind in ("iri", "pname") and previous[-1:] == ["FROM"]:
             info.from_graphs.append(value[1:-1] if kind == "iri" else value)
@@ -95,6 +100,8 @@ def inspect_query(text: str, local_graphs: frozenset[str] = frozenset()) -> Quer
             previous.append(kind or "")
         if len(previous) > 4:
             del previous[:-4]
+    digits = _LIMIT_DIGITS.match(text, limit_at) if limit_at >= 0 else None
+    info.limit = int(digits.group(1)) if digits else None  # anything else (a comment between) stays unknown
     if info.refusal is None:
         remote = [g for g in info.from_graphs + info.from_named if g not in local_graphs]
         if remote:

@@ -90,7 +90,7 @@ def _worker_main(conn: Connection, graph_path: str, store_dir: str | None = None
             return
         try:
             output = run_query(store, request["query"], request["format"], request["max_rows"],
-                               request.get("prefixes"))
+                               request.get("prefixes"), limit=request.get("limit"))
             conn.send(("ok", output))
         except SyntaxError as exc:
             conn.send(("syntax", str(exc)))

@@ -310,7 +310,8 @@ class RemoteStore:
     def triple_count(self) -> int:
         return self._count
 
-    def protocol_query(self, query: str, fmt: str, *, max_rows: int, timeout: float) -> QueryOutput:
+    def protocol_query(self, query: str, fmt: str, *, max_rows: int, timeout: float,
+                       limit: int | None = None) -> QueryOutput:
         """Proxy a user's query: time limit on the client side, row cap applied while reading the stream."""
         deadline = time.monotonic() + timeout
         media_type, kind = RESULT_FORMATS[fmt]

@@ -14,6 +14,7 @@ import itertools
 import json
 from dataclasses import dataclass
 
+import orjson
 import pyoxigraph as ox
 
 # format name -> (media type, applies to "solutions" | "graph")
@@ -152,8 +153,12 @@ def _take(items, cap: int) -> tuple[list, bool]:
 
 
 def run_query(store: ox.Store, query: str, fmt: str, max_rows: int, prefixes: dict[str, str] | None = None,
-              **options) -> QueryOutput:
-    """Evaluate `query` on `store` and serialise at most max_rows rows or triples in format `fmt`."""
+              limit: int | None = None, **options) -> QueryOutput:
+    """Evaluate `query` on `store` and serialise at most max_rows rows or triples in format `fmt`.
+
+    `limit` is the query's own outer LIMIT (graph.store.guard); when it keeps a SELECT within max_rows,
+    SPARQL JSON is written by pyoxigraph itself (~10x cheaper than term by term in Python).
+    """
     result = store.query(query, prefixes=prefixes, **options)
     media_type, kind = RESULT_FORMATS[fmt]
     if isinstance(result, ox.QueryBoolean):
@@ -163,6 +168,9 @@ def run_query(store: ox.Store, query: str, fmt: str, max_rows: int, prefixes: di
     if isinstance(result, ox.QuerySolutions):
         if kind != "solutions":
             raise ValueError(f"SELECT results cannot be written as {fmt}")
+        if fmt == "json" and limit is not None and limit <= max_rows:
+            body = result.serialize(format=ox.QueryResultsFormat.JSON)
+            return QueryOutput(body, media_type, len(orjson.loads(body)["results"]["bindings"]), False)
         variables = [v.value for v in result.variables]
         solutions, truncated = _take(result, max_rows)
         rows = [[solution[v] for v in variables] for solution in solutions]
