@@ -345,12 +345,13 @@ class GraphIndexes:
                 return self.aliases[candidate], True
         return None
 
-    def resolve_keyword(self, slug: str) -> tuple[str, bool] | None:
-        """Return (canonical slug, is_other_spelling) for a keyword slug, else None."""
-        if slug in self.keywords:
+    def resolve_keyword(self, slug: str, kind: str = "keyword") -> tuple[str, bool] | None:
+        """Return (canonical slug, is_other_spelling) for a keyword (or organization) slug, else None."""
+        nodes = self._by_kind[kind]
+        if slug in nodes:
             return slug, False
         candidate = canonical_slug(slug)
-        if candidate in self.keywords:
+        if candidate in nodes:
             return candidate, True
         return None
 

@@ -1,9 +1,10 @@
-"""Dereferenceable IRIs: /concept/{slug}, /keyword/{slug} and /ontology, negotiated between HTML and RDF.
+"""Dereferenceable IRIs: /concept/, /keyword/ and /organization/{slug} and /ontology, negotiated (HTML or RDF).
 
 Usage::
 
     curl -H 'Accept: text/turtle' http://127.0.0.1:8000/concept/viral-marketing    # its concise bounded description
     curl -H 'Accept: application/ld+json' http://127.0.0.1:8000/keyword/business
+    curl -H 'Accept: text/turtle' http://127.0.0.1:8000/organization/facebook    # and the concepts mentioning it
     curl http://127.0.0.1:8000/ontology?format=rdfxml
     curl -L http://127.0.0.1:8000/article/viral-marketing                         # 303 to /concept/viral-marketing
 
@@ -22,7 +23,7 @@ from flask import Blueprint, Response, redirect, render_template, request
 from api.problems import Problem
 from api.rest_common import indexes, resolve_concept, service, slug_param
 from api.rest_response import edge_triples, label_triples
-from api.ui_data import concept_page, keyword_page, page_url
+from api.ui_data import concept_page, group_page, page_url
 from api.ui_ontology import ontology_page
 from graph.export import ontology_files
 from graph.store.results import serialize_triples
@@ -145,31 +146,44 @@ def article(slug: str) -> Response:
 @bp.get("/keyword/<slug>")
 def keyword(slug: str) -> Response:
     """Answer a keyword IRI: the keyword page, or its description plus its concepts' hasKeyword links."""
+    return _group("keyword", "hasKeyword", slug)
+
+
+@bp.get("/organization/<slug>")
+def organization(slug: str) -> Response:
+    """Answer an organization IRI: its page, or its description plus the schema:mentions pointing at it."""
+    return _group("organization", "mentions", slug)
+
+
+def _group(kind: str, relation: str, slug: str) -> Response:
+    """Answer a keyword or organization: its page, or its triples, the `relation` edges to it and their labels."""
     fmt, unacceptable = negotiate_after_lookup()
     slug_param("slug", slug)
     idx = indexes()
-    found = idx.resolve_keyword(slug)
+    found = idx.resolve_keyword(slug, kind)
     if found is None:
         import difflib
 
-        close = difflib.get_close_matches(slug, sorted(idx.keywords), n=5, cutoff=0.5)
+        close = difflib.get_close_matches(slug, sorted(idx.keywords if kind == "keyword" else idx.organizations),
+                                            n=5, cutoff=0.5)
         if fmt == "html":
-            return not_found_page("keyword", slug, [{"slug": s, "type": "keyword"} for s in close])
-        raise Problem(404, "keyword-not-found", "Keyword Not Found", f"no keyword has the slug {slug[:100]!r}",
-                      requested=slug[:300], suggestions=close)
+            return not_found_page(kind, slug, [{"slug": s, "type": kind} for s in close])
+        raise Problem(404, f"{kind}-not-found", f"{kind.capitalize()} Not Found",
+                      f"no {kind} has the slug {slug[:100]!r}", requested=slug[:300], suggestions=close)
     canonical = found[0]
     if canonical != slug:
-        return _moved("keyword", canonical)
+        return _moved(kind, canonical)
     if unacceptable:
         raise unacceptable
-    node = idx.keywords[canonical]
+    node = idx.node(kind, canonical)
+    assert node is not None
+    page = group_page(idx, kind, canonical)
     if fmt != "html":
-        members = idx.keyword_concepts.get(canonical, [])
-        incoming = [e for e in idx.inc.get(("keyword", canonical), ()) if e.relation == "hasKeyword"]
+        incoming = [e for e in idx.inc.get((kind, canonical), ()) if e.relation == relation]
         triples = [*service().store.describe(node.iri), *edge_triples(idx, incoming),
-                   *label_triples(idx, [("concept", s) for s in members])]
+                   *label_triples(idx, [("concept", link.slug) for link in page.concepts])]
         return rdf_response(triples, fmt, node.iri)
-    return html_response("keyword.html", page=keyword_page(idx, canonical), alternates=MEDIA_OF)
+    return html_response(f"{kind}.html", page=page, alternates=MEDIA_OF)
 
 
 @bp.get("/ontology")

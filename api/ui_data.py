@@ -28,8 +28,8 @@ RELATION_NAMES = {  # other relations than linksTo/hasKeyword, as (Arabic, Engli
 
 
 def page_url(kind: str, slug: str) -> str:
-    """Return the HTML/Linked Data path of a concept or keyword ("" for other kinds)."""
-    return f"/{kind}/{quote(slug, safe='')}" if kind in ("concept", "keyword") else ""
+    """Return the HTML/Linked Data path of a concept, keyword or organization ("" for other kinds)."""
+    return f"/{kind}/{quote(slug, safe='')}" if kind in ("concept", "keyword", "organization") else ""
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class ConceptPage:
     summary: str | None
     figures: list[tuple[str, str]]
     sections: list[str]
-    mentions: list[str]
+    mentions: list[NodeLink]
     source: str | None
     has_article: bool
     graph_relations: list[str] = field(default_factory=list)
@@ -144,15 +144,16 @@ def concept_page(idx: GraphIndexes, slug: str) -> ConceptPage:
         summary=_text(named["summary"]),
         figures=[(_text(f["value"]) or "", _text(f["caption"]) or "") for f in named["key_figures"]],
         sections=[_text(s["name"]) or "" for s in named["sections"]],
-        mentions=sorted({m.get("label", {}).get("value") or m.get("slug", "") for m in named["mentions"]}),
+        mentions=sorted({node_link(idx, "organization", m["slug"]) for m in named["mentions"] if m.get("slug")},
+                        key=lambda link: link.label.casefold()),
         source=node.source, has_article=node.has_article,
         graph_relations=sorted(idx.relations | {"linksTo"}),
     )
 
 
 @dataclass
-class KeywordPage:
-    """Everything the keyword page shows."""
+class GroupPage:
+    """What a keyword or organization page shows: the node and the concepts filed under it or mentioning it."""
 
     slug: str
     iri: str
@@ -161,12 +162,15 @@ class KeywordPage:
     concepts: list[NodeLink]
 
 
-def keyword_page(idx: GraphIndexes, slug: str) -> KeywordPage:
-    """Return the keyword page of a canonical keyword slug."""
-    node = idx.keywords[slug]
+def group_page(idx: GraphIndexes, kind: str, slug: str) -> GroupPage:
+    """Return the page of a canonical keyword slug (its concepts) or organization slug (who mentions it)."""
+    node = idx.node(kind, slug)
+    assert node is not None
     label = pick_label(node.labels, PREFS)
-    return KeywordPage(slug, node.iri, label["value"] if label else slug, node.labels.get("en"),
-                       [node_link(idx, "concept", s) for s in idx.keyword_concepts.get(slug, [])])
+    members = (idx.keyword_concepts.get(slug, []) if kind == "keyword" else
+               sorted({e.source for e in idx.inc.get((kind, slug), ()) if e.source_kind == "concept"}))
+    return GroupPage(slug, node.iri, label["value"] if label else slug, node.labels.get("en"),
+                     [node_link(idx, "concept", s) for s in members])
 
 
 @dataclass

@@ -11,7 +11,7 @@ from rdflib.namespace import OWL, RDF, SKOS
 
 from api import create_app
 from graph.config import Settings
-from graph.vocab import Vocabulary
+from graph.vocab import SCHEMA, Vocabulary
 
 V = Vocabulary()
 VIRAL = V.concept("viral-marketing")
@@ -157,3 +157,22 @@ def test_article_iri_is_a_303_to_its_concept(client):
     assert (V.article("viral-marketing"), URIRef("https://schema.org/about"), VIRAL) in graph
     assert client.get("/article/social-media", headers={"Accept": "text/turtle"}).status_code == 404  # a red link
     assert client.get("/article/no-such-thing").status_code == 404
+
+
+def test_organization_iri_dereferences_to_who_mentions_it(client):
+    facebook = V.organization("facebook")
+    graph = parse(client.get("/organization/facebook", headers={"Accept": "text/turtle"}))
+    assert (facebook, RDF.type, SCHEMA.Organization) in graph
+    assert set(graph.subjects(SCHEMA.mentions, facebook)) == {VIRAL, V.concept("social-media-marketing-smm")}
+    assert (VIRAL, SKOS.prefLabel, Literal("التسويق الفيروسي", lang="ar")) in graph
+    page = client.get("/organization/facebook", headers={"Accept": "text/html"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'id="organization-title"' in html
+    assert 'href="/concept/viral-marketing"' in html and 'href="/concept/social-media-marketing-smm"' in html
+    # the concept page links its mentions here
+    assert 'href="/organization/facebook"' in client.get("/concept/viral-marketing?format=html").get_data(as_text=True)
+    moved = client.get("/organization/Facebook", headers={"Accept": "text/turtle"})
+    assert moved.status_code == 301 and moved.headers["Location"] == "/organization/facebook"
+    missing = client.get("/organization/faceboook", headers={"Accept": "text/turtle"})
+    assert missing.status_code == 404 and missing.mimetype == "application/problem+json"
+    assert "facebook" in missing.get_json()["suggestions"]
