@@ -60,11 +60,9 @@ def scan_graph(path: Path, mkg: str, literal_props: Iterable[str], node_types: t
         if line:
             by_subject[line[:line.index(b" ")]].append(line)
     wanted = (*node_types, SCHEMA + "Article", mkg + "Link")
-    pattern = re.compile(rb"^(<[^>]*>) " + re.escape(_iri(RDF_TYPE)) + rb" <("
-                         + b"|".join(re.escape(t.encode()) for t in wanted) + rb")> \.$", re.M)
     rows = GraphRows()
     typed: dict[bytes, list[str]] = defaultdict(list)
-    for subject, type_ in pattern.findall(data):
+    for subject, type_ in _typed_lines(data, wanted):
         typed[subject].append(type_.decode())
         if type_.decode() in node_types:
             rows.types.append((ox.NamedNode(_term(subject)), ox.NamedNode(type_.decode())))
@@ -89,6 +87,19 @@ def scan_graph(path: Path, mkg: str, literal_props: Iterable[str], node_types: t
         rows.edges.append((triple.subject, triple.predicate, triple.object))
     _articles_and_links(data, typed, mkg, rows)
     return rows, by_subject
+
+
+def _typed_lines(data: bytes, types: Iterable[str]) -> Iterator[tuple[bytes, bytes]]:
+    """Yield (subject IRI, type) of the `<s> rdf:type <type> .` lines of N-Triples bytes, for the given types."""
+    # The pattern starts with a long literal (` <rdf:type> <`), which the regex engine finds by fast search; one
+    # anchored at each line start (`^<...> ...`, re.M) tried every byte position: 5x slower on 260 MB.
+    pattern = re.compile(rb" " + re.escape(_iri(RDF_TYPE)) + rb" <("
+                         + b"|".join(re.escape(t.encode()) for t in types) + rb")> \.$", re.M)
+    for match in pattern.finditer(data):
+        start = data.rfind(b"\n", 0, match.start()) + 1
+        subject = data[start:match.start()]
+        if subject.startswith(b"<") and subject.find(b">") == len(subject) - 1 and b" " not in subject:
+            yield subject, match.group(1)
 
 
 def _term(obj: bytes) -> str:

@@ -204,7 +204,7 @@ class GraphIndexes:
 
     def __getstate__(self) -> dict:
         """Return the state to save: everything but the per-process caches of answers."""
-        return {**self.__dict__, "_related_cache": {}, "facts_cache": {}}
+        return {**self.__dict__, "_related_cache": {}, "facts_cache": {}, "summaries": {}}
 
     @classmethod
     def build(cls, store, vocab: Vocabulary, facts_path: Path | None = None) -> GraphIndexes:
