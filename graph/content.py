@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
-import types
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -20,52 +18,15 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote
 
-from markdown_it import MarkdownIt
-from markdown_it import helpers as _md_helpers
-from markdown_it.common.utils import unescapeAll
-from markdown_it.helpers.parse_link_destination import _Result as _LinkDestination
 from markdown_it.token import Token
 
 from graph.front_matter import Rejected, field, front_matter_line, split_front_matter
 from graph.front_matter import keywords as split_keywords
+from graph.markdown import MARKDOWN
 from graph.vocab import canonical_slug
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 Severity = Literal["error", "warning", "info"]
-
-_MARKDOWN = MarkdownIt("commonmark")
-# Link destinations repeat across a corpus (Zipf-distributed targets): normalising one (mdurl parse,
-# punycode, percent-encoding) and validating it are pure functions of the string, so cache them.
-_MARKDOWN.normalizeLink = lru_cache(maxsize=1 << 16)(_MARKDOWN.normalizeLink)  # type: ignore[method-assign]
-_MARKDOWN.validateLink = lru_cache(maxsize=1 << 16)(_MARKDOWN.validateLink)  # type: ignore[method-assign]
-_PLAIN_DESTINATION = re.compile(r"[^\x00-\x20\x7f\\()<]+")  # no space, control, `\`, `(`, `)` or `<`
-
-
-def _parse_link_destination(string: str, pos: int, maximum: int) -> _LinkDestination:
-    """markdown-it's parseLinkDestination, with a regex for the usual `(/slug)` destination.
-
-    A run of characters none of which is special, ended by the end, a space, a control character or
-    `)`, is what the character loop of the original accepts too (level 0, no escapes); anything
-    else (`<...>`, `(`, `\\`, an empty destination) goes to the original.
-    """
-    match = _PLAIN_DESTINATION.match(string, pos, maximum)
-    if match is not None:
-        end = match.end()
-        if end >= maximum or end >= len(string) or string[end] not in "\\(<":
-            result = _LinkDestination()
-            result.str = unescapeAll(match.group())
-            result.pos = end
-            result.ok = True
-            return result
-    return _md_helpers.parseLinkDestination(string, pos, maximum)
-
-
-_MARKDOWN.helpers = types.SimpleNamespace(  # type: ignore[assignment]
-    parseLinkDestination=_parse_link_destination,
-    parseLinkLabel=_md_helpers.parseLinkLabel,
-    parseLinkTitle=_md_helpers.parseLinkTitle,
-)
-
 
 @dataclass(frozen=True, slots=True)
 class Problem:
@@ -148,6 +109,15 @@ class Article:
         return [b for b in self.blocks if b.kind == "heading" and b.level == 2]
 
 
+def squash_spaces(text: str) -> str:
+    """Return `text` with each run of whitespace made one space and the ends stripped."""
+    # The same as " ".join(text.split()); most texts are that already, and str.isprintable() is
+    # False for every whitespace character but " " (all are controls or separators).
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
+    return " ".join(text.split())
+
+
 @lru_cache(maxsize=1 << 16)
 def _link_target(href: str) -> tuple[str, str] | None:
     """Return (canonical slug, path as written) for an internal `/slug` link, None for others."""
@@ -228,7 +198,7 @@ class _BlockWalker:
     def _inline(self, token: Token, line: int) -> tuple[str, tuple[Link, ...]]:
         children = token.children
         if children is not None and len(children) == 1 and children[0].type == "text":
-            return " ".join(children[0].content.split()), ()  # a block of plain text: the common case
+            return squash_spaces(children[0].content), ()  # a block of plain text: the common case
         parts: list[str] = []
         links: list[Link] = []
         anchor_parts: list[str] | None = None
@@ -267,7 +237,7 @@ class _BlockWalker:
                 )
             elif ctype == "image":
                 parts.append(child.content)
-        return " ".join("".join(parts).split()), tuple(links)
+        return squash_spaces("".join(parts)), tuple(links)
 
 
 def parse_article(path: Path, root: Path, max_bytes: int = 5 * 1024 * 1024) -> tuple[Article | None, list[Problem]]:
@@ -317,7 +287,7 @@ def parse_article(path: Path, root: Path, max_bytes: int = 5 * 1024 * 1024) -> t
         problems.append(Problem("info", relative, None, "slug-normalised",
                                 f"slug {slug_written!r} is served as {slug!r}; the spelling is kept as an alias"))
     walker = _BlockWalker(relative, body_line)
-    blocks = walker.walk(_MARKDOWN.parse("\n".join(body_lines)), body_lines)
+    blocks = walker.walk(MARKDOWN.parse("\n".join(body_lines)), body_lines)
     article = Article(
         path=relative, slug=slug, slug_written=slug_written, title=title, description=description,
         keywords=keywords, sha256=hashlib.sha256(raw).hexdigest(), blocks=tuple(blocks),

@@ -75,15 +75,14 @@ class _Share:
 
     def _run(self, extractors_: tuple, context: ExtractionContext, keep: set[int] | None) -> None:
         """Add the N-Triples lines of `extractors_` on the kept articles, and their problems by position."""
-        add = self.lines.add
+        update, encode = self.lines.update, str.encode
         for position in sorted(self.articles):
             if keep is not None and position not in keep:
                 continue
             article = self.articles[position]
             before = len(context.problems)
             for extractor in extractors_:
-                for triple in extractor(article, context):
-                    add(nt_line(triple).encode())
+                update(map(encode, map(nt_line, extractor(article, context))))  # no bytecode per triple
             if len(context.problems) > before:
                 self.problems.append((position, context.problems[before:]))
 

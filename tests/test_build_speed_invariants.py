@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from markdown_it import MarkdownIt
 from rdflib import Literal
 
 from graph.build import extract_lines
@@ -111,7 +112,7 @@ def test_nt_term_escapes_like_translate():
 def test_link_destination_fast_path_matches_markdown_it():
     from markdown_it.helpers import parseLinkDestination
 
-    from graph.content import _parse_link_destination
+    from graph.markdown import _parse_link_destination
 
     rng = random.Random(1)
     alphabet = [*"ab/-_#?%&;\\()<> \n\t\x00\x7f\x1fتس", "&amp;", "\\(", "x"]
@@ -130,3 +131,31 @@ def test_is_arabic_split_class_matches_the_full_class():
         char = chr(code)
         expected = _ARABIC_LETTER.search(char) is not None
         assert is_arabic(char) is expected and is_arabic(f"abc {char} 1") is expected, hex(code)
+
+
+def test_squash_spaces_matches_split_and_join():
+    from graph.content import squash_spaces
+
+    spaces = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+    assert all(not c.isprintable() for c in spaces if c != " ")  # what the fast path relies on
+    rng = random.Random(2)
+    alphabet = [*spaces, "a", "س", "\u200c", "\u200f", "  ", "x"]
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 10)))
+        assert squash_spaces(text) == " ".join(text.split()), repr(text)
+
+
+def test_normalize_rule_matches_markdown_it():
+    from markdown_it.rules_core import StateCore
+    from markdown_it.rules_core.normalize import normalize
+
+    from graph.markdown import MARKDOWN, _normalize
+
+    rng = random.Random(3)
+    for _ in range(5000):
+        text = "".join(rng.choice(["\r", "\n", "\r\n", "\0", "a", "س"]) for _ in range(rng.randint(0, 10)))
+        ours, theirs = StateCore(text, MARKDOWN, {}), StateCore(text, MARKDOWN, {})
+        _normalize(ours)
+        normalize(theirs)
+        assert ours.src == theirs.src, repr(text)
+    assert MARKDOWN.parse("a\r\nb\0") == MarkdownIt("commonmark").parse("a\r\nb\0")

@@ -229,6 +229,14 @@ MORE_CASES = {
             schema:acceptedAnswer <https://marketing-kg.example/article/viral-marketing#faq-2> .""",
     "keyword with two English labels": 'keyword:business skos:prefLabel "Biz"@en-GB .',
     "blank node as link target": "concept:marketing mkg:linksTo [ a mkg:Concept ] .",
+    # several count groups of one focus broken at once: they share one merged query
+    "link and section broken on every path": """
+        <https://marketing-kg.example/article/viral-marketing#link-1>
+            mkg:anchorText "second"@ar , "untagged" ; mkg:linkTarget keyword:business ;
+            mkg:sourceLine 0 , "x"^^xsd:integer ; mkg:position 2 ;
+            mkg:inSection <https://marketing-kg.example/article/viral-marketing#nowhere> .
+        <https://marketing-kg.example/article/viral-marketing#section-1>
+            schema:name "ثان"@ar ; mkg:position -1 .""",
 }
 
 

@@ -6,8 +6,9 @@ constraint of every targeted shape is compiled to SPARQL that returns ALL violat
 values (same focus nodes, same path) share one query, so each join of targets and values is
 evaluated once: a "value" query (one boolean column per value constraint), a "count" query
 (GROUP BY focus node: min/maxCount, hasValue, qualified counts), a "node" query for the
-constraints on the focus node itself, and one query per sh:uniqueLang. The queries are
-independent and run on `workers` threads (pyoxigraph releases the GIL)::
+constraints on the focus node itself, and one query per sh:uniqueLang. The count queries of
+one class's instances are merged into one (a UNION with one branch per path, one GROUP BY).
+The queries are independent and run on `workers` threads (pyoxigraph releases the GIL)::
 
     store = pyoxigraph.Store()
     store.bulk_load(path="build/graph.nt", format=pyoxigraph.RdfFormat.N_TRIPLES, lenient=True)

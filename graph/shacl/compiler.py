@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from itertools import count
 
 from rdflib import Graph, URIRef
@@ -220,7 +221,7 @@ class _Compiler(ShapeReader):
             return _Query(mode, text, checks, [])
         # mode == "count". The values of a predicate (or inverse predicate) path are distinct
         # already, so COUNT needs no DISTINCT there (a set per group costs ~10%).
-        count_ = "COUNT(" if re.fullmatch(r"\^?\(?<[^>]*>\)?", path) else "COUNT(DISTINCT "
+        count_ = _count(path)
         kinds = {k for _, k, _ in checks}
         if not value_checks and kinds == {SH.minCount} and all(a == 1 for _, _, a in checks):
             text = f"SELECT DISTINCT ?this ?_n WHERE {{ {focus} OPTIONAL {{ ?this {path} {v} }} FILTER(!BOUND({v})) BIND(0 AS ?_n) }}"
@@ -230,9 +231,29 @@ class _Compiler(ShapeReader):
             text = (f"SELECT ?this ({count_}{v}) AS ?_n) WHERE {{ {focus} ?this {path} {v} }} "
                     f"GROUP BY ?this HAVING ({count_}{v}) > {high})")
             return _Query(mode, text, checks, flags)
+        pattern, selects, having, part = self._count_columns(key, checks, value_checks, v, "")
+        text = (f"SELECT ?this {' '.join(selects)} WHERE {{ {focus} OPTIONAL {{ {pattern} }} }} "
+                f"GROUP BY ?this HAVING ({' || '.join(having)})")
+        return replace(part, text=text)
+
+    @staticmethod
+    def mergeable(key: tuple, checks: list, value_checks: list | None) -> bool:
+        """Tell whether a count group takes the general form, on a focus that is one triple pattern."""
+        kinds = {k for _, k, _ in checks}
+        return (key[0] == "count" and not key[1].startswith("{")
+                and (bool(value_checks) or kinds not in ({SH.minCount}, {SH.maxCount})
+                     or (kinds == {SH.minCount} and any(a != 1 for _, _, a in checks))))
+
+    def _count_columns(self, key: tuple, checks: list, value_checks: list | None, v: str, tag: str
+                       ) -> tuple[str, list[str], list[str], _Query]:
+        """Return the value pattern, SELECT columns, HAVING terms and (textless) query of a count group."""
+        path = key[2]
+        count_ = _count(path)
+        flags = [f"?_f{tag}{i}" for i in range(len(checks))]
         # COUNT of the values for min/maxCount, and one filtered copy of the values per
         # hasValue / qualified constraint (IF(..., ?v, ?unbound) leaves it unbound).
-        binds, having, selects = [], [], [f"({count_}{v}) AS ?_n)"]
+        n = f"?_n{tag}"
+        binds, having, selects = [], [], [f"({count_}{v}) AS {n})"]
         for (s, k, a), f in zip(checks, flags, strict=True):
             if k == SH.minCount:
                 having.append(f"{count_}{v}) < {a}")
@@ -255,16 +276,34 @@ class _Compiler(ShapeReader):
                 having.append(f"{count_}{q}) > {a[1]}")
         marks = []
         for i, (s, k, a) in enumerate(value_checks or []):
-            w, mark = self.var(), f"?_g{i}"
+            w, mark = self.var(), f"?_g{tag}{i}"
             check = self._value_check(s, k, a, v)
             binds.append(f"BIND(IF(COALESCE({check}, true), {v}, ?_unbound) AS {w})")
             selects.append(f"({count_}{w}) AS {mark})")
             having.append(f"{count_}{w}) > 0")
             marks.append(mark)
-        text = (f"SELECT ?this {' '.join(selects)} WHERE {{ {focus} OPTIONAL {{ ?this {path} {v} . "
-                f"{' '.join(binds)} }} }} GROUP BY ?this HAVING ({' || '.join(having)})")
-        detail = self.query(("value", focus, path), value_checks) if value_checks else None
-        return _Query(mode, text, checks, flags, tuple(marks), detail)
+        detail = self.query(("value", key[1], path), value_checks) if value_checks else None
+        pattern = f"?this {path} {v} . {' '.join(binds)}"
+        return pattern, selects, having, _Query("count", "", checks, flags, tuple(marks), detail, n)
+
+    def merged(self, focus: str, groups: list[tuple[tuple, list, list | None]]) -> _Query:
+        """Build one query holding the count groups of one focus: a UNION, one branch per path.
+
+        Each branch binds only its own values, so the rows per focus node are the sum, not the
+        product, of the value counts, and every COUNT is the one of the group's own query; the
+        branch of the focus alone keeps the nodes without any value. One GROUP BY then replaces
+        one per path (the 6 of mkg:Link: 3.5 vs 4.3 CPU s at 10,000 articles).
+        """
+        branches, selects, having, parts = [f"{{ {focus} }}"], [], [], []
+        for n, (key, checks, value_checks) in enumerate(groups):
+            pattern, columns, terms, part = self._count_columns(key, checks, value_checks, self.var(), f"{n}_")
+            branches.append(f"{{ {focus} {pattern} }}")
+            selects += columns
+            having += terms
+            parts.append(part)
+        text = (f"SELECT ?this {' '.join(selects)} WHERE {{ {' UNION '.join(branches)} }} "
+                f"GROUP BY ?this HAVING ({' || '.join(having)})")
+        return _Query("counts", text, [], [], parts=tuple(parts))
 
     def plan(self) -> tuple[list[_Query], list[tuple[_Shape, Node, str]]]:
         """Plan all queries of the targeted shapes and list the SPARQL-based constraints to run."""
@@ -277,10 +316,22 @@ class _Compiler(ShapeReader):
             self.checks(shape, focus, groups)
             if not shape.is_property:
                 sparql += [(shape, node, focus) for node in shape.sparql]
-        queries = []
+        queries: list[_Query] = []
+        merging: dict[str, list] = {}  # focus -> the general count groups on it
         for key, checks in groups.items():
-            if key[0] == "count":
-                queries.append(self.query(key, checks, groups.get(("value", *key[1:]))))
+            value_checks = groups.get(("value", *key[1:])) if key[0] == "count" else None
+            if self.mergeable(key, checks, value_checks):
+                merging.setdefault(key[1], []).append((key, checks, value_checks))
+            elif key[0] == "count":
+                queries.append(self.query(key, checks, value_checks))
             elif key[0] != "value" or ("count", *key[1:]) not in groups:
                 queries.append(self.query(key, checks))
+        # The merged queries are the longest: first, so that the other ones fill the other thread.
+        merged = [self.query(*m[0]) if len(m) == 1 else self.merged(focus, m) for focus, m in merging.items()]
+        queries = sorted(merged, key=lambda q: -len(q.parts)) + queries
         return queries, sparql
+
+
+def _count(path: str) -> str:
+    """Return the COUNT opening for the values of `path`: DISTINCT unless it is a (inverse) predicate."""
+    return "COUNT(" if re.fullmatch(r"\^?\(?<[^>]*>\)?", path) else "COUNT(DISTINCT "

@@ -63,7 +63,7 @@ class ShaclResult:
 
 @dataclass(frozen=True)
 class _Query:
-    mode: str  # node | value | count | lang
+    mode: str  # node | value | count | lang | counts (several count queries on one focus, merged)
     text: str
     checks: list  # (shape, constraint kind, argument), one per flag variable
     flags: list[str]
@@ -71,6 +71,8 @@ class _Query:
     # value query that lists the violating values of the (few) focus nodes they flag.
     marks: tuple[str, ...] = ()
     detail: _Query | None = None
+    count: str = "?_n"  # count mode: the column of the number of values
+    parts: tuple[_Query, ...] = ()  # counts mode: the count queries whose columns this one holds
 
 
 @dataclass(eq=False)

@@ -88,36 +88,45 @@ DETAIL_LIMIT = 64  # above this many flagged focus nodes, one full value query i
 
 
 def _run(store: ox.Store, query: _Query, substitutions: dict | None = None) -> list[ShaclResult]:
-    out, flagged = [], []
+    parts = query.parts or (query,)
+    out: list[ShaclResult] = []
+    flagged: list[list] = [[] for _ in parts]
     for solution in store.query(query.text, substitutions=substitutions):
         focus = to_rdflib(solution["this"])
-        if any(int(solution[mark[1:]].value) for mark in query.marks):
-            flagged.append(solution["this"])
-        if query.mode == "lang":
-            (shape, kind, arg), = query.checks
-            out.append(_result(shape, kind, arg, focus, None))
-        elif query.mode in ("node", "value"):
-            value = to_rdflib(solution["value"]) if query.mode == "value" else focus
-            for (shape, kind, arg), flag in zip(query.checks, query.flags, strict=True):
-                if _true(solution[flag[1:]]):
-                    out.append(_result(shape, kind, arg, focus, None if kind == SH.hasValue else value))
-        else:  # count
-            n = int(solution["_n"].value)
-            for (shape, kind, arg), flag in zip(query.checks, query.flags, strict=True):
-                if kind == SH.minCount:
-                    failed = n < arg
-                elif kind == SH.maxCount:
-                    failed = n > arg
-                else:
-                    c = int(solution[flag[1:]].value)
-                    failed = (c < 1 if kind == SH.hasValue
-                              else c < arg[1] if kind == SH.qualifiedMinCount else c > arg[1])
-                if failed:
-                    out.append(_result(shape, kind, arg, focus, None))
-    if query.detail is not None and flagged:
-        if len(flagged) > DETAIL_LIMIT:
-            out += _run(store, query.detail)
-        else:  # $this pre-bound (a substitution, not query text)
-            for node in flagged:
-                out += _run(store, query.detail, {ox.Variable("this"): node})
+        for part, marked in zip(parts, flagged, strict=True):
+            if any(int(solution[mark[1:]].value) for mark in part.marks):
+                marked.append(solution["this"])
+            _solution_results(part, solution, focus, out)
+    for part, marked in zip(parts, flagged, strict=True):
+        if part.detail is not None and marked:
+            if len(marked) > DETAIL_LIMIT:
+                out += _run(store, part.detail)
+            else:  # $this pre-bound (a substitution, not query text)
+                for node in marked:
+                    out += _run(store, part.detail, {ox.Variable("this"): node})
     return out
+
+
+def _solution_results(query: _Query, solution: ox.QuerySolution, focus: Node, out: list[ShaclResult]) -> None:
+    """Add the results one solution of `query` (or of one count query merged into it) stands for."""
+    if query.mode == "lang":
+        (shape, kind, arg), = query.checks
+        out.append(_result(shape, kind, arg, focus, None))
+    elif query.mode in ("node", "value"):
+        value = to_rdflib(solution["value"]) if query.mode == "value" else focus
+        for (shape, kind, arg), flag in zip(query.checks, query.flags, strict=True):
+            if _true(solution[flag[1:]]):
+                out.append(_result(shape, kind, arg, focus, None if kind == SH.hasValue else value))
+    else:  # count
+        n = int(solution[query.count[1:]].value)
+        for (shape, kind, arg), flag in zip(query.checks, query.flags, strict=True):
+            if kind == SH.minCount:
+                failed = n < arg
+            elif kind == SH.maxCount:
+                failed = n > arg
+            else:
+                c = int(solution[flag[1:]].value)
+                failed = (c < 1 if kind == SH.hasValue
+                          else c < arg[1] if kind == SH.qualifiedMinCount else c > arg[1])
+            if failed:
+                out.append(_result(shape, kind, arg, focus, None))
