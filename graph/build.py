@@ -43,6 +43,8 @@ GRAPH_TTL = "graph.ttl"
 STORE_PREFIX = "store-"
 PYSHACL_MAX_TRIPLES = 150_000
 """Up to this size pyshacl (the reference engine) validates; above it, the SPARQL engine on pyoxigraph."""
+DISK_STORE_NICE = 10
+"""Nice value of the on-disk store load: the merge, load and validation chain goes first on the cores."""
 
 
 @dataclass
@@ -280,7 +282,7 @@ def _write_outputs(report: BuildReport, shards: list[Path], staging: Path, vocab
     loading = staging / ".store-loading"
     timings: dict[str, float] = {}
     with ThreadPoolExecutor(max_workers=3) as pool:
-        disk = pool.submit(_timed(timings, "store", lambda: write_disk_store(shards, loading)))
+        disk = pool.submit(_timed(timings, "store", lambda: write_disk_store(shards, loading, nice=DISK_STORE_NICE)))
         merged = pool.submit(merge_shards, shards, staging / GRAPH_NT)
 
         def write_turtle() -> None:

@@ -118,7 +118,7 @@ def test_a_store_write_failure_keeps_the_previous_build(write_article, tmp_path,
     good = build(tmp_path / "content", out)
     write_article("b.md", article_text(title="ب"))
 
-    def disk_full(shards, directory):
+    def disk_full(shards, directory, **options):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr("graph.build.write_disk_store", disk_full)
