@@ -6,13 +6,14 @@ import json
 import os
 import shutil
 
+import pyoxigraph as ox
 import pytest
 
 from api import create_app
 from api.indexes import GraphIndexes
 from api.rest_response import AnswerCache
 from graph.config import Settings
-from graph.store.disk import ensure_store, open_read_only, prior_build, serving_store
+from graph.store.disk import compact, ensure_store, open_read_only, prior_build, serving_store
 from graph.store.embedded import EmbeddedStore
 
 EX = "https://marketing-kg.example/concept/"
@@ -57,6 +58,40 @@ def test_the_store_is_created_once_then_reused(tmp_path):
     marker.write_text("x")
     assert ensure_store(graph, directory) == directory and marker.exists()  # not rebuilt
     assert serving_store(graph, "another-version") == (None, None)
+
+
+def _sst_files(directory):
+    return sorted(p.name for p in directory.iterdir() if p.suffix == ".sst")
+
+
+def test_a_store_loaded_in_pieces_is_compacted_once_before_serving(tmp_path):
+    directory = tmp_path / "store-v1"
+    lines = [f"<{EX}c{n:03d}> <https://marketing-kg.example/ontology#linksTo> <{EX}c{n + 1:03d}> .\n"
+             for n in range(40)]
+    store = ox.Store(str(directory))
+    for n in range(2):  # as a build loads its shards: overlapping key ranges, one set of files per load
+        shard = tmp_path / f"shard-{n}.nt"
+        shard.write_text("".join(lines[n::2]), encoding="utf-8")
+        store.bulk_load(path=str(shard), format=ox.RdfFormat.N_TRIPLES)
+    del store
+    pieces = _sst_files(directory)
+    assert compact(directory) and (directory / "mkg-compacted").exists()
+    compacted = _sst_files(directory)
+    assert len(compacted) < len(pieces)
+    assert compact(directory) and _sst_files(directory) == compacted  # marked: not compacted again
+    assert len(open_read_only(directory)) == 40
+
+
+def test_a_store_that_cannot_be_compacted_is_served_as_built(tmp_path, caplog):
+    graph = _fake_build(tmp_path / "build")
+    directory = ensure_store(graph, tmp_path / "build" / "store-v1")
+    writer = ox.Store(str(directory))  # another process writing it holds the RocksDB lock
+    try:
+        assert serving_store(graph, "v1") == (directory, 3)
+    finally:
+        del writer
+    assert not (directory / "mkg-compacted").exists() and "cannot compact" in caplog.text
+    assert len(open_read_only(directory)) == 3
 
 
 def test_embedded_store_reads_the_disk_store_and_its_query_process_too(tmp_path):
