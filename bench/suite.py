@@ -47,7 +47,7 @@ from bench.servers import BenchError
 SEEDS_DIR = PROJECT_ROOT / "content"
 FULL_SIZES = (1_000, 10_000, 100_000)
 QUICK_SIZES = (1_000,)
-FULL_SERVE = {"size": 10_000, "connections": (1, 8, 32), "duration": 5, "warmup_s": 15.0}
+FULL_SERVE = {"size": 10_000, "connections": (1, 8, 32), "duration": 3, "warmup_s": 10.0}  # the whole suite < 15 min
 QUICK_SERVE = {"size": 1_000, "connections": (8,), "duration": 1, "warmup_s": 2.0}
 FLOOR_MAX_ARTICLES = 10_000  # the markdown-it floor of 100,000 articles costs ~2 minutes and says nothing new
 LINEAR_MAX_EXPONENT = 1.15  # time ~ n^k: up to this k the build counts as linear (timing noise included)
@@ -346,7 +346,7 @@ def add_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-serve", action="store_true", help="skip the serve benchmark")
     p.add_argument("--connections", type=lambda t: positive_ints(t, "--connections"), default=None,
                    help="wrk connection counts (default 1,8,32)")
-    p.add_argument("--duration", type=int, default=None, help="seconds per wrk run (default 5)")
+    p.add_argument("--duration", type=int, default=None, help="seconds per wrk run (default 3)")
     p.add_argument("--seed", type=int, default=0, help="corpus seed (default 0)")
     p.add_argument("--reuse-build", action="store_true",
                    help="serve the cached graph even if graph/ changed since it was built (as `bench serve`)")

@@ -113,11 +113,27 @@ def build_workloads(sample: Sample, ours_url: str) -> list[Workload]:
         return _sparql_path("/sparql", pre + query), headers
 
     q_slug = urllib.parse.quote
-    detail = """SELECT ?label ?alt ?definition ?keyword ?keywordLabel ?target ?targetLabel WHERE {
+    # The facts our concept answer holds (api/concepts.py): the concept's triples with the label and article
+    # flag of what they point at, its article's triples and fragment nodes (sections, FAQ questions and their
+    # answers, key figures, the take-away list), the anchors of its links both ways, and its backlinks and
+    # other incoming relations with their labels. (Until 2026-12-04 the peer ran only the first branches:
+    # labels, keywords and outgoing links, about a third of the answer.)
+    detail = """PREFIX schema: <https://schema.org/>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+SELECT ?s ?p ?o ?label ?hasArticle WHERE {
   VALUES ?c { <%s> }
-  { ?c skos:prefLabel ?label } UNION { ?c skos:altLabel ?alt } UNION { ?c skos:definition ?definition }
-  UNION { ?c mkg:hasKeyword ?keyword OPTIONAL { ?keyword skos:prefLabel ?keywordLabel } }
-  UNION { ?c mkg:linksTo ?target OPTIONAL { ?target skos:prefLabel ?targetLabel } }
+  { ?c ?p ?o BIND(?c AS ?s) OPTIONAL { ?o skos:prefLabel ?label } OPTIONAL { ?o mkg:hasArticle ?hasArticle } }
+  UNION { ?c schema:subjectOf ?s . ?s ?p ?o FILTER(?p != mkg:link) }
+  UNION { ?c schema:subjectOf ?a . ?a ?via ?s FILTER(?via != mkg:link && isIRI(?s) && STRSTARTS(STR(?s), STR(?a)))
+          ?s ?p ?o }
+  UNION { ?c schema:subjectOf ?a . ?a ?via ?q . ?q ?via2 ?s
+          FILTER(?via != mkg:link && isIRI(?s) && STRSTARTS(STR(?s), STR(?a))) ?s ?p ?o }
+  UNION { ?c mkg:keyFigure ?s . ?s ?p ?o }
+  UNION { ?c mkg:takeaway/rdf:rest* ?s . ?s rdf:first ?o }
+  UNION { ?link mkg:linkTarget ?c ; mkg:linkSource ?s ; mkg:anchorText ?o }
+  UNION { ?link mkg:linkSource ?c ; mkg:linkTarget ?s ; mkg:anchorText ?o }
+  UNION { ?s ?p ?c FILTER(?p NOT IN (mkg:linkTarget, mkg:linkSource))
+          OPTIONAL { ?s skos:prefLabel ?label } OPTIONAL { ?s mkg:hasArticle ?hasArticle } }
 }"""
     neighbours = """SELECT ?direction ?n ?label WHERE {
   VALUES ?c { <%s> }
