@@ -136,17 +136,9 @@ def create_app(config: Settings | dict[str, Any] | None = None, *, store: Store 
     app.extensions["mkg"] = GraphService(settings=settings, vocab=vocab, store=store, graph_path=graph_path)
     register_error_handlers(app)
 
-    from api import health, sparql
+    from api import concepts, exports, health, linked_data, sparql, ui
 
-    app.register_blueprint(health.bp)
-    app.register_blueprint(sparql.bp)
-    for module_name in ("api.concepts", "api.linked_data", "api.exports", "api.ui"):
-        try:
-            module = __import__(module_name, fromlist=["bp"])
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
+    for module in (health, sparql, concepts, linked_data, exports, ui):
         app.register_blueprint(module.bp)
 
     CORS(
