@@ -63,10 +63,11 @@ def int_param(name: str, default: int, low: int, high: int) -> int:
     raw = single_param(name)
     if raw is None:
         return default
-    if not re.fullmatch(r"[+-]?\d{1,9}", raw.strip()):
+    text = raw.strip(" \t")  # str.strip() would also drop controls such as \x1e, which int() refuses
+    if not re.fullmatch(r"[+-]?\d{1,9}", text):
         raise bad_parameter(name, f"expected an integer between {low} and {high}, got {raw[:50]!r}", minimum=low,
                             maximum=high)
-    value = int(raw)
+    value = int(text)
     if not low <= value <= high:
         raise bad_parameter(name, f"must be between {low} and {high}, got {value}", minimum=low, maximum=high)
     return value

@@ -101,7 +101,7 @@ def test_unknown_slug_is_404_problem_with_suggestions(rest_client):
     assert isinstance(body["suggestions"], list)
 
 
-@pytest.mark.parametrize("query", ["limit=0", "limit=501", "limit=abc", "limit=1&limit=2", "limit=1.5"])
+@pytest.mark.parametrize("query", ["limit=0", "limit=501", "limit=abc", "limit=1&limit=2", "limit=1.5", "limit=%1E4"])
 def test_bad_limit_is_400_naming_limit(rest_client, query):
     _problem(rest_client.get(f"/api/concepts?{query}"), 400, "limit")
 
@@ -236,3 +236,7 @@ def test_corpus_concept_details(rest_corpus_app):
         for link in body["links_out"]:
             assert link["anchors"], (slug, link["slug"])
         assert body["facts"].get("section"), slug
+
+
+def test_a_limit_with_spaces_around_it_is_read(rest_client):
+    assert rest_client.get("/api/concepts?limit=%202%20").get_json()["limit"] == 2
