@@ -94,6 +94,9 @@ def _compress(response: Response) -> Response:
     return response
 
 
+CORS_PATHS = r"/(sparql|api/|concept/|keyword/|organization/|export/|ontology|openapi\.json)"
+"""The paths other sites may read (CORS): the data surfaces, not the HTML UI's own assets."""
+
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -143,8 +146,8 @@ def create_app(config: Settings | dict[str, Any] | None = None, *, store: Store 
 
     CORS(
         app,
-        resources={r"/sparql": {}, r"/api/*": {}, r"/concept/*": {}, r"/keyword/*": {}, r"/export/*": {},
-                   r"/ontology": {}, r"/openapi.json": {}},
+        # one pattern (flask-cors tries each pattern of the map on every request)
+        resources={CORS_PATHS: {}},
         origins=list(settings.cors_origins),
         methods=["GET", "POST", "OPTIONS"],
         allow_headers=["Accept", "Content-Type", "If-None-Match"],

@@ -176,3 +176,13 @@ def test_organization_iri_dereferences_to_who_mentions_it(client):
     missing = client.get("/organization/faceboook", headers={"Accept": "text/turtle"})
     assert missing.status_code == 404 and missing.mimetype == "application/problem+json"
     assert "facebook" in missing.get_json()["suggestions"]
+
+
+@pytest.mark.parametrize("path, shared", [
+    ("/concept/viral-marketing", True), ("/organization/facebook", True), ("/ontology", True),
+    ("/sparql", True), ("/api/stats", True), ("/", False), ("/static/app.css", False),
+])
+def test_other_sites_may_read_the_data_but_not_the_ui(client, path, shared):
+    response = client.get(path, headers={"Origin": "https://glossary.example", "Accept": "text/turtle"})
+    assert response.status_code in (200, 304, 406)
+    assert (response.headers.get("Access-Control-Allow-Origin") == "https://glossary.example") is shared
