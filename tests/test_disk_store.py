@@ -84,8 +84,10 @@ def test_a_store_loaded_in_pieces_is_compacted_once_before_serving(tmp_path):
 
 def test_a_store_that_cannot_be_compacted_is_served_as_built(tmp_path, caplog):
     graph = _fake_build(tmp_path / "build")
-    directory = ensure_store(graph, tmp_path / "build" / "store-v1")
-    writer = ox.Store(str(directory))  # another process writing it holds the RocksDB lock
+    directory = tmp_path / "build" / "store-v1"
+    writer = ox.Store(str(directory))  # as the build left it, and another writer holds its RocksDB lock
+    writer.bulk_load(path=str(graph), format=ox.RdfFormat.N_TRIPLES)
+    writer.flush()
     try:
         assert serving_store(graph, "v1") == (directory, 3)
     finally:

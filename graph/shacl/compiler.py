@@ -222,11 +222,11 @@ class _Compiler(ShapeReader):
         # mode == "count". The values of a predicate (or inverse predicate) path are distinct
         # already, so COUNT needs no DISTINCT there (a set per group costs ~10%).
         count_ = _count(path)
-        kinds = {k for _, k, _ in checks}
-        if not value_checks and kinds == {SH.minCount} and all(a == 1 for _, _, a in checks):
+        form = _count_form(checks, value_checks)
+        if form == "missing":
             text = f"SELECT DISTINCT ?this ?_n WHERE {{ {focus} OPTIONAL {{ ?this {path} {v} }} FILTER(!BOUND({v})) BIND(0 AS ?_n) }}"
             return _Query(mode, text, checks, flags)
-        if not value_checks and kinds == {SH.maxCount}:  # no OPTIONAL: nodes without values pass
+        if form == "over":  # no OPTIONAL: nodes without values pass
             high = min(a for _, _, a in checks)
             text = (f"SELECT ?this ({count_}{v}) AS ?_n) WHERE {{ {focus} ?this {path} {v} }} "
                     f"GROUP BY ?this HAVING ({count_}{v}) > {high})")
@@ -239,10 +239,7 @@ class _Compiler(ShapeReader):
     @staticmethod
     def mergeable(key: tuple, checks: list, value_checks: list | None) -> bool:
         """Tell whether a count group takes the general form, on a focus that is one triple pattern."""
-        kinds = {k for _, k, _ in checks}
-        return (key[0] == "count" and not key[1].startswith("{")
-                and (bool(value_checks) or kinds not in ({SH.minCount}, {SH.maxCount})
-                     or (kinds == {SH.minCount} and any(a != 1 for _, _, a in checks))))
+        return key[0] == "count" and not key[1].startswith("{") and _count_form(checks, value_checks) == "general"
 
     def _count_columns(self, key: tuple, checks: list, value_checks: list | None, v: str, tag: str
                        ) -> tuple[str, list[str], list[str], _Query]:
@@ -330,6 +327,16 @@ class _Compiler(ShapeReader):
         merged = [self.query(*m[0]) if len(m) == 1 else self.merged(focus, m) for focus, m in merging.items()]
         queries = sorted(merged, key=lambda q: -len(q.parts)) + queries
         return queries, sparql
+
+
+def _count_form(checks: list, value_checks: list | None) -> str:
+    """Return the query form of a count group: "missing" (only minCount 1), "over" (only maxCount), or "general"."""
+    kinds = {k for _, k, _ in checks}
+    if not value_checks and kinds == {SH.minCount} and all(a == 1 for _, _, a in checks):
+        return "missing"
+    if not value_checks and kinds == {SH.maxCount}:
+        return "over"
+    return "general"
 
 
 def _count(path: str) -> str:

@@ -8,8 +8,7 @@ the page cache instead of being loaded into each process.
 Usage::
 
     build = prior_build(Path("build/graph.nt"))           # BuildGraph(path, version, triples) or None
-    directory = ensure_store(build.path, store_dir(build.path.parent, build.version))
-    compact(directory)                                     # once per version, before any read-only open
+    directory = ensure_store(build.path, store_dir(build.path.parent, build.version))  # created, compacted
     store = open_read_only(directory)
 """
 
@@ -73,10 +72,16 @@ def prior_build(graph_path: Path) -> BuildGraph | None:
 
 
 def ensure_store(graph_path: Path, directory: Path) -> Path:
-    """Return `directory`, first bulk-loading `graph_path` into it (a temp dir renamed into place) when missing."""
+    """Return `directory` ready to open read-only: bulk-loaded from `graph_path` when missing, compacted once."""
     directory = Path(directory)
-    if directory.is_dir():
-        return directory
+    if not directory.is_dir():
+        _create(graph_path, directory)
+    compact(directory)
+    return directory
+
+
+def _create(graph_path: Path, directory: Path) -> None:
+    """Bulk-load `graph_path` into a new store at `directory` (a temp dir renamed into place)."""
     started = time.perf_counter()
     staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-", dir=directory.parent))
     try:
@@ -93,7 +98,6 @@ def ensure_store(graph_path: Path, directory: Path) -> Path:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     _LOG.info("created the on-disk store %s from %s in %.1f s", directory, graph_path, time.perf_counter() - started)
-    return directory
 
 
 def compact(directory: Path) -> bool:
@@ -159,12 +163,10 @@ def serving_store(graph_path: Path, version: str) -> tuple[Path | None, int | No
     if build is None or build.version != version:
         return None, None
     try:
-        directory = ensure_store(build.path, store_dir(build.path.parent, version))
+        return ensure_store(build.path, store_dir(build.path.parent, version)), build.triples
     except OSError as exc:  # e.g. a read-only build directory: serve from memory instead
         _LOG.warning("cannot create the on-disk store beside %s (%s); loading it into memory", graph_path, exc)
         return None, None
-    compact(directory)
-    return directory, build.triples
 
 
 def read_pickle(path: Path):
