@@ -188,7 +188,7 @@ def measure(n: int, args: argparse.Namespace, plan: Plan) -> dict[str, Any]:
             ours_info["pss_after_mb"] = ours.pss_mb()
             ours_info["alive_after"] = ours.alive()
             ours.stop()
-            ours_info["log_5xx_lines"] = count_5xx(scratch / "ours.log")
+            ours_info["answers_5xx"] = count_5xx(ours_results)  # from wrk: ours runs without an access log
             ours_info["log_workers"] = worker_restarts(scratch / "ours.log")
             ours_info["log"] = keep_log(scratch / "ours.log", f"serve-n{n}-{stamp}-ours.log")
             ours_info["log_errors"] = error_lines(scratch / "ours.log")
@@ -303,7 +303,7 @@ def _main(args: argparse.Namespace) -> int:
         print()
     path = write_results(payload, args.results_dir)
     print(f"results: {path} (and {path.with_name('serve-latest.json')})")
-    bad = [r["n"] for r in rows if r.get("ours", {}).get("log_5xx_lines")]
+    bad = [r["n"] for r in rows if r.get("ours", {}).get("answers_5xx")]
     if bad:
         print(
             f"WARNING: mkg serve answered 5xx during the run (sizes {bad}): see rows[].ours.log_errors",

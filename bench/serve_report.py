@@ -54,7 +54,7 @@ def table(row: dict[str, Any]) -> str:
         f"{ours.get('rss_after_mb_per_10k_concepts')} MB per 10,000 concepts (PSS {ours.get('pss_ready_mb')} / "
         f"{ours.get('pss_after_mb')} MB = {ours.get('pss_ready_mb_per_10k_concepts')} / "
         f"{ours.get('pss_after_mb_per_10k_concepts')} MB per 10,000 concepts); "
-        f"5xx in access log: {ours.get('log_5xx_lines')}; gunicorn "
+        f"5xx answers (wrk): {ours.get('answers_5xx')}; gunicorn "
         f"workers: {ours.get('log_workers')}; log {ours.get('log')}",
         f"peer: oxigraph load {peer.get('load_s')} s, ready in {peer.get('ready_s')} s, RSS "
         f"{peer.get('rss_ready_mb')} MB at ready / {peer.get('rss_after_mb')} MB after",

@@ -1,22 +1,21 @@
-"""Summarise and keep the server logs of a run: 5xx lines, errors, gunicorn worker events."""
+"""Summarise a run's 5xx answers and keep its server logs: errors, gunicorn worker events."""
 
 from __future__ import annotations
 
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 from bench.build_bench import CACHE_DIR
 
 LOG_DIR = CACHE_DIR / "logs"
 
 
-def count_5xx(log: Path) -> int:
-    """Count gunicorn access-log lines with a 5xx status."""
-    try:
-        return sum(1 for ln in log.read_text(errors="replace").splitlines() if re.search(r'" 5\d\d ', ln))
-    except OSError:
-        return 0
+def count_5xx(results: dict[str, Any]) -> int:
+    """Count the 5xx answers wrk saw in one side's results (workload -> {"runs": {connections: run}})."""
+    return sum(run.get("codes", {}).get(key, 0) for workload in results.values()
+               for run in workload.get("runs", {}).values() for key in ("s503", "s5xx"))
 
 
 def error_lines(log: Path, limit: int = 12) -> list[str]:

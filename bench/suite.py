@@ -188,7 +188,7 @@ def judge_serve(row: dict[str, Any]) -> dict[str, Any]:
         "rss_ready_mb_per_10k_concepts": ours["rss_ready_mb_per_10k_concepts"],
         "rss_after_mb_per_10k_concepts": ours["rss_after_mb_per_10k_concepts"],
         "pss_ready_mb": ours.get("pss_ready_mb"),
-        "log_5xx_lines": ours.get("log_5xx_lines"),
+        "answers_5xx": ours.get("answers_5xx"),
         "peer_load_s": row["peer"]["load_s"],
         "peer_rss_ready_mb": row["peer"]["rss_ready_mb"],
     }
@@ -240,8 +240,8 @@ def markdown(payload: dict[str, Any]) -> str:
         f"{_f(verdict['first_start_ready_s'])} s). Memory: "
         f"{verdict['rss_ready_mb']} MB RSS at ready = {verdict['rss_ready_mb_per_10k_concepts']} MB per 10,000 "
         f"concepts ({verdict['rss_after_mb_per_10k_concepts']} after the load); peer: load "
-        f"{verdict['peer_load_s']} s, {verdict['peer_rss_ready_mb']} MB. 5xx in our log: "
-        f"{verdict['log_5xx_lines']}.",
+        f"{verdict['peer_load_s']} s, {verdict['peer_rss_ready_mb']} MB. 5xx answers from ours (wrk): "
+        f"{verdict['answers_5xx']}.",
         "",
         "| workload | conns | ours req/s | peer req/s | ours/peer | target | met | ours p50 / p99 ms "
         "| peer p50 / p99 ms | ours bad |",

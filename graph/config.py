@@ -50,6 +50,7 @@ class Settings:
     query_workers: int = 2
     cors_origins: tuple[str, ...] = ("*",)
     cache_max_age: int = 60
+    access_log: str = ""  # `mkg serve`: "" none (as gunicorn and Oxigraph server), "-" stdout, or a file path
     # remote store (graph/store/remote.py): endpoint URLs may be relative to `store`; secrets never logged
     store_query_url: str = ""
     store_update_url: str = ""

@@ -93,7 +93,8 @@ def _tree_rss_mb(server) -> float:
 
 
 def test_sixty_seconds_of_sixteen_clients(corpus_graph, tmp_path):
-    with serve_app(corpus_graph, tmp_path / "server.log", workers=2, threads=4) as server:
+    with serve_app(corpus_graph, tmp_path / "server.log", {"MKG_ACCESS_LOG": "-"}, workers=2,
+                   threads=4) as server:
         workload = _workload(server.url)  # also the warm-up: every distinct request once
         kinds = {path.split("?")[0].split("/")[1] for path, _ in workload}
         assert {"api", "sparql"} <= kinds and len(workload) >= 200, kinds
@@ -146,6 +147,7 @@ def test_sixty_seconds_of_sixteen_clients(corpus_graph, tmp_path):
     assert errors == [], f"{len(errors)} connection errors, first: {errors[:3]}"
     assert set(statuses) <= {200, 304}, statuses
     assert total >= CLIENTS * 10, statuses  # the clients really ran
+    assert len(re.findall(r'HTTP/1\.[01]" (?:200|304) ', log)) >= total  # the access log asked for
     assert not re.search(r'HTTP/1\.[01]" 5\d\d ', log), "a 5xx in the access log"
     assert "Traceback" not in log and "WORKER TIMEOUT" not in log
     third = len(samples) // 3

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from api import create_app
 from api.serve import gunicorn_options
-from graph.config import Settings
+from graph.config import Settings, load_settings
 from tests.conftest import CONTENT
 
 
@@ -29,6 +29,13 @@ def test_gunicorn_runs_threads_with_a_last_resort_timeout():
     assert options["bind"] == "127.0.0.1:8123"
     assert (options["workers"], options["threads"], options["worker_class"]) == (3, 5, "gthread")
     assert options["timeout"] > 10
+
+
+def test_the_access_log_is_off_unless_asked_for():
+    assert gunicorn_options(Settings())["accesslog"] is None
+    assert gunicorn_options(load_settings(cli={"access_log": "-"}, environ={}))["accesslog"] == "-"
+    from_env = load_settings(environ={"MKG_ACCESS_LOG": "/var/log/mkg/access.log"})
+    assert gunicorn_options(from_env)["accesslog"] == "/var/log/mkg/access.log"
 
 
 def _parent(pid: int) -> int:
