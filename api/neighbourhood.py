@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import itertools
 
+import orjson
 import pyoxigraph as ox
 from flask import Response, request
 
 from api.concepts import bp
-from api.indexes import GraphIndexes
+from api.indexes import Edge, GraphIndexes
 from api.related import FORMULA, WEIGHTS
 from api.rest_common import (
+    SUMMARIES_KEPT,
     bad_parameter,
     choice_param,
     fresh_answer_requested,
@@ -51,6 +53,38 @@ def _relations_param(idx: GraphIndexes) -> set[str]:
     return set(raw)
 
 
+def _node_id(idx: GraphIndexes, kind: str, slug: str) -> str:
+    """Return the id of a node in a neighbourhood answer: its IRI, else kind:slug."""
+    node = idx.node(kind, slug)
+    return node.iri if node is not None else f"{kind}:{slug}"
+
+
+def node_json(idx: GraphIndexes, kind: str, slug: str, prefs: tuple[str, ...], distance: int) -> orjson.Fragment:
+    """Return a neighbourhood node as JSON: its summary, id and distance (all but the distance kept per node)."""
+    key = ("neighbour-node", kind, slug, prefs)
+    head = idx.summaries.get(key)
+    if head is None:
+        head = orjson.dumps({**summary(idx, kind, slug, prefs), "id": _node_id(idx, kind, slug)})[:-1]
+        if len(idx.summaries) < SUMMARIES_KEPT:
+            idx.summaries[key] = head
+    return orjson.Fragment(b'%s,"distance":%d}' % (head, distance))
+
+
+def edge_json(idx: GraphIndexes, edge: Edge, way: str) -> orjson.Fragment:
+    """Return a neighbourhood edge as JSON: its ends' ids, relation, direction and anchor texts (kept per edge)."""
+    key = ("neighbour-edge", edge.source_kind, edge.source, edge.relation, edge.target_kind, edge.target, way)
+    found = idx.summaries.get(key)
+    if found is None:
+        item = {"source": _node_id(idx, edge.source_kind, edge.source),
+                "target": _node_id(idx, edge.target_kind, edge.target), "relation": edge.relation, "direction": way}
+        if edge.anchors:
+            item["anchors"] = [a["text"] for a in edge.anchors if a["text"]]
+        found = orjson.Fragment(orjson.dumps(item))
+        if len(idx.summaries) < SUMMARIES_KEPT:
+            idx.summaries[key] = found
+    return found
+
+
 @bp.get("/api/concepts/<slug>/neighbours")
 def neighbours(slug: str) -> Response:
     """Answer the neighbourhood of a concept as {nodes, edges}, breadth first up to `depth`."""
@@ -69,22 +103,10 @@ def neighbours(slug: str) -> Response:
 
     def build() -> dict:
         distance, order, edges, truncated = walk()
-        nodes = []
-        for kind, slug_ in order:
-            item = summary(idx, kind, slug_, prefs)
-            item["id"] = item.get("iri", f"{kind}:{slug_}")
-            item["distance"] = distance[(kind, slug_)]
-            nodes.append(item)
-        ids = {(n["type"], n["slug"]): n["id"] for n in nodes}
-        edge_list = []
-        for edge, way in edges.values():
-            item = {"source": ids[(edge.source_kind, edge.source)], "target": ids[(edge.target_kind, edge.target)],
-                    "relation": edge.relation, "direction": way}
-            if edge.anchors:
-                item["anchors"] = [a["text"] for a in edge.anchors if a["text"]]
-            edge_list.append(item)
         return {"concept": summary(idx, "concept", canonical, prefs), "depth": depth, "direction": direction,
-                "relations": sorted(relations), "truncated": truncated, "nodes": nodes, "edges": edge_list}
+                "relations": sorted(relations), "truncated": truncated,
+                "nodes": [node_json(idx, kind, slug_, prefs, distance[(kind, slug_)]) for kind, slug_ in order],
+                "edges": [edge_json(idx, edge, way) for edge, way in edges.values()]}
 
     def triples() -> list:
         _, order, edges, _ = walk()

@@ -59,16 +59,16 @@ class LiveService:
         object.__setattr__(self, "_lock", threading.Lock())
         object.__setattr__(self, "store_error", None)
         object.__setattr__(self, "stop_polling", threading.Event())
+        object.__setattr__(self, "_pin", f"_mkg_service_{id(self)}")  # this service's name in flask.g
 
     def snapshot(self):
         """Return the GraphService of this request (pinned at first use), or the current one outside requests."""
         if not has_request_context():
             return self._current
-        key = f"_mkg_service_{id(self)}"
-        pinned = g.get(key)
+        pinned = g.get(self._pin)
         if pinned is None:
             pinned = self._current
-            setattr(g, key, pinned)
+            setattr(g, self._pin, pinned)
         return pinned
 
     def __getattr__(self, name: str):
