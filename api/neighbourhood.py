@@ -70,19 +70,13 @@ def node_json(idx: GraphIndexes, kind: str, slug: str, prefs: tuple[str, ...], d
     return orjson.Fragment(b'%s,"distance":%d}' % (head, distance))
 
 
-def edge_json(idx: GraphIndexes, edge: Edge, way: str) -> orjson.Fragment:
-    """Return a neighbourhood edge as JSON: its ends' ids, relation, direction and anchor texts (kept per edge)."""
-    key = ("neighbour-edge", edge.source_kind, edge.source, edge.relation, edge.target_kind, edge.target, way)
-    found = idx.summaries.get(key)
-    if found is None:
-        item = {"source": _node_id(idx, edge.source_kind, edge.source),
-                "target": _node_id(idx, edge.target_kind, edge.target), "relation": edge.relation, "direction": way}
-        if edge.anchors:
-            item["anchors"] = [a["text"] for a in edge.anchors if a["text"]]
-        found = orjson.Fragment(orjson.dumps(item))
-        if len(idx.summaries) < SUMMARIES_KEPT:
-            idx.summaries[key] = found
-    return found
+def edge_json(idx: GraphIndexes, edge: Edge, way: str) -> dict:
+    """Return a neighbourhood edge: its ends' ids, relation, direction and anchor texts."""
+    item = {"source": _node_id(idx, edge.source_kind, edge.source),
+            "target": _node_id(idx, edge.target_kind, edge.target), "relation": edge.relation, "direction": way}
+    if edge.anchors:
+        item["anchors"] = [a["text"] for a in edge.anchors if a["text"]]
+    return item
 
 
 @bp.get("/api/concepts/<slug>/neighbours")

@@ -11,7 +11,7 @@ import pytest
 
 from api import create_app
 from api.indexes import GraphIndexes
-from api.rest_response import AnswerCache
+from api.rest_response import AnswerCache, json_bytes
 from graph.config import Settings
 from graph.store.disk import compact, ensure_store, open_read_only, prior_build, serving_store
 from graph.store.embedded import EmbeddedStore
@@ -175,6 +175,20 @@ def test_answer_cache_keeps_recent_answers_within_its_budget():
     assert cache.get("k0") is None and cache.get("k9") == (bytes(100), "application/json")
     cache.put("huge", bytes(500), "application/json")  # over an eighth of the budget: not kept
     assert cache.get("huge") is None
+
+
+def test_a_kept_json_answer_holds_about_its_own_length():
+    """orjson's bytes keep its ~4 KB output buffer: json_bytes copies them, so the cache budget is the memory."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        answers = [json_bytes({"slug": "viral-marketing", "n": n}) for n in range(1000)]
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert json.loads(answers[7]) == {"slug": "viral-marketing", "n": 7}
+    assert held / len(answers) < len(answers[0]) + 200, held / len(answers)
 
 
 @pytest.mark.parametrize("accept", ["application/json", "text/turtle"])
