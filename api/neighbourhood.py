@@ -15,12 +15,12 @@ from api.concepts import bp
 from api.indexes import Edge, GraphIndexes
 from api.related import FORMULA, WEIGHTS
 from api.rest_common import (
-    SUMMARIES_KEPT,
     bad_parameter,
     choice_param,
     fresh_answer_requested,
     indexes,
     int_param,
+    kept,
     lang_param,
     language_preferences,
     resolve_concept,
@@ -61,12 +61,8 @@ def _node_id(idx: GraphIndexes, kind: str, slug: str) -> str:
 
 def node_json(idx: GraphIndexes, kind: str, slug: str, prefs: tuple[str, ...], distance: int) -> orjson.Fragment:
     """Return a neighbourhood node as JSON: its summary, id and distance (all but the distance kept per node)."""
-    key = ("neighbour-node", kind, slug, prefs)
-    head = idx.summaries.get(key)
-    if head is None:
-        head = orjson.dumps({**summary(idx, kind, slug, prefs), "id": _node_id(idx, kind, slug)})[:-1]
-        if len(idx.summaries) < SUMMARIES_KEPT:
-            idx.summaries[key] = head
+    head = kept(idx, ("neighbour-node", kind, slug, prefs),
+                lambda: orjson.dumps({**summary(idx, kind, slug, prefs), "id": _node_id(idx, kind, slug)})[:-1])
     return orjson.Fragment(b'%s,"distance":%d}' % (head, distance))
 
 

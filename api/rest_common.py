@@ -161,14 +161,19 @@ def href(kind: str, slug: str) -> str:
     return base + quote(slug, safe="") if base else ""
 
 
-def summary(idx: GraphIndexes, kind: str, slug: str, prefs: tuple[str, ...]) -> dict:
-    """Return a node as other resources show it: slug, IRI, type, label (with its language), link."""
-    key = (kind, slug, prefs)
+def kept(idx: GraphIndexes, key: tuple, make):
+    """Return the value kept in idx.summaries under `key`, making (and keeping) it on first use."""
     found = idx.summaries.get(key)
     if found is None:
-        found = _summary(idx, kind, slug, prefs)
+        found = make()
         if len(idx.summaries) < SUMMARIES_KEPT:  # a few per node and language choice: bounded, never evicted
             idx.summaries[key] = found
+    return found
+
+
+def summary(idx: GraphIndexes, kind: str, slug: str, prefs: tuple[str, ...]) -> dict:
+    """Return a node as other resources show it: slug, IRI, type, label (with its language), link."""
+    found = kept(idx, (kind, slug, prefs), lambda: _summary(idx, kind, slug, prefs))
     return dict(found)  # a copy: callers add to it (their nested dicts are shared and must stay unchanged)
 
 

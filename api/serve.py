@@ -84,8 +84,8 @@ def gunicorn_options(settings: Settings) -> dict:
         # index loading) but starts with empty answer caches and new query processes: keep it rare
         "max_requests": 500_000,
         "max_requests_jitter": 50_000,
-        # none by default, as gunicorn's and Oxigraph server's own: a line per request costs ~10% of the
-        # throughput of a small answer (measured with wrk, 2026-12-04)
+        # none by default, as gunicorn's and Oxigraph server's own: a line per request costs about a quarter of
+        # gunicorn's throughput on a no-op app (measured with wrk, 2026-12-04; README, Performance)
         "accesslog": settings.access_log or None,
         "errorlog": "-",
         "loglevel": "info",

@@ -112,3 +112,9 @@ def measure_servers(
                 else:
                     print(f"  [{side}] {w.name} c={c}: {run.get('error')}", file=sys.stderr)
     return out
+
+
+def count_5xx(results: dict[str, Any]) -> int:
+    """Count the 5xx answers wrk saw in one side's results (workload -> {"runs": {connections: run}})."""
+    return sum(run.get("codes", {}).get(key, 0) for workload in results.values()
+               for run in workload.get("runs", {}).values() for key in ("s503", "s5xx"))

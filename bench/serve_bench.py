@@ -51,10 +51,10 @@ from typing import Any
 from bench import machine
 from bench.build_bench import PROJECT_ROOT, RESULTS_DIR, _sizes, cached_corpus
 from bench.cli_common import positive_ints, write_results
-from bench.load import Plan, measure_servers
+from bench.load import Plan, count_5xx, measure_servers
 from bench.serve_graph import BUILD_TIMEOUT_S, cached_build
 from bench.serve_report import table
-from bench.server_logs import count_5xx, error_lines, keep_log, worker_restarts
+from bench.server_logs import error_lines, keep_log, worker_restarts
 from bench.servers import (
     THREADS,
     WORKERS,

@@ -1,21 +1,14 @@
-"""Summarise a run's 5xx answers and keep its server logs: errors, gunicorn worker events."""
+"""Summarise and keep the server logs of a run: errors, gunicorn worker events."""
 
 from __future__ import annotations
 
 import re
 import shutil
 from pathlib import Path
-from typing import Any
 
 from bench.build_bench import CACHE_DIR
 
 LOG_DIR = CACHE_DIR / "logs"
-
-
-def count_5xx(results: dict[str, Any]) -> int:
-    """Count the 5xx answers wrk saw in one side's results (workload -> {"runs": {connections: run}})."""
-    return sum(run.get("codes", {}).get(key, 0) for workload in results.values()
-               for run in workload.get("runs", {}).values() for key in ("s503", "s5xx"))
 
 
 def error_lines(log: Path, limit: int = 12) -> list[str]:
