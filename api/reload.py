@@ -35,7 +35,6 @@ from flask import Flask, g, has_request_context, request
 from api.problems import problem_response
 from graph.store.pool import QueryFailed, QueryTimeout
 from graph.store.remote import (
-    N_TRIPLES,
     NoGraphVersion,
     RemoteClient,
     RemoteStore,
@@ -163,10 +162,9 @@ def local_copy(store: RemoteStore, settings) -> Path | None:
         where.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None
-    response = store.client.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", N_TRIPLES, store.graph_iri)
-    lines = sorted({line + b"\n" for line in response.content.splitlines() if line.strip()})
+    body = store.ntriples()
     temporary = where / f".{store.version}.{os.getpid()}.{threading.get_ident()}"
-    temporary.write_bytes(b"".join(lines))
+    temporary.write_bytes(body)
     os.replace(temporary, target)
     for old in sorted(where.glob("*.nt"), key=lambda p: p.stat().st_mtime)[:-max(2, settings.keep_versions)]:
         old.unlink(missing_ok=True)

@@ -1,19 +1,23 @@
 """Push a built graph into a remote store: a named graph per version, then an atomic switch of the pointer.
 
 Readers never see a half-loaded graph: the new version is loaded into its own named graph and counted
-while the old one is still served, then one SPARQL Update rewrites the "current version" triples of the
-control graph. Versions beyond `keep_versions` (newest first, the current one always kept) are dropped.
+while the old one is still served. Then one `INSERT DATA` adds a switch record to the control graph,
+and the newest record names the served version: a single insertion is atomic in every store, where a
+DELETE/INSERT with optional patterns is not even applied by some (Virtuoso 7 inserts nothing when its
+OPTIONALs match nothing). Older records and versions beyond `keep_versions` (newest first, the current one
+always kept) are dropped afterwards; readers only ever look at the newest record.
 
 Usage::
 
     mkg push sparql+http://127.0.0.1:7878/               # build/graph.nt, version from build/report.json
-    mkg build --push sparql+http://127.0.0.1:7878/
+    mkg build --push virtuoso+http://127.0.0.1:8890/
     push_graph(Path("build/graph.nt"), "3f2a9c…", RemoteClient.from_settings(settings), vocab.base)
 """
 
 from __future__ import annotations
 
 import datetime
+import itertools
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +31,7 @@ from graph.store.remote import (
     RemoteClient,
     StoreUnavailable,
     control_graph,
+    current_pointer,
     version_graph,
 )
 
@@ -51,10 +56,23 @@ class PushResult:
     seconds: float = 0.0
 
 
-def _count(client: RemoteClient, graph_iri: str) -> int:
-    text = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {_iri(graph_iri)} {{ ?s ?p ?o }} }}"
-    rows = list(ox.parse_query_results(client.query(text, RESULTS_JSON, None).content,
+@dataclass(frozen=True)
+class Switch:
+    """One switch record of the control graph: from `at` on, `graph_iri` (version `version`) is served."""
+
+    record: str
+    graph_iri: str
+    version: str
+    at: str
+
+
+def _rows(client: RemoteClient, text: str) -> list:
+    return list(ox.parse_query_results(client.query(text, RESULTS_JSON, None).content,
                                        format=ox.QueryResultsFormat.JSON))
+
+
+def _count(client: RemoteClient, graph_iri: str) -> int:
+    rows = _rows(client, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {_iri(graph_iri)} {{ ?s ?p ?o }} }}")
     return int(rows[0]["n"].value) if rows else 0
 
 
@@ -67,20 +85,32 @@ def _lines(graph_nt: Path) -> int:
         return sum(1 for line in handle if line.strip() and not line.lstrip().startswith(b"#"))
 
 
+def _chunks(graph_nt: Path, lines: int | None):
+    """Yield the file's bytes in pieces of at most `lines` whole lines (the whole file when None)."""
+    with graph_nt.open("rb") as handle:
+        if lines is None:
+            yield handle
+            return
+        while chunk := b"".join(itertools.islice(handle, lines)):
+            yield chunk
+
+
 def _put(client: RemoteClient, graph_iri: str, graph_nt: Path) -> None:
-    """Replace the named graph by the file's triples with one Graph Store Protocol PUT."""
-    with graph_nt.open("rb") as body:
-        response = client.request("PUT", client.data_url, write=True, params={"graph": graph_iri}, data=body,
+    """Replace the named graph by the file's triples: a Graph Store Protocol PUT, then POSTs of the next chunks."""
+    for number, body in enumerate(_chunks(graph_nt, client.dialect.load_lines)):
+        response = client.request("PUT" if number == 0 else "POST", client.data_url, write=True,
+                                  params={client.dialect.graph_param: graph_iri}, data=body,
                                   headers={"Content-Type": "application/n-triples"},
                                   timeout=max(client.read_timeout, 600.0))
-    if response.status_code >= 300:
-        raise PushFailed(f"the store refused the upload ({response.status_code}): {response.text[:300]}")
+        if response.status_code >= 300:
+            raise PushFailed(str(client.refusal(response, client.data_url, "upload")))
 
 
 def _insert_batches(client: RemoteClient, graph_iri: str, graph_nt: Path, batch_lines: int) -> None:
     """Load the file with SPARQL Update INSERT DATA batches (no LOAD: the store never fetches anything)."""
     client.update(f"DROP SILENT GRAPH {_iri(graph_iri)}")
     batch: list[str] = []
+    batch_lines = min(batch_lines, client.dialect.update_lines)
 
     def flush() -> None:
         if batch:
@@ -102,43 +132,56 @@ def _insert_batches(client: RemoteClient, graph_iri: str, graph_nt: Path, batch_
     flush()
 
 
-def _switch(client: RemoteClient, base_iri: str, version: str, graph_iri: str, triples: int) -> None:
-    """Point the control graph at `graph_iri` with one DELETE/INSERT operation (atomic in the store)."""
+def switches(client: RemoteClient, base_iri: str) -> list[Switch]:
+    """Return the switch records of the control graph, newest first (the first names the served version)."""
     control, mkg = _iri(control_graph(base_iri)), f"<{base_iri}ontology#"
-    graph, label = _iri(graph_iri), str(ox.Literal(version))
-    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    client.update(f"""DELETE {{ GRAPH {control} {{ {control} {mkg}currentVersion> ?v ; {mkg}currentGraph> ?g .
-    {graph} <{_DCT}created> ?created ; {mkg}triples> ?n }} }}
-INSERT {{ GRAPH {control} {{ {control} {mkg}currentVersion> {label} ; {mkg}currentGraph> {graph} .
-    {graph} a {mkg}GraphVersion> ; {mkg}version> {label} ; {mkg}triples> {triples} ;
-      <{_DCT}created> "{now}"^^<{_XSD}dateTime> }} }}
-WHERE {{
-  OPTIONAL {{ GRAPH {control} {{ {control} {mkg}currentVersion> ?v ; {mkg}currentGraph> ?g }} }}
-  OPTIONAL {{ GRAPH {control} {{ {graph} <{_DCT}created> ?created }} }}
-  OPTIONAL {{ GRAPH {control} {{ {graph} {mkg}triples> ?n }} }}
-}}""")
+    rows = _rows(client, f"SELECT ?record ?g ?version ?at WHERE {{ GRAPH {control} {{ ?record {mkg}currentGraph> ?g ; "
+                         f"{mkg}currentVersion> ?version ; <{_DCT}created> ?at }} }} "
+                         "ORDER BY DESC(?at) DESC(STR(?record))")
+    return [Switch(row["record"].value, row["g"].value, row["version"].value, row["at"].value) for row in rows]
+
+
+def _switch(client: RemoteClient, base_iri: str, version: str, graph_iri: str, triples: int) -> None:
+    """Make `graph_iri` the served version with one INSERT DATA of a switch record, then check it is so."""
+    now = datetime.datetime.now(datetime.UTC)
+    control, mkg = _iri(control_graph(base_iri)), f"<{base_iri}ontology#"
+    record = _iri(f"{control_graph(base_iri)}#switch-{now:%Y%m%dT%H%M%S%fZ}")
+    client.update(f"""INSERT DATA {{ GRAPH {control} {{
+  {record} {mkg}currentVersion> {ox.Literal(version)} ; {mkg}currentGraph> {_iri(graph_iri)} ;
+    {mkg}triples> {triples} ; <{_DCT}created> "{now:%Y-%m-%dT%H:%M:%S.%fZ}"^^<{_XSD}dateTime> }} }}""")
+    served = current_pointer(client, base_iri)
+    if served != (version, graph_iri):  # a store that answers 2xx to an update it did not apply
+        raise PushFailed(f"the store accepted the switch to version {version} but serves {served}: "
+                         "the served version is unchanged")
 
 
 def versions(client: RemoteClient, base_iri: str) -> list[tuple[str, str]]:
-    """Return the pushed (graph IRI, version) pairs, newest first."""
-    control, mkg = _iri(control_graph(base_iri)), f"<{base_iri}ontology#"
-    text = (f"SELECT ?g ?version WHERE {{ GRAPH {control} {{ ?g a {mkg}GraphVersion> ; {mkg}version> ?version ; "
-            f"<{_DCT}created> ?created }} }} ORDER BY DESC(?created) ?g")
-    rows = ox.parse_query_results(client.query(text, RESULTS_JSON, None).content, format=ox.QueryResultsFormat.JSON)
-    return [(row["g"].value, row["version"].value) for row in rows]
+    """Return the pushed (graph IRI, version) pairs, the most recently served first."""
+    seen: dict[str, str] = {}
+    for switch in switches(client, base_iri):
+        seen.setdefault(switch.graph_iri, switch.version)
+    return list(seen.items())
 
 
 def prune(client: RemoteClient, base_iri: str, keep: int, current: str) -> list[str]:
-    """Drop every version graph but the newest `keep` (the current one always stays); return the dropped."""
-    kept, dropped = {current}, []
-    for graph_iri, _ in versions(client, base_iri):
-        if graph_iri in kept or len(kept) < keep:
-            kept.add(graph_iri)
+    """Drop every version graph but the `keep` most recently served (the current one always stays), and
+    every switch record but the newest of each kept version; return the dropped graphs."""
+    kept, dropped, stale, seen = {current}, [], [], set()
+    for switch in switches(client, base_iri):
+        if switch.graph_iri in seen:  # an older record of a version already placed
+            stale.append(switch)
             continue
-        control = _iri(control_graph(base_iri))
-        client.update(f"DROP SILENT GRAPH {_iri(graph_iri)} ;\n"
-                      f"DELETE WHERE {{ GRAPH {control} {{ {_iri(graph_iri)} ?p ?o }} }}")
-        dropped.append(graph_iri)
+        seen.add(switch.graph_iri)
+        if switch.graph_iri in kept or len(kept) < keep:
+            kept.add(switch.graph_iri)
+        else:
+            dropped.append(switch.graph_iri)
+            stale.append(switch)
+    control = _iri(control_graph(base_iri))
+    operations = [f"DELETE WHERE {{ GRAPH {control} {{ {_iri(s.record)} ?p ?o }} }}" for s in stale]
+    operations += [f"DROP SILENT GRAPH {_iri(g)}" for g in dropped]  # after their records: never a dangling pointer
+    if operations:
+        client.update(" ;\n".join(operations))
     return dropped
 
 

@@ -68,9 +68,16 @@ def seed_graph(seed_build):
     return graph
 
 
-# --- the API suite runs twice: on the embedded store and on an `oxigraph serve` process (issue 7) ---------
+# --- the API suite runs on three stores: embedded, an `oxigraph serve` process and Virtuoso (issues 7, 18) -----
 
-BACKENDS = ["embedded", "remote"]
+BACKENDS = ["embedded", "remote", "virtuoso"]
+VIRTUOSO_PASSWORD = "mkg-Test-pw-7f3c"  # not Virtuoso's default `dba`: no test may see it in an answer or a log
+
+
+def virtuoso_url(server, password: str | None = VIRTUOSO_PASSWORD) -> str:
+    """Return the `virtuoso+http://…` store URL of a running Virtuoso, with the dba credentials unless None."""
+    credentials = f"dba:{password}@" if password else ""
+    return f"virtuoso+http://{credentials}{server.url.split('://', 1)[1]}/"
 
 
 @pytest.fixture(scope="session")
@@ -88,10 +95,59 @@ def remote_store(seed_build, tmp_path_factory):
         yield url
 
 
+@pytest.fixture(scope="session")
+def virtuoso_store(seed_build, tmp_path_factory):
+    """`virtuoso+http://dba:…@…/` URL of a Virtuoso on a fresh database holding the seed graph (`graph.push`)."""
+    from graph.config import Settings
+    from graph.push import push_build
+    from tests.servers import run_virtuoso
+
+    _, out = seed_build
+    where = tmp_path_factory.mktemp("virtuoso-store")
+    with run_virtuoso(where / "db", where / "server.log", password=VIRTUOSO_PASSWORD) as server:
+        url = virtuoso_url(server)
+        push_build(Settings(store=url), graph_file=out / "graph.nt")
+        yield url
+
+
+@pytest.fixture(scope="session")
+def virtuoso_scratch_server(tmp_path_factory):
+    """A second Virtuoso, for tests that push and prune (see `virtuoso_scratch`)."""
+    from tests.servers import run_virtuoso
+
+    where = tmp_path_factory.mktemp("virtuoso-scratch")
+    with run_virtuoso(where / "db", where / "server.log", password=VIRTUOSO_PASSWORD) as server:
+        yield server
+
+
+@pytest.fixture
+def virtuoso_scratch(virtuoso_scratch_server) -> str:
+    """The URL of the scratch Virtuoso, emptied of every graph a test may have pushed."""
+    import requests
+    from requests.auth import HTTPDigestAuth
+
+    url = virtuoso_scratch_server.url
+    listed = requests.post(url + "/sparql", data={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"},
+                           headers={"Accept": "application/sparql-results+json"}, timeout=30).json()
+    graphs = [b["g"]["value"] for b in listed["results"]["bindings"]
+              if b["g"]["value"].startswith(("https://marketing-kg.example/", "urn:"))]
+    if graphs:
+        drop = " ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in graphs)
+        answer = requests.post(url + "/sparql-auth", data=drop.encode(), timeout=60,
+                               headers={"Content-Type": "application/sparql-update"},
+                               auth=HTTPDigestAuth("dba", VIRTUOSO_PASSWORD))
+        answer.raise_for_status()
+    return virtuoso_url(virtuoso_scratch_server)
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend(request) -> str:
-    """The store the API tests run on: `embedded` (pyoxigraph in-process) or `remote` (Oxigraph server)."""
+    """The store the API tests run on: `embedded` (pyoxigraph in-process), `remote` (Oxigraph server) or
+    `virtuoso`."""
     return request.param
+
+
+REMOTE_FIXTURES = {"remote": "remote_store", "virtuoso": "virtuoso_store"}
 
 
 @pytest.fixture(scope="session")
@@ -100,7 +156,8 @@ def store_settings(backend, seed_build, tmp_path_factory, request) -> dict:
     _, out = seed_build
     if backend == "embedded":
         return {"graph_file": out / "graph.nt"}
-    return {"store": request.getfixturevalue("remote_store"), "build_dir": tmp_path_factory.mktemp("remote-app")}
+    return {"store": request.getfixturevalue(REMOTE_FIXTURES[backend]),
+            "build_dir": tmp_path_factory.mktemp(f"{backend}-app")}
 
 
 @pytest.fixture(scope="session")
@@ -110,8 +167,8 @@ def live_server(seed_build, backend, tmp_path_factory, request):
 
     _, out = seed_build
     where = tmp_path_factory.mktemp("live-server")
-    if backend == "remote":
-        with serve_remote_app(request.getfixturevalue("remote_store"), where / "server.log",
+    if backend in REMOTE_FIXTURES:
+        with serve_remote_app(request.getfixturevalue(REMOTE_FIXTURES[backend]), where / "server.log",
                               env={"MKG_BUILD_DIR": str(where / "build")}) as server:
             yield server.url
         return

@@ -1,4 +1,4 @@
-"""Start real HTTP servers for tests: our app through `mkg serve` (gunicorn), and Oxigraph server.
+"""Start real HTTP servers for tests: our app through `mkg serve` (gunicorn), Oxigraph server and Virtuoso.
 
 Usage::
 
@@ -6,6 +6,8 @@ Usage::
         requests.get(server.url + "/ready")
     with serve_oxigraph(graph_ttl, tmp / "store", tmp / "oxigraph.log") as server:
         requests.get(server.url + "/query", params={"query": "ASK {}"})
+    with run_virtuoso(tmp / "virtuoso", tmp / "virtuoso.log", password="pw") as server:
+        push_build(Settings(store="virtuoso+http://dba:pw@" + server.url[7:] + "/"), graph_file=graph_nt)
 
 Each server runs in its own process group, is waited for until it answers, and is always stopped:
 SIGTERM to the server, then SIGKILL to whatever is left of its process group.
@@ -167,6 +169,18 @@ def run_oxigraph_store(location: Path, log: Path, port: int | None = None) -> co
     port = port or free_port()
     command = [oxigraph_command(), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"]
     return _running(command, "/query?query=ASK%7B%7D", port, log, _clean_env(None), location.parent)
+
+
+def run_virtuoso(directory: Path, log: Path, *, password: str, port: int | None = None
+                 ) -> contextlib.AbstractContextManager[Server]:
+    """Run Virtuoso on the database in `directory` (created, with this `dba` password, when new) on `port`."""
+    from bench import virtuoso
+
+    port = port or free_port()
+    ini = virtuoso.configure(directory, sql_port=free_port(), http_port=port)
+    if not ini.with_name("virtuoso.db").is_file():
+        virtuoso.set_password(ini, password)
+    return _running(virtuoso.command(ini), virtuoso.PROBE, port, log, _clean_env(None), directory)
 
 
 def serve_remote_app(store_url: str, log: Path, env: dict[str, str] | None = None, *, workers: int = 1,

@@ -1,4 +1,7 @@
-"""`mkg push` / `mkg build --push`: versions in named graphs, an atomic switch, old versions dropped."""
+"""`mkg push` / `mkg build --push`: versions in named graphs, an atomic switch, old versions dropped.
+
+Every test that needs a store runs on a fresh Oxigraph server and on Virtuoso (emptied before each test).
+"""
 
 from __future__ import annotations
 
@@ -21,9 +24,12 @@ from tests.servers import run_oxigraph_store
 BASE = Vocabulary().base
 
 
-@pytest.fixture
-def store_url(tmp_path):
-    """A fresh, empty, writable Oxigraph server for one test."""
+@pytest.fixture(params=["oxigraph", "virtuoso"])
+def store_url(request, tmp_path):
+    """An empty, writable store for one test: a fresh Oxigraph server, or the emptied scratch Virtuoso."""
+    if request.param == "virtuoso":
+        yield request.getfixturevalue("virtuoso_scratch")
+        return
     with run_oxigraph_store(tmp_path / "oxigraph", tmp_path / "oxigraph.log") as server:
         yield "sparql+" + server.url + "/"
 
@@ -123,11 +129,12 @@ def test_a_failed_load_keeps_the_served_version(store_url, tmp_path):
     assert current_pointer(client, BASE)[0] == "good"
 
 
-def test_push_to_a_store_that_is_down_fails_cleanly(tmp_path, capsys):
+@pytest.mark.parametrize("scheme", ["sparql", "virtuoso"])
+def test_push_to_a_store_that_is_down_fails_cleanly(tmp_path, capsys, scheme):
     from tests.servers import free_port
 
     graph = _graph_with(tmp_path, "g", 3)
-    url = f"sparql+http://user:hidden-pw@127.0.0.1:{free_port()}/"
+    url = f"{scheme}+http://user:hidden-pw@127.0.0.1:{free_port()}/"
     assert main(["push", url, "--graph", str(graph)]) == 1
     err = capsys.readouterr().err
     assert "cannot reach the store" in err and "hidden-pw" not in err

@@ -93,6 +93,15 @@ DESCRIBES = {
 }
 
 
+# What Virtuoso 7.2 cannot answer, named: on the Virtuoso backend /sparql passes its refusal on as problem+json
+VIRTUOSO_CANNOT = {
+    # a transitive path with neither end bound (openlink/virtuoso-opensource#234, #511)
+    "path-links-to-plus": (400, "syntax-error", "transitive start not given"),
+    # STRLEN in a BIND under ORDER BY: "SR586: Incomplete RDF box" (the same without ORDER BY answers)
+    "values-bind-functions": (500, "query-failed", "SR586"),
+}
+
+
 def _ours(live_server: str, query: str, accept: str) -> requests.Response:
     response = requests.post(live_server + "/sparql", data={"query": query}, headers={"Accept": accept}, timeout=30)
     assert response.status_code == 200, response.text
@@ -125,10 +134,17 @@ def _frozen(rows: list[dict]) -> Counter:
 
 
 @pytest.mark.parametrize("name", list(SELECTS))
-def test_select_answers_match_oxigraph(live_server, oxigraph_server, name):
+def test_select_answers_match_oxigraph(live_server, oxigraph_server, name, backend):
     query, ordered = SELECTS[name]
     query = PROLOGUE + query
     accept = "application/sparql-results+json"
+    if backend == "virtuoso" and name in VIRTUOSO_CANNOT:
+        status, slug, reason = VIRTUOSO_CANNOT[name]
+        refused = requests.post(live_server + "/sparql", data={"query": query}, headers={"Accept": accept}, timeout=30)
+        assert (refused.status_code, refused.json()["type"].rsplit("/", 1)[1]) == (status, slug), refused.text
+        assert reason in refused.json()["detail"]
+        assert _oxigraph(oxigraph_server, query, accept).json()["results"]["bindings"]
+        return
     ours = _ours(live_server, query, accept).json()
     theirs = _oxigraph(oxigraph_server, query, accept).json()
     assert ours["head"]["vars"] == theirs["head"]["vars"]

@@ -1,4 +1,8 @@
-"""The remote store goes away mid-run: 503 problem+json at once (no 500, no hang), and recovery by itself."""
+"""The remote store goes away mid-run: 503 problem+json at once (no 500, no hang), and recovery by itself.
+
+Each test runs on an Oxigraph server and on Virtuoso; Virtuoso's dba password comes from MKG_STORE_PASSWORD
+and must show in no answer and no log line.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,31 @@ import requests
 from api import create_app
 from graph.config import Settings
 from graph.push import push_build
-from tests.servers import free_port, run_oxigraph_store, serve_remote_app
+from tests.conftest import VIRTUOSO_PASSWORD
+from tests.servers import free_port, run_oxigraph_store, run_virtuoso, serve_remote_app
 
 SELECT = "SELECT ?c WHERE { ?c a mkg:Concept } ORDER BY ?c LIMIT 3"
 TURTLE = {"Accept": "text/turtle"}
+
+
+ENGINES = ["oxigraph", "virtuoso"]
+CREDENTIALS = {"MKG_STORE_USER": "dba", "MKG_STORE_PASSWORD": VIRTUOSO_PASSWORD}
+
+
+def _store(engine: str, where, log, port: int):
+    """Run the engine's server on the database in `where` (created when new) on `port`."""
+    if engine == "virtuoso":
+        return run_virtuoso(where, log, password=VIRTUOSO_PASSWORD, port=port)
+    return run_oxigraph_store(where, log, port=port)
+
+
+def _url(engine: str, port: int) -> str:
+    return f"{'virtuoso' if engine == 'virtuoso' else 'sparql'}+http://127.0.0.1:{port}/"
+
+
+def _settings(engine: str, url: str, **settings) -> Settings:
+    credentials = {"store_user": "dba", "store_password": VIRTUOSO_PASSWORD} if engine == "virtuoso" else {}
+    return Settings(store=url, **credentials, **settings)
 
 
 def _until(check, what: str, timeout: float = 60):
@@ -35,13 +60,16 @@ def _problem(response, status: int, slug: str) -> dict:
     return body
 
 
-def test_store_stopped_mid_run_gives_503_then_recovers(seed_build, tmp_path):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_store_stopped_mid_run_gives_503_then_recovers(seed_build, tmp_path, engine):
     _, out = seed_build
     port = free_port()
-    location, url = tmp_path / "oxigraph", f"sparql+http://127.0.0.1:{port}/"
-    with run_oxigraph_store(location, tmp_path / "oxigraph-1.log", port=port):
-        push_build(Settings(store=url), graph_file=out / "graph.nt")
+    location, url = tmp_path / engine, _url(engine, port)
+    with _store(engine, location, tmp_path / "store-1.log", port):
+        push_build(_settings(engine, url), graph_file=out / "graph.nt")
         env = {"MKG_BUILD_DIR": str(tmp_path / "app"), "MKG_WATCH_INTERVAL": "0.3"}
+        if engine == "virtuoso":
+            env.update(CREDENTIALS)
         app = serve_remote_app(url, tmp_path / "app.log", env=env, workers=2, threads=4)
         server = app.__enter__()
     try:
@@ -58,8 +86,9 @@ def test_store_stopped_mid_run_gives_503_then_recovers(seed_build, tmp_path):
         ready = _until(lambda: (r := requests.get(server.url + "/ready", timeout=20)).status_code == 503 and r.json(),
                        "/ready reporting the store down")
         assert ready["status"] == "store-unavailable" and ready["version"] and ready["store_error"]
+        assert VIRTUOSO_PASSWORD not in str(ready) + detail
 
-        with run_oxigraph_store(location, tmp_path / "oxigraph-2.log", port=port):  # back, same port and data
+        with _store(engine, location, tmp_path / "store-2.log", port):  # back, same port and data
             _until(lambda: all(requests.get(server.url + "/ready", timeout=20).status_code == 200
                                for _ in range(4)), "/ready again on every worker")
             assert "store_error" not in requests.get(server.url + "/ready", timeout=20).json()
@@ -70,30 +99,32 @@ def test_store_stopped_mid_run_gives_503_then_recovers(seed_build, tmp_path):
             assert turtle.status_code == 200 and "big-data" in turtle.text
     finally:
         app.__exit__(None, None, None)
-    assert "Traceback" not in (tmp_path / "app.log").read_text(errors="replace")
+    log = (tmp_path / "app.log").read_text(errors="replace")
+    assert "Traceback" not in log and VIRTUOSO_PASSWORD not in log
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("pushed", [False, True])
-def test_an_app_started_before_its_store_serves_once_it_is_there(seed_build, tmp_path, pushed):
+def test_an_app_started_before_its_store_serves_once_it_is_there(seed_build, tmp_path, pushed, engine):
     _, out = seed_build
     port = free_port()
-    url = f"sparql+http://127.0.0.1:{port}/"
-    app = create_app(Settings(store=url, build_dir=tmp_path / "app", query_workers=0, watch_interval=0.2))
+    url = _url(engine, port)
+    app = create_app(_settings(engine, url, build_dir=tmp_path / "app", query_workers=0, watch_interval=0.2))
     client = app.test_client()
     assert client.get("/health").status_code == 200
     assert client.get("/ready").status_code == 503
     body = client.get("/api/stats")
     assert body.status_code == 503 and body.mimetype == "application/problem+json"
     assert client.get("/sparql", query_string={"query": SELECT}).status_code == 503
-    with run_oxigraph_store(tmp_path / "oxigraph", tmp_path / "oxigraph.log", port=port):
+    with _store(engine, tmp_path / engine, tmp_path / "store.log", port):
         if not pushed:  # up, but empty: still 503, and /ready says why
             # the store answers now, but holds no version: the reason changes from "cannot reach" to "push"
             _until(lambda: "mkg push" in (client.get("/ready").get_json().get("store_error") or ""),
                    "/ready naming `mkg push` as the fix")
             assert client.get("/api/stats").status_code == 503
-            push_build(Settings(store=url), graph_file=out / "graph.nt")
+            push_build(_settings(engine, url), graph_file=out / "graph.nt")
         else:
-            push_build(Settings(store=url), graph_file=out / "graph.nt")
+            push_build(_settings(engine, url), graph_file=out / "graph.nt")
         _until(lambda: client.get("/api/stats").status_code == 200, "the graph served")
         ready = client.get("/ready").get_json()
         assert ready["status"] == "ready" and ready["store"] == "remote"

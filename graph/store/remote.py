@@ -4,11 +4,12 @@ The served graph is one named graph per build version; a small control graph nam
 (written by graph.push). A RemoteStore is pinned to one version: every query it sends carries that
 graph as `default-graph-uri`, so a replica answers from one version until it swaps to a new store.
 Values are bound as N-Triples terms in a VALUES block (the protocol has no substitutions), never
-pasted raw; credentials travel only in headers and never appear in messages or logs.
+pasted raw; credentials travel only in headers and never appear in messages or logs. Where a server
+departs from the protocols (Virtuoso), its graph.store.dialect.Dialect says how, and only there.
 
 Usage::
 
-    client = RemoteClient.from_settings(load_settings(cli={"store": "sparql+http://127.0.0.1:7878/"}))
+    client = RemoteClient.from_settings(load_settings(cli={"store": "virtuoso+http://127.0.0.1:8890/"}))
     store = RemoteStore.open_current(client, vocab.base, prefixes=vocab.prefixes())
     store.select("SELECT ?l WHERE { ?c skos:prefLabel ?l }", {"c": NamedNode(iri)})
 """
@@ -28,7 +29,8 @@ import requests
 import requests.auth
 import urllib3
 
-from graph.store.guard import TOKEN, inspect_query
+from graph.store.dialect import DIALECTS, Dialect, StoreLimit, StoreUnavailable, dialect_for, pattern_group
+from graph.store.guard import inspect_query
 from graph.store.pool import QueryFailed, QueryTimeout
 from graph.store.results import (
     RESULT_FORMATS,
@@ -39,17 +41,14 @@ from graph.store.results import (
 )
 
 _LOG = logging.getLogger("mkg.remote_store")
-SCHEMES = ("sparql+http://", "sparql+https://")
+SCHEMES = tuple(f"{name}+{scheme}://" for name in DIALECTS for scheme in ("http", "https"))
 NO_ENDPOINT = ("-", "none")
 RESULTS_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
 MKG_NS = "ontology#"
-
-
-class StoreUnavailable(Exception):
-    """The remote store could not be reached or answered with a server error; retry later."""
-
-    retry_after = 5
+_DCT = "http://purl.org/dc/terms/"
+_POSITION = re.compile(r"error at (\d+):(\d+)")
+__all__ = ["StoreLimit", "StoreUnavailable"]  # raised here, defined with the dialects that tell them apart
 
 
 class NoGraphVersion(LookupError):
@@ -57,8 +56,8 @@ class NoGraphVersion(LookupError):
 
 
 def is_remote(store_setting: str) -> bool:
-    """Tell whether the `store` setting names a remote SPARQL server (sparql+http://…)."""
-    return store_setting.startswith(SCHEMES)
+    """Tell whether the `store` setting names a remote SPARQL server (sparql+http://…, virtuoso+http://…)."""
+    return store_setting.lower().startswith(SCHEMES)
 
 
 def control_graph(base_iri: str) -> str:
@@ -84,7 +83,8 @@ def term(value: ox.NamedNode | ox.Literal) -> str:
 
 
 def bind_values(query: str, bindings: dict | None) -> str:
-    """Put `bindings` in a VALUES block opening the query's WHERE group (or trailing the query)."""
+    """Put `bindings` in a VALUES block opening the query's WHERE group (a join, so anywhere in it means
+    the same; some stores mishandle a trailing block)."""
     if not bindings:
         return query
     names = list(bindings)
@@ -93,18 +93,8 @@ def bind_values(query: str, bindings: dict | None) -> str:
             raise ValueError(f"cannot bind variable {name!r}")
     block = (" VALUES (" + " ".join(f"?{n}" for n in names) + ") { ("
              + " ".join(term(bindings[n]) for n in names) + ") } ")
-    depth, after_where = 0, False
-    for match in TOKEN.finditer(query):
-        kind, text = match.lastgroup, match.group()
-        if kind == "word" and text.upper() == "WHERE" and depth == 0:
-            after_where = True
-        elif kind == "other" and text == "{":
-            if after_where and depth == 0:
-                return query[: match.end()] + block + query[match.end():]
-            depth += 1
-        elif kind == "other" and text == "}":
-            depth -= 1
-    return query + "\n" + block
+    opened = pattern_group(query)
+    return query + "\n" + block if opened is None else query[:opened] + block + query[opened:]
 
 
 def _split_url(url: str) -> tuple[str, tuple[str, str] | None]:
@@ -118,6 +108,14 @@ def _split_url(url: str) -> tuple[str, tuple[str, str] | None]:
 
 
 @dataclass(frozen=True)
+class Answer:
+    """A whole answer of the store, in the standard's form (see Dialect.fix_solutions)."""
+
+    content: bytes
+    media_type: str
+
+
+@dataclass(frozen=True)
 class RemoteClient:
     """The HTTP side of a remote store: its endpoints, credentials and timeouts (one session per thread)."""
 
@@ -128,14 +126,17 @@ class RemoteClient:
     read_timeout: float = 60.0
     auth: tuple[str, str] | None = field(default=None, repr=False)
     token: str = field(default="", repr=False)
+    dialect: Dialect = field(default_factory=Dialect)
     _local: threading.local = field(default_factory=threading.local, repr=False, compare=False)
 
     @classmethod
     def from_settings(cls, settings, url: str | None = None) -> RemoteClient:
-        """Derive the endpoints from `store` (Oxigraph's /query, /update, /store unless configured)."""
+        """Derive the endpoints from `store` (the dialect's names, e.g. Oxigraph's /query, unless configured)."""
         url = url or settings.store
         if not is_remote(url):
-            raise ValueError(f"not a remote store URL (expected sparql+http://…): {url.split('@')[-1]!r}")
+            raise ValueError("not a remote store URL (expected sparql+http://… or virtuoso+http://…): "
+                             f"{url.split('@')[-1]!r}")
+        dialect = dialect_for(url)
         base, auth = _split_url(url.split("+", 1)[1])
         if not urlsplit(base).path.endswith("/"):
             base += "/"
@@ -147,23 +148,25 @@ class RemoteClient:
                 return None
             return _split_url(urljoin(base, value or default))[0]
 
-        return cls(query_url=endpoint(settings.store_query_url, "query") or base,
-                   update_url=endpoint(settings.store_update_url, "update") or base,
-                   data_url=endpoint(settings.store_data_url, "store"),
+        return cls(query_url=endpoint(settings.store_query_url, dialect.query_path) or base,
+                   update_url=endpoint(settings.store_update_url, dialect.update_path) or base,
+                   data_url=endpoint(settings.store_data_url, dialect.data_path),
                    connect_timeout=settings.store_connect_timeout,
-                   read_timeout=max(30.0, settings.query_timeout * 3), auth=auth, token=settings.store_token)
+                   read_timeout=max(30.0, settings.query_timeout * 3), auth=auth, token=settings.store_token,
+                   dialect=dialect)
 
     def _session(self) -> requests.Session:
         session = getattr(self._local, "session", None)
         if session is None:
             session = self._local.session = requests.Session()
-            session.auth = self.auth
+            session.auth = self.dialect.auth(self.auth)
             session.headers["User-Agent"] = "marketing-kg"
         return session
 
     def request(self, method: str, url: str, *, timeout: float | None = None, write: bool = False,
                 **kwargs) -> requests.Response:
-        """Send one request; raise StoreUnavailable on connection loss or a 5xx, QueryTimeout on a slow answer."""
+        """Send one request; raise StoreUnavailable when the store is unreachable or failing, QueryTimeout when
+        it is slow; return any other answer (a refusal included) to the caller."""
         headers = dict(kwargs.pop("headers", {}))
         if write and self.token:
             kwargs["auth"] = _Bearer(self.token)  # replaces the session's basic auth for this request
@@ -178,34 +181,56 @@ class RemoteClient:
                 if attempt == 1 and not isinstance(exc, requests.ConnectTimeout):
                     continue
                 raise StoreUnavailable(f"cannot reach the store at {_where(url)} ({_reason(exc)})") from None
-            if response.status_code >= 500 or response.status_code in (401, 403, 429):
-                detail = response.text[:300].strip()
-                response.close()
-                raise StoreUnavailable(f"the store at {_where(url)} answered {response.status_code}: {detail}")
+            if response.status_code >= 400:
+                problem = self.refusal(response, url)
+                if isinstance(problem, (StoreUnavailable, QueryTimeout)):
+                    raise problem
             return response
         raise AssertionError("unreachable")
 
-    def query(self, text: str, accept: str, default_graph: str | None, *, timeout: float | None = None,
-              stream: bool = False) -> requests.Response:
-        """POST a query (form-encoded, SPARQL 1.1 Protocol) and return the response; 4xx raise QueryFailed."""
-        data = {"query": text}
-        if default_graph:
-            data["default-graph-uri"] = default_graph
-        response = self.request("POST", self.query_url, data=data, headers={"Accept": accept},
+    def refusal(self, response: requests.Response, url: str, what: str = "query", text: str = "") -> Exception:
+        """Return the exception for an answer with status >= 400 to `text` (and close it)."""
+        try:
+            body = response.text[:2000]
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError):
+            body = ""
+        response.close()
+        return self.dialect.error(response.status_code, body, _where(url), what, text)
+
+    def send_query(self, text: str, accept: str, default_graph: str | None, *, timeout: float | None = None,
+                   max_rows: int | None = None, stream: bool = False) -> tuple[requests.Response, bool]:
+        """POST a query (form-encoded, SPARQL 1.1 Protocol); return the response and whether the store cut it
+        at its row cap. A refused query raises QueryFailed, a partial answer QueryTimeout."""
+        form = self.dialect.query_form(text, default_graph, timeout=timeout or self.read_timeout,
+                                       max_rows=max_rows)
+        response = self.request("POST", self.query_url, data=form, headers={"Accept": accept},
                                 timeout=timeout, stream=stream)
         if response.status_code >= 400:
-            detail = response.text[:1000]
-            raise QueryFailed("syntax" if response.status_code == 400 else "error",
-                              f"the store refused the query ({response.status_code}): {detail}")
-        return response
+            raise self.refusal(response, self.query_url, text=form["query"])
+        try:
+            return response, self.dialect.check(response)
+        except QueryTimeout:
+            response.close()
+            raise
+
+    def query(self, text: str, accept: str, default_graph: str | None, *, timeout: float | None = None) -> Answer:
+        """Run a trusted query and return its whole answer; raise StoreLimit when the store cut it short."""
+        response, capped = self.send_query(text, accept, default_graph, timeout=timeout)
+        if capped:
+            raise StoreLimit(f"the store at {_where(self.query_url)} cut an answer at its row cap "
+                             f"({response.headers.get('X-SPARQL-MaxRows')} rows): {self.dialect.row_cap_advice}")
+        body = response.content
+        media_type = response.headers.get("Content-Type", accept).split(";")[0].strip()
+        if accept == RESULTS_JSON:
+            body = self.dialect.fix_solutions(body)
+        return Answer(body, media_type)
 
     def update(self, text: str) -> None:
         """POST a SPARQL Update; raise QueryFailed when the store refuses it."""
         response = self.request("POST", self.update_url, write=True, data=text.encode(),
                                 headers={"Content-Type": "application/sparql-update"})
         if response.status_code >= 300:
-            raise QueryFailed("error", f"the store refused the update ({response.status_code}): "
-                                       f"{response.text[:500]}")
+            raise self.refusal(response, self.update_url, "update")
 
     def close(self) -> None:
         """Close this thread's HTTP session."""
@@ -244,12 +269,13 @@ def _reason(exc: Exception) -> str:
 
 
 def current_pointer(client: RemoteClient, base_iri: str) -> tuple[str, str] | None:
-    """Return (version, graph IRI) that the control graph names as current, or None."""
+    """Return (version, graph IRI) of the newest switch recorded in the control graph, or None."""
     control, mkg = control_graph(base_iri), base_iri + MKG_NS
-    response = client.query(
-        f"SELECT ?version ?graph WHERE {{ GRAPH <{control}> {{ <{control}> <{mkg}currentVersion> ?version ; "
-        f"<{mkg}currentGraph> ?graph }} }}", RESULTS_JSON, None)
-    rows = list(ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON))
+    answer = client.query(
+        f"SELECT ?version ?graph WHERE {{ GRAPH <{control}> {{ ?switch <{mkg}currentVersion> ?version ; "
+        f"<{mkg}currentGraph> ?graph ; <{_DCT}created> ?at }} }} ORDER BY DESC(?at) DESC(STR(?switch)) LIMIT 1",
+        RESULTS_JSON, None)
+    rows = list(ox.parse_query_results(answer.content, format=ox.QueryResultsFormat.JSON))
     if not rows:
         return None
     return rows[0]["version"].value, rows[0]["graph"].value
@@ -281,26 +307,35 @@ class RemoteStore:
         version, graph_iri = pointer
         return cls(client, version=version, graph_iri=graph_iri, prefixes=prefixes)
 
-    def _send(self, query: str, accept: str, **options) -> requests.Response:
-        return self.client.query(self._prologue + query, accept, self.graph_iri, **options)
+    def _send(self, query: str, accept: str) -> bytes:
+        return self.client.query(self._prologue + query, accept, self.graph_iri).content
 
     def _count_triples(self) -> int:
         rows = self.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
         return int(rows[0]["n"].value)
 
     def select(self, query: str, bindings: dict | None = None) -> list[dict]:
-        result = ox.parse_query_results(self._send(bind_values(query, bindings), RESULTS_JSON).content,
+        result = ox.parse_query_results(self._send(bind_values(query, bindings), RESULTS_JSON),
                                         format=ox.QueryResultsFormat.JSON)
         names = [v.value for v in result.variables]
         return [{name: solution[name] for name in names} for solution in result]
 
     def ask(self, query: str, bindings: dict | None = None) -> bool:
-        body = self._send(bind_values(query, bindings), RESULTS_JSON).content
+        body = self._send(bind_values(query, bindings), RESULTS_JSON)
         return bool(ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON))
 
     def construct(self, query: str, bindings: dict | None = None) -> list[ox.Triple]:
-        body = self._send(bind_values(query, bindings), N_TRIPLES).content
+        body = self._send(bind_values(query, bindings), N_TRIPLES)
         return [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
+
+    def ntriples(self) -> bytes:
+        """Return the version's triples as sorted N-Triples lines, as a build writes graph.nt."""
+        body = self.client.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", N_TRIPLES, self.graph_iri).content
+        lines = sorted({f"{quad.triple} .\n".encode() for quad in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)})
+        if len(lines) != self._count:  # a store may cut a CONSTRUCT at its row cap without saying so
+            raise StoreLimit(f"the store at {_where(self.client.query_url)} sent {len(lines)} of the "
+                             f"{self._count} triples of version {self.version}: {self.client.dialect.row_cap_advice}")
+        return b"".join(lines)
 
     def describe(self, iri: str) -> list[ox.Triple]:
         from graph.store import embedded  # the same bounded description as the embedded store
@@ -315,8 +350,18 @@ class RemoteStore:
         """Proxy a user's query: time limit on the client side, row cap applied while reading the stream."""
         deadline = time.monotonic() + timeout
         media_type, kind = RESULT_FORMATS[fmt]
+        refusal = self.client.dialect.refusal(query)
+        if refusal:
+            raise QueryFailed("syntax", refusal)
         graph_form = inspect_query(query).form in ("CONSTRUCT", "DESCRIBE")
-        response = self._send(query, N_TRIPLES if graph_form else RESULTS_JSON, timeout=timeout, stream=True)
+        try:
+            response, capped = self.client.send_query(self._prologue + query,
+                                                      N_TRIPLES if graph_form else RESULTS_JSON, self.graph_iri,
+                                                      timeout=timeout, max_rows=max_rows + 1, stream=True)
+        except QueryFailed as exc:  # positions in the user's text, not in the prologue's
+            shift = self._prologue.count("\n")
+            raise QueryFailed(exc.kind, _POSITION.sub(lambda m: f"error at {max(1, int(m[1]) - shift)}:{m[2]}",
+                                                      str(exc))) from None
         try:
             response.raw.decode_content = True
             if graph_form:
@@ -326,16 +371,17 @@ class RemoteStore:
                 taken, truncated = _take_until(quads, max_rows, deadline, timeout)
                 triples = [ox.Triple(q.subject, q.predicate, q.object) for q in taken]
                 return QueryOutput(serialize_triples(triples, fmt, self.prefixes), media_type, len(triples),
-                                   truncated)
+                                   truncated or capped)
             if kind != "solutions":
                 raise QueryFailed("format", f"SELECT/ASK results cannot be written as {fmt}")
-            result = ox.parse_query_results(response.raw, format=ox.QueryResultsFormat.JSON)
+            result = ox.parse_query_results(self.client.dialect.solutions_stream(response.raw),
+                                            format=ox.QueryResultsFormat.JSON)
             if isinstance(result, ox.QueryBoolean):
                 return QueryOutput(serialize_boolean(bool(result), fmt), media_type, 1, False)
             variables = [v.value for v in result.variables]
             solutions, truncated = _take_until(result, max_rows, deadline, timeout)
             rows = [[solution[v] for v in variables] for solution in solutions]
-            return QueryOutput(serialize_solutions(variables, rows, fmt), media_type, len(rows), truncated)
+            return QueryOutput(serialize_solutions(variables, rows, fmt), media_type, len(rows), truncated or capped)
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             if time.monotonic() >= deadline or "timed out" in str(exc).lower():
                 raise QueryTimeout(f"query stopped after {timeout:g} s") from None
