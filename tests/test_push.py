@@ -158,3 +158,20 @@ def test_build_push_then_a_running_app_follows_the_new_version(store_url, tmp_pa
     assert second["version"] != first["version"] and second["kinds"]["article"] == first["kinds"]["article"] + 1
     assert client.get("/api/concepts/gamma").status_code == 200  # indexes rebuilt for the new version
     assert check_remote(app) is False
+
+
+def test_a_switch_the_store_did_not_apply_fails_the_push(store_url, tmp_path, monkeypatch):
+    """A store may answer 2xx to an update it did not apply (Virtuoso 7 with DELETE/INSERT whose OPTIONALs match
+    nothing): the push reads the pointer back, and fails rather than report a version it does not serve."""
+    client = _client(store_url)
+    push_graph(_graph_with(tmp_path, "first", 3), "first", client, BASE)
+    applied = RemoteClient.update
+
+    def ignore_switches(self, text: str) -> None:
+        if "currentVersion" not in text:
+            applied(self, text)
+
+    monkeypatch.setattr(RemoteClient, "update", ignore_switches)
+    with pytest.raises(PushFailed, match="serves"):
+        push_graph(_graph_with(tmp_path, "second", 4), "second", client, BASE)
+    assert current_pointer(client, BASE)[0] == "first"

@@ -162,8 +162,9 @@ class Virtuoso(Dialect):
       `bif:` call server functions: refused, as they are not SPARQL 1.1.
     * INSERT DATA fails beyond about 1,500 triples ("SQL text has exceeded 10000 lines") and refuses blank
       nodes; a GSP upload is one transaction, so big loads go in chunks of `load_lines`.
-    * VALUES: more than 4,094 values in one column or about 2,000 rows of two fail to compile. Our own
-      blocks bind one row; users' stay under it within the default 64 KB query size. A VALUES block
+    * VALUES: more than 4,094 values in one column fail to compile, and 3,000 rows of two take seconds to
+      fail (40 s for 5,000): a user's block over `values_rows` is refused here. Our own blocks bind one
+      row. A VALUES block
       after the query (rdflib's initBindings) fails with "No column" unless its variables are selected:
       it is moved into the WHERE group, which means the same (a join).
     * Its parser knows no `\\u` escapes in IRIs nor `\\`-escaped local names (`ex:a\\#b`): they are
@@ -175,6 +176,7 @@ class Virtuoso(Dialect):
     graph_param = "graph-uri"
     load_lines = 100_000
     update_lines = 1000
+    values_rows = 1000
     row_cap_advice = "set [SPARQL] ResultSetMaxRows in virtuoso.ini above the graph's triple count (0: no cap)"
     no_named_graphs = "urn:x-marketing-kg:no-named-graphs"
     _TRANSIENT = ("08", "40001", "HYT", "S1T00")  # connection, deadlock, timeouts: the store, not the query
@@ -189,10 +191,15 @@ class Virtuoso(Dialect):
         return requests.auth.HTTPDigestAuth(*credentials) if credentials else None
 
     def refusal(self, query: str) -> str | None:
-        for match in TOKEN.finditer(query):
-            if match.lastgroup in ("word", "pname", "iri") and self._EXTENSION.fullmatch(match.group()):
-                return (f"{match.group()[:40]} is a Virtuoso extension, not SPARQL 1.1: this endpoint answers "
+        tokens = [m for m in TOKEN.finditer(query) if m.lastgroup not in ("ws", "comment")]
+        for at, match in enumerate(tokens):
+            kind, text = match.lastgroup, match.group()
+            if kind in ("word", "pname", "iri") and self._EXTENSION.fullmatch(text):
+                return (f"{text[:40]} is a Virtuoso extension, not SPARQL 1.1: this endpoint answers "
                         "standard SPARQL only")
+            if kind == "word" and text.upper() == "VALUES" and _values_rows(tokens[at + 1:]) > self.values_rows:
+                return (f"a VALUES block of more than {self.values_rows:,} rows: the store (Virtuoso) cannot "
+                        "compile it; split the query")
         return None
 
     def query_form(self, text: str, default_graph: str | None, *, timeout: float | None = None,
@@ -283,6 +290,28 @@ class Virtuoso(Dialect):
         line = int(found.group(1))
         column = lines[line - 1].find(found.group(2)) + 1 or 1
         return f"syntax error at {line}:{column}: {detail}"
+
+
+def _values_rows(tokens: list[re.Match]) -> int:
+    """Return the number of rows of the VALUES data block the tokens start with (after the VALUES keyword)."""
+    if not tokens:
+        return 0
+    columns = tokens[0].group() == "("
+    rows, depth, previous, end = 0, 0, "", -1
+    for match in tokens[1:]:
+        kind, text = match.lastgroup, match.group()
+        if text == "{":
+            depth += 1
+        elif text == "}":
+            return rows
+        elif depth and columns and text == "(":
+            rows += 1
+        elif depth and not columns:  # a term starts after a space (1.5e3, "a"@en, "1"^^xsd:int are one each)
+            typed = previous == "^"
+            if (kind in ("iri", "string") and not typed) or (match.start() != end and not typed):
+                rows += 1
+        previous, end = text, match.end()
+    return rows
 
 
 def _lines(raw, size: int = 1 << 16) -> Iterator[bytes]:
