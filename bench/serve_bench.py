@@ -1,4 +1,4 @@
-"""`python -m bench serve`: load-test `mkg serve` (REST + /sparql) against Oxigraph's own server.
+"""`python -m bench serve`: load-test `mkg serve` (REST + /sparql) against Oxigraph server and Virtuoso.
 
 For each corpus size the synthetic corpus (bench/.cache/, shared with `bench build`) is built once
 with `mkg build` into bench/.cache/corpus-n<N>-s<SEED>.build/ (reused while the corpus and the
@@ -11,10 +11,14 @@ accepts a stale one). Then, one server at a time on 127.0.0.1:
   REST indexes saved beside it; start-up time to /ready (the first start and a second, timed start) and
   the summed RSS and PSS of its process tree (/proc) are recorded;
 * the peer: `oxigraph load --location TMP --file BUILD/graph.ttl`, then
-  `oxigraph serve-read-only --location TMP --bind 127.0.0.1:P2`.
+  `oxigraph serve-read-only --location TMP --bind 127.0.0.1:P2`;
+* the second peer, Virtuoso 7 (bench/serve_peers.py): a fresh database loaded with the same graph by
+  `mkg push`, the peer's query texts sent to its /sparql with the version graph as default-graph-uri;
+  its version and virtuoso.ini settings go into the results;
+* a replica: `mkg serve --store virtuoso+http://…` (2 workers x 4 threads), our requests.
 
-Both servers run at once and are measured turn about: for each workload and connection count, ours
-then the peer, so each ratio compares runs made seconds apart. Load comes from `wrk` (one generated Lua script per workload and server, rotating over ~200
+All four run at once and are measured turn about: for each workload and connection count, ours, the
+peer, Virtuoso and the replica, so each ratio compares runs made seconds apart. Load comes from `wrk` (one generated Lua script per workload and server, rotating over ~200
 concepts chosen deterministically from graph.nt; `--timeout 30s`; threads = min(2, connections)).
 wrk shares the machine's cores with the server under test, so absolute figures are a lower bound;
 the ours/peer ratio is the number to watch. Before wrk, a cold pass sends every distinct request of
@@ -53,6 +57,7 @@ from bench.build_bench import PROJECT_ROOT, RESULTS_DIR, _sizes, cached_corpus
 from bench.cli_common import positive_ints, write_results
 from bench.load import Plan, count_5xx, measure_servers
 from bench.serve_graph import BUILD_TIMEOUT_S, cached_build
+from bench.serve_peers import start_replica, start_virtuoso, version_graph
 from bench.serve_report import table
 from bench.server_logs import error_lines, keep_log, worker_restarts
 from bench.servers import (
@@ -154,7 +159,21 @@ def measure(n: int, args: argparse.Namespace, plan: Plan) -> dict[str, Any]:
             print(
                 f"[n={n}] ours ready in {ready_s:.1f} s, RSS {ours_info['rss_ready_mb']} MB", file=sys.stderr
             )
-            workloads = build_workloads(sample, ours_url)
+            others: dict[str, tuple[Server, str, dict[str, Any]]] = {}
+            if getattr(args, "virtuoso", True):
+                # the second peer, Virtuoso, loaded by `mkg push`; then a replica of ours serving from it
+                vt, vt_url, vt_store, vt_password, vt_info = start_virtuoso(stack, scratch, build / "graph.nt",
+                                                                            _lines(build / "graph.nt"))
+                print(f"[n={n}] virtuoso: {vt_info['version']}, pushed in {vt_info['load_s']} s", file=sys.stderr)
+                phase("virtuoso_start_and_push")
+                others["virtuoso"] = (vt, vt_url, vt_info)
+                others["replica"] = start_replica(stack, scratch, vt_store, vt_password)
+                replica_info = others["replica"][2]
+                print(f"[n={n}] replica ready in {replica_info['ready_s']} s (first start "
+                      f"{replica_info['first_start_ready_s']} s), RSS {replica_info['rss_ready_mb']} MB",
+                      file=sys.stderr)
+                phase("replica_start")
+            workloads = build_workloads(sample, ours_url, version_graph(vt_store) if others else None)
             row["workloads"] = [
                 {
                     "name": w.name,
@@ -180,15 +199,16 @@ def measure(n: int, args: argparse.Namespace, plan: Plan) -> dict[str, Any]:
             }
             print(f"[n={n}] peer loaded in {load_s} s, ready in {peer_ready:.1f} s", file=sys.stderr)
             phase("peer_start")
-            results = measure_servers({"ours": (ours, ours_url), "peer": (peer, peer_url)}, workloads, plan, scratch)
-            ours_results, peer_results = results["ours"], results["peer"]
+            sides = {"ours": (ours, ours_url), "peer": (peer, peer_url),
+                     **{name: (server, url) for name, (server, url, _) in others.items()}}
+            results = measure_servers(sides, workloads, plan, scratch)
             phase("load")
             ours_info["rss_after_mb"] = ours.rss_mb()
             ours_info["processes_after"] = ours.breakdown()
             ours_info["pss_after_mb"] = ours.pss_mb()
             ours_info["alive_after"] = ours.alive()
             ours.stop()
-            ours_info["answers_5xx"] = count_5xx(ours_results)  # from wrk: ours runs without an access log
+            ours_info["answers_5xx"] = count_5xx(results["ours"])  # from wrk: ours runs without an access log
             ours_info["log_workers"] = worker_restarts(scratch / "ours.log")
             ours_info["log"] = keep_log(scratch / "ours.log", f"serve-n{n}-{stamp}-ours.log")
             ours_info["log_errors"] = error_lines(scratch / "ours.log")
@@ -201,13 +221,30 @@ def measure(n: int, args: argparse.Namespace, plan: Plan) -> dict[str, Any]:
             peer.stop()
             peer_info["log"] = keep_log(scratch / "peer.log", f"serve-n{n}-{stamp}-peer.log")
             row["peer"] = peer_info
+            for name, (server, _, info) in others.items():
+                info["rss_after_mb"] = server.rss_mb()
+                server.stop()
+                info["log"] = keep_log(scratch / f"{name}.log", f"serve-n{n}-{stamp}-{name}.log")
+                row[name] = info
+            if "replica" in row:
+                replica_info["answers_5xx"] = count_5xx(results["replica"])
+                replica_info["log_errors"] = error_lines(scratch / "replica.log")
+                for key in ("rss_ready_mb", "rss_after_mb", "pss_ready_mb"):
+                    if replica_info.get(key) is not None:
+                        replica_info[f"{key}_per_10k_concepts"] = round(replica_info[key] * per, 1)
         row["results"] = [
-            {"workload": w.name, "note": w.note, "ours": ours_results[w.name], "peer": peer_results[w.name]}
+            {"workload": w.name, "note": w.note, **{side: results[side][w.name] for side in sides}}
             for w in workloads
         ]
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return row
+
+
+def _lines(path: Path) -> int:
+    """Return the number of lines (triples) of an N-Triples file."""
+    with path.open("rb") as handle:
+        return sum(1 for _ in handle)
 
 
 def _connections(text: str) -> tuple[int, ...]:
@@ -231,6 +268,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--connections", type=_connections, default=None, help="comma-separated (default 1,8,32)")
     p.add_argument("--seed", type=int, default=0, help="corpus seed (default 0)")
+    p.add_argument("--without-virtuoso", dest="virtuoso", action="store_false",
+                   help="leave out the second peer (Virtuoso) and the replica on it")
     p.add_argument("--refresh", action="store_true", help="rebuild the cached graph even if it is up to date")
     p.add_argument(
         "--reuse-build",

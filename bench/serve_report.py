@@ -6,6 +6,8 @@ from typing import Any
 
 from bench.servers import THREADS, WORKERS
 
+SIDES = ("ours", "peer", "virtuoso", "replica")
+
 
 def _cell(run: dict[str, Any] | None, key: str, spec: str) -> str:
     """Format one figure of a wrk run, or an em dash when the run failed."""
@@ -44,6 +46,7 @@ def _cold(entry: dict[str, Any]) -> str:
 def table(row: dict[str, Any]) -> str:
     """Render one corpus size's results as markdown."""
     ours, peer = row.get("ours", {}), row.get("peer", {})
+    virtuoso, replica = row.get("virtuoso", {}), row.get("replica", {})
     lines = [
         f"### {row['n']:,} articles ({row.get('concepts', 0):,} concepts), {row['duration_s']} s per run",
         "",
@@ -59,33 +62,49 @@ def table(row: dict[str, Any]) -> str:
         f"peer: oxigraph load {peer.get('load_s')} s, ready in {peer.get('ready_s')} s, RSS "
         f"{peer.get('rss_ready_mb')} MB at ready / {peer.get('rss_after_mb')} MB after",
         "",
-        "| workload | conns | ours req/s | ours p50 ms | ours p99 ms | peer req/s | peer p50 ms | peer p99 ms "
-        "| ours/peer req/s | ours/peer p50 | cold p50 ms ours / peer | ours non-2xx/304 | peer non-2xx/304 |",
-        "|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---|:---|",
+        "| workload | conns | ours req/s | ours p50 ms | peer req/s | peer p50 ms | virtuoso req/s | virtuoso p50 ms "
+        "| replica req/s | replica p50 ms | ours/peer req/s | ours/virtuoso req/s | replica/virtuoso req/s "
+        "| cold p50 ms ours / peer / virtuoso / replica | non-2xx/304 ours, peer, virtuoso, replica |",
+        "|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---|",
     ]
+    if virtuoso:
+        lines[4:4] = [
+            f"virtuoso: {virtuoso.get('version')}, `mkg push` {virtuoso.get('load_s')} s, RSS "
+            f"{virtuoso.get('rss_ready_mb')} MB at ready / {virtuoso.get('rss_after_mb')} MB after",
+            f"replica (`mkg serve --store`, {WORKERS} workers x {THREADS} threads): ready in "
+            f"{replica.get('ready_s')} s with its local copy (first start {replica.get('first_start_ready_s')} s); "
+            f"RSS {replica.get('rss_ready_mb')} MB at ready, {replica.get('rss_after_mb')} MB after the load = "
+            f"{replica.get('rss_ready_mb_per_10k_concepts')} / {replica.get('rss_after_mb_per_10k_concepts')} MB per "
+            f"10,000 concepts (PSS {replica.get('pss_ready_mb')} MB at ready); 5xx answers (wrk): "
+            f"{replica.get('answers_5xx')}",
+        ]
     for r in row.get("results", []):
         for c in row["connections"]:
-            o, p = r["ours"]["runs"].get(str(c)), r["peer"]["runs"].get(str(c))
+            o, p, v, rep = (r.get(side, {}).get("runs", {}).get(str(c)) for side in SIDES)
             cells = [
                 r["workload"] + (" ¹" if r["note"].startswith("If-None-Match") else ""),
                 str(c),
                 _cell(o, "rps", ".0f"),
                 _cell(o, "p50_ms", ".2f"),
-                _cell(o, "p99_ms", ".2f"),
                 _cell(p, "rps", ".0f"),
                 _cell(p, "p50_ms", ".2f"),
-                _cell(p, "p99_ms", ".2f"),
+                _cell(v, "rps", ".0f"),
+                _cell(v, "p50_ms", ".2f"),
+                _cell(rep, "rps", ".0f"),
+                _cell(rep, "p50_ms", ".2f"),
                 _ratio(o, p, "rps"),
-                _ratio(o, p, "p50_ms"),
-                f"{_cold(r['ours'])} / {_cold(r['peer'])}" if c == row["connections"][0] else "",
-                _bad_cell(r["ours"], o),
-                _bad_cell(r["peer"], p),
+                _ratio(o, v, "rps"),
+                _ratio(rep, v, "rps"),
+                " / ".join(_cold(r[side]) if side in r else "—" for side in SIDES) if c == row["connections"][0]
+                else "",
+                ", ".join(_bad_cell(r[side], run) if side in r else "—"
+                          for side, run in zip(SIDES, (o, p, v, rep), strict=True)),
             ]
             lines.append("| " + " | ".join(cells) + " |")
     lines += [
         "",
-        "¹ one query text repeated with If-None-Match: our ETag (ours answers 304; the peer ignores it).",
-        "ours and the peer run side by side and take turns: each pair of runs is seconds apart.",
+        "¹ one query text repeated with If-None-Match: our ETag (ours and the replica answer 304; the peers ignore it).",
+        "ours, the peers and the replica run side by side and take turns: runs compared are seconds apart.",
         "REST \"distinct\": every concept in a shuffled order, each request with Cache-Control: no-cache (ours then "
         "computes the answer: no kept answer, no per-concept cache; the peer ignores the header); \"repeated\": "
         f"{row.get('sample', {}).get('concepts')} concepts in turn, where our answer cache may answer.",

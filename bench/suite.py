@@ -146,7 +146,8 @@ def measure_serve(plan: SuitePlan) -> dict[str, Any]:
     wrk = shutil.which("wrk")
     if wrk is None:
         return {"n": plan.serve_size, "error": "`wrk` not found on PATH (Debian: apt-get install -y wrk)"}
-    args = argparse.Namespace(seed=plan.seed, refresh=False, reuse_build=plan.reuse_build)
+    # Virtuoso and a replica on it (bench serve's second peer) double the run: the full suite only
+    args = argparse.Namespace(seed=plan.seed, refresh=False, reuse_build=plan.reuse_build, virtuoso=not plan.quick)
     load = LoadPlan(wrk, plan.connections, plan.duration, plan.warmup_s)
     try:
         return serve_bench.measure(plan.serve_size, args, load)

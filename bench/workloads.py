@@ -81,12 +81,18 @@ def _queries(concepts: list[tuple[str, str]], labels: dict[str, dict[str, str]])
 
 @dataclass
 class Workload:
-    """One request mix: the same logical look-ups on both servers."""
+    """One request mix: the same logical look-ups on every server."""
 
     name: str
     ours: list[tuple[str, dict[str, str]]]  # (path?query, headers)
-    peer: list[tuple[str, dict[str, str]]]
+    peer: list[tuple[str, dict[str, str]]]  # Oxigraph server's /query
     note: str = ""
+    virtuoso: list[tuple[str, dict[str, str]]] = field(default_factory=list)  # the peer's queries on /sparql
+
+    @property
+    def replica(self) -> list[tuple[str, dict[str, str]]]:
+        """Our requests, sent to a replica on the remote store (`mkg serve --store`)."""
+        return self.ours
 
 
 def _sparql_path(endpoint: str, query: str) -> str:
@@ -99,8 +105,9 @@ def _q(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def build_workloads(sample: Sample, ours_url: str) -> list[Workload]:
-    """Return the REST-vs-SPARQL and SPARQL-vs-SPARQL workloads for this sample."""
+def build_workloads(sample: Sample, ours_url: str, virtuoso_graph: str | None = None) -> list[Workload]:
+    """Return the REST-vs-SPARQL and SPARQL-vs-SPARQL workloads for this sample (the peer's queries also for
+    Virtuoso's /sparql on `virtuoso_graph`, when given)."""
     pre = PREFIXES.format(skos=SKOS, mkg=sample.mkg)
     json_h = {"Accept": "application/json"}
     sel_h = {"Accept": "application/sparql-results+json"}
@@ -212,4 +219,8 @@ SELECT ?s ?p ?o ?label ?hasArticle WHERE {
         conditional = {**headers, "If-None-Match": etag} if etag else headers
         note = "If-None-Match: our ETag" if etag else f"no ETag from ours (status {status})"
         work.append(Workload(name, [(path, conditional)], [peer(template % _q(hub), conditional)], note))
+    if virtuoso_graph:  # the same query texts, naming the pushed version as the default graph
+        graph = urllib.parse.urlencode({"default-graph-uri": virtuoso_graph})
+        for w in work:
+            w.virtuoso = [("/sparql?" + graph + "&" + path.split("?", 1)[1], headers) for path, headers in w.peer]
     return work
