@@ -183,3 +183,16 @@ def test_virtuoso_server_started_by_the_tests_keeps_its_own_password(virtuoso_sc
     url = virtuoso_url(virtuoso_scratch_server, password="dba")
     with pytest.raises(StoreUnavailable, match="refused the credentials"):
         RemoteClient.from_settings(Settings(store=url)).update("INSERT DATA { GRAPH <urn:t> { <urn:a> <urn:b> 1 } }")
+
+
+def test_virtuoso_endpoints_and_digest_auth_follow_the_url_scheme():
+    client = RemoteClient.from_settings(Settings(store="virtuoso+https://db:8890/", store_user="dba",
+                                                 store_password="pw"))
+    assert (client.query_url, client.update_url, client.data_url) == (
+        "https://db:8890/sparql", "https://db:8890/sparql-auth", "https://db:8890/sparql-graph-crud-auth")
+    assert isinstance(client.dialect, Virtuoso) and client.dialect.graph_param == "graph-uri"
+    assert isinstance(client.dialect.auth(client.auth), requests.auth.HTTPDigestAuth)
+    oxigraph = RemoteClient.from_settings(Settings(store="sparql+http://db:7878/", store_user="u", store_password="p"))
+    assert isinstance(oxigraph.dialect.auth(oxigraph.auth), requests.auth.HTTPBasicAuth)
+    with pytest.raises(ValueError, match="virtuoso"):
+        RemoteClient.from_settings(Settings(store="mysql://db/"))

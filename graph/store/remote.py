@@ -201,8 +201,7 @@ class RemoteClient:
                    max_rows: int | None = None, stream: bool = False) -> tuple[requests.Response, bool]:
         """POST a query (form-encoded, SPARQL 1.1 Protocol); return the response and whether the store cut it
         at its row cap. A refused query raises QueryFailed, a partial answer QueryTimeout."""
-        form = self.dialect.query_form(text, default_graph, timeout=timeout or self.read_timeout,
-                                       max_rows=max_rows)
+        form = self.dialect.query_form(text, default_graph, timeout=timeout, max_rows=max_rows)
         response = self.request("POST", self.query_url, data=form, headers={"Accept": accept},
                                 timeout=timeout, stream=stream)
         if response.status_code >= 400:
@@ -330,8 +329,16 @@ class RemoteStore:
 
     def ntriples(self) -> bytes:
         """Return the version's triples as sorted N-Triples lines, as a build writes graph.nt."""
-        body = self.client.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", N_TRIPLES, self.graph_iri).content
-        lines = sorted({f"{quad.triple} .\n".encode() for quad in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)})
+        response, _ = self.client.send_query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", N_TRIPLES, self.graph_iri,
+                                             stream=True)
+        try:  # parsed as it streams in: the whole answer is never held as one body
+            response.raw.decode_content = True
+            lines = sorted({f"{quad.triple} .\n".encode()
+                            for quad in ox.parse(response.raw, format=ox.RdfFormat.N_TRIPLES)})
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            raise StoreUnavailable(f"the store stopped answering mid-result ({_reason(exc)})") from None
+        finally:
+            response.close()
         if len(lines) != self._count:  # a store may cut a CONSTRUCT at its row cap without saying so
             raise StoreLimit(f"the store at {_where(self.client.query_url)} sent {len(lines)} of the "
                              f"{self._count} triples of version {self.version}: {self.client.dialect.row_cap_advice}")
