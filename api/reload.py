@@ -47,6 +47,7 @@ _LOG = logging.getLogger("mkg.reload")
 FAILURE_FILE = "reload-failure.json"
 REMOTE_COPIES = "-remote"
 _BUILD_LOCK = threading.Lock()
+_OPENING = threading.Lock()  # opening a remote version (its copy, its REST indexes), in this process
 _WITHOUT_GRAPH = frozenset({"/health", "/ready", "/openapi.json", "/docs"})
 
 
@@ -183,8 +184,13 @@ def check_remote(app: Flask) -> bool:
         live.store_error = None
         if store is not None and pointer[0] == store.version:
             return False
-        new_store, graph_path = open_remote(settings, vocab)
-        _warm(new_store, vocab)
+        if not _OPENING.acquire(blocking=False):  # a version opens in minutes on a big graph: one at a time
+            return False
+        try:
+            new_store, graph_path = open_remote(settings, vocab)
+            _warm(new_store, vocab)
+        finally:
+            _OPENING.release()
     except (StoreUnavailable, QueryTimeout, QueryFailed, NoGraphVersion, OSError) as exc:
         if live.store_error != str(exc):
             _LOG.warning("remote store: %s", exc)

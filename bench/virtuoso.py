@@ -41,7 +41,8 @@ SETTINGS: dict[str, dict[str, str]] = {
     },
     "SPARQL": {
         "ResultSetMaxRows": "10000",  # Debian's default: configure(result_rows=…) sets it above the triples
-        "MaxQueryExecutionTime": "60",  # s: past it an "anytime" partial answer, which the client refuses
+        "MaxQueryExecutionTime": "0",  # no cap: every query carries its own timeout (ms), past which Virtuoso
+        # sends an "anytime" partial answer that the client refuses; whole-graph reads at start-up take minutes
         "MaxQueryCostEstimationTime": "400",
     },
 }

@@ -67,7 +67,7 @@ class Switch:
 
 
 def _rows(client: RemoteClient, text: str) -> list:
-    return list(ox.parse_query_results(client.query(text, RESULTS_JSON, None).content,
+    return list(ox.parse_query_results(client.query(text, RESULTS_JSON, None, timeout=client.bulk_timeout).content,
                                        format=ox.QueryResultsFormat.JSON))
 
 
@@ -101,7 +101,7 @@ def _put(client: RemoteClient, graph_iri: str, graph_nt: Path) -> None:
         response = client.request("PUT" if number == 0 else "POST", client.data_url, write=True,
                                   params={client.dialect.graph_param: graph_iri}, data=body,
                                   headers={"Content-Type": "application/n-triples"},
-                                  timeout=max(client.read_timeout, 600.0))
+                                  timeout=client.bulk_timeout)
         if response.status_code >= 300:
             raise PushFailed(str(client.refusal(response, client.data_url, "upload")))
 

@@ -28,6 +28,7 @@ import requests.auth
 
 from graph.store.guard import TOKEN
 from graph.store.pool import QueryFailed, QueryTimeout
+from graph.store.sparql_text import pattern_group, trailing_values, values_rows
 
 _DESCRIBE = re.compile(rb"\bDESCRIBE\b", re.IGNORECASE)
 _UNESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
@@ -36,45 +37,6 @@ _LOCAL_ESCAPE = re.compile(r"\\([_~.\-!$&'()*+,;=/?#@%])")
 
 def _unescape(match: re.Match) -> str:
     return chr(int(match.group(1) or match.group(2), 16))
-
-
-def pattern_group(query: str) -> int | None:
-    """Return the index just after the `{` opening the query's WHERE group, or None (DESCRIBE <x>)."""
-    depth, form, where = 0, None, False
-    for match in TOKEN.finditer(query):
-        kind, text = match.lastgroup, match.group()
-        if kind == "word" and depth == 0:
-            word = text.upper()
-            if word in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE") and form is None:
-                form = word
-            elif word == "WHERE":
-                where = True
-        elif kind == "other" and text == "{":
-            if depth == 0 and form is not None and (where or form != "CONSTRUCT"):
-                return match.end()
-            depth += 1
-        elif kind == "other" and text == "}":
-            depth -= 1
-    return None
-
-
-def trailing_values(query: str) -> tuple[int, int] | None:
-    """Return the (start, end) of a VALUES block after the query's WHERE group (SPARQL 1.1 §10.2.2), or None."""
-    opened = pattern_group(query)
-    if opened is None:
-        return None
-    depth, start = 1, None
-    for match in TOKEN.finditer(query, opened):
-        kind, text = match.lastgroup, match.group()
-        if kind == "word" and depth == 0 and text.upper() == "VALUES":
-            start = match.start()
-        elif kind == "other" and text == "{":
-            depth += 1
-        elif kind == "other" and text == "}":
-            depth -= 1
-            if depth == 0 and start is not None:
-                return start, match.end()
-    return None
 
 
 class StoreUnavailable(Exception):
@@ -160,6 +122,8 @@ class Virtuoso(Dialect):
       concise bounded description, as Oxigraph and the embedded store.
     * Its SPARQL dialect would let a user's `define` change the dataset (or fetch with `get:soft`) and
       `bif:` call server functions: refused, as they are not SPARQL 1.1.
+    * A CONSTRUCT of more than MaxVectorSize (1,000,000) triples fails ("FRVEC"); RemoteStore.ntriples
+      reads a version one predicate at a time on every store.
     * INSERT DATA fails beyond about 1,500 triples ("SQL text has exceeded 10000 lines") and refuses blank
       nodes; a GSP upload is one transaction, so big loads go in chunks of `load_lines`.
     * VALUES: more than 4,094 values in one column fail to compile, and 3,000 rows of two take seconds to
@@ -197,7 +161,7 @@ class Virtuoso(Dialect):
             if kind in ("word", "pname", "iri") and self._EXTENSION.fullmatch(text):
                 return (f"{text[:40]} is a Virtuoso extension, not SPARQL 1.1: this endpoint answers "
                         "standard SPARQL only")
-            if kind == "word" and text.upper() == "VALUES" and _values_rows(tokens[at + 1:]) > self.values_rows:
+            if kind == "word" and text.upper() == "VALUES" and values_rows(tokens[at + 1:]) > self.values_rows:
                 return (f"a VALUES block of more than {self.values_rows:,} rows: the store (Virtuoso) cannot "
                         "compile it; split the query")
         return None
@@ -290,28 +254,6 @@ class Virtuoso(Dialect):
         line = int(found.group(1))
         column = lines[line - 1].find(found.group(2)) + 1 or 1
         return f"syntax error at {line}:{column}: {detail}"
-
-
-def _values_rows(tokens: list[re.Match]) -> int:
-    """Return the number of rows of the VALUES data block the tokens start with (after the VALUES keyword)."""
-    if not tokens:
-        return 0
-    columns = tokens[0].group() == "("
-    rows, depth, previous, end = 0, 0, "", -1
-    for match in tokens[1:]:
-        kind, text = match.lastgroup, match.group()
-        if text == "{":
-            depth += 1
-        elif text == "}":
-            return rows
-        elif depth and columns and text == "(":
-            rows += 1
-        elif depth and not columns:  # a term starts after a space (1.5e3, "a"@en, "1"^^xsd:int are one each)
-            typed = previous == "^"
-            if (kind in ("iri", "string") and not typed) or (match.start() != end and not typed):
-                rows += 1
-        previous, end = text, match.end()
-    return rows
 
 
 def _lines(raw, size: int = 1 << 16) -> Iterator[bytes]:

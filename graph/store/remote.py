@@ -29,7 +29,7 @@ import requests
 import requests.auth
 import urllib3
 
-from graph.store.dialect import DIALECTS, Dialect, StoreLimit, StoreUnavailable, dialect_for, pattern_group
+from graph.store.dialect import DIALECTS, Dialect, StoreLimit, StoreUnavailable, dialect_for
 from graph.store.guard import inspect_query
 from graph.store.pool import QueryFailed, QueryTimeout
 from graph.store.results import (
@@ -39,6 +39,7 @@ from graph.store.results import (
     serialize_solutions,
     serialize_triples,
 )
+from graph.store.sparql_text import bind_values, term
 
 _LOG = logging.getLogger("mkg.remote_store")
 SCHEMES = tuple(f"{name}+{scheme}://" for name in DIALECTS for scheme in ("http", "https"))
@@ -48,7 +49,7 @@ N_TRIPLES = "application/n-triples"
 MKG_NS = "ontology#"
 _DCT = "http://purl.org/dc/terms/"
 _POSITION = re.compile(r"error at (\d+):(\d+)")
-__all__ = ["StoreLimit", "StoreUnavailable"]  # raised here, defined with the dialects that tell them apart
+__all__ = ["StoreLimit", "StoreUnavailable", "bind_values", "term"]  # defined beside, used and raised here
 
 
 class NoGraphVersion(LookupError):
@@ -68,33 +69,6 @@ def control_graph(base_iri: str) -> str:
 def version_graph(base_iri: str, version: str) -> str:
     """Return the IRI of the named graph holding one build version."""
     return str(ox.NamedNode(f"{base_iri}graph/{version}").value)
-
-
-def term(value: ox.NamedNode | ox.Literal) -> str:
-    """Return a bound value as an escaped N-Triples term, refusing anything else."""
-    if isinstance(value, ox.NamedNode):
-        text = str(ox.NamedNode(value.value))  # re-validated: no <>"{}|^`\ or spaces survive
-        if re.search(r'[\x00-\x20<>"{}|^`\\]', text[1:-1]):
-            raise ValueError(f"cannot bind IRI {value.value!r}")
-        return text
-    if isinstance(value, ox.Literal):
-        return str(value)  # pyoxigraph escapes quotes, backslashes and line breaks
-    raise TypeError(f"only NamedNode and Literal values can be bound, not {type(value).__name__}")
-
-
-def bind_values(query: str, bindings: dict | None) -> str:
-    """Put `bindings` in a VALUES block opening the query's WHERE group (a join, so anywhere in it means
-    the same; some stores mishandle a trailing block)."""
-    if not bindings:
-        return query
-    names = list(bindings)
-    for name in names:
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z_0-9]*", name):
-            raise ValueError(f"cannot bind variable {name!r}")
-    block = (" VALUES (" + " ".join(f"?{n}" for n in names) + ") { ("
-             + " ".join(term(bindings[n]) for n in names) + ") } ")
-    opened = pattern_group(query)
-    return query + "\n" + block if opened is None else query[:opened] + block + query[opened:]
 
 
 def _split_url(url: str) -> tuple[str, tuple[str, str] | None]:
@@ -123,7 +97,8 @@ class RemoteClient:
     update_url: str
     data_url: str | None
     connect_timeout: float = 3.0
-    read_timeout: float = 60.0
+    read_timeout: float = 60.0  # a look-up: an answer slower than this is a store in trouble
+    bulk_timeout: float = 900.0  # a whole-graph read (counts, the REST indexes, a version's copy) at start-up
     auth: tuple[str, str] | None = field(default=None, repr=False)
     token: str = field(default="", repr=False)
     dialect: Dialect = field(default_factory=Dialect)
@@ -306,43 +281,54 @@ class RemoteStore:
         version, graph_iri = pointer
         return cls(client, version=version, graph_iri=graph_iri, prefixes=prefixes)
 
-    def _send(self, query: str, accept: str) -> bytes:
-        return self.client.query(self._prologue + query, accept, self.graph_iri).content
+    def _send(self, query: str, accept: str, bindings: dict | None) -> bytes:
+        # a query with values bound is a look-up made for a request; without, it reads the whole graph (the
+        # REST indexes, counts) while a version opens, which takes minutes on a big graph in a slow store
+        timeout = self.client.read_timeout if bindings else self.client.bulk_timeout
+        return self.client.query(self._prologue + bind_values(query, bindings), accept, self.graph_iri,
+                                 timeout=timeout).content
 
     def _count_triples(self) -> int:
         rows = self.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
         return int(rows[0]["n"].value)
 
     def select(self, query: str, bindings: dict | None = None) -> list[dict]:
-        result = ox.parse_query_results(self._send(bind_values(query, bindings), RESULTS_JSON),
-                                        format=ox.QueryResultsFormat.JSON)
+        result = ox.parse_query_results(self._send(query, RESULTS_JSON, bindings), format=ox.QueryResultsFormat.JSON)
         names = [v.value for v in result.variables]
         return [{name: solution[name] for name in names} for solution in result]
 
     def ask(self, query: str, bindings: dict | None = None) -> bool:
-        body = self._send(bind_values(query, bindings), RESULTS_JSON)
+        body = self._send(query, RESULTS_JSON, bindings)
         return bool(ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON))
 
     def construct(self, query: str, bindings: dict | None = None) -> list[ox.Triple]:
-        body = self._send(bind_values(query, bindings), N_TRIPLES)
+        body = self._send(query, N_TRIPLES, bindings)
         return [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
 
     def ntriples(self) -> bytes:
-        """Return the version's triples as sorted N-Triples lines, as a build writes graph.nt."""
-        response, _ = self.client.send_query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", N_TRIPLES, self.graph_iri,
-                                             stream=True)
-        try:  # parsed as it streams in: the whole answer is never held as one body
-            response.raw.decode_content = True
-            lines = sorted({f"{quad.triple} .\n".encode()
-                            for quad in ox.parse(response.raw, format=ox.RdfFormat.N_TRIPLES)})
-        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
-            raise StoreUnavailable(f"the store stopped answering mid-result ({_reason(exc)})") from None
-        finally:
-            response.close()
+        """Return the version's triples as sorted N-Triples lines, as a build writes graph.nt.
+
+        Read one predicate at a time: a store may refuse one answer of millions of triples (Virtuoso 7:
+        "FRVEC … over max vector length") or take minutes to start it, while every predicate's triples
+        come from its own index.
+        """
+        lines: set[bytes] = set()
+        for row in self.select("SELECT DISTINCT ?p WHERE { ?s ?p ?o }"):
+            text = f"CONSTRUCT {{ ?s {row['p']} ?o }} WHERE {{ ?s {row['p']} ?o }}"
+            response, _ = self.client.send_query(text, N_TRIPLES, self.graph_iri, stream=True,
+                                                 timeout=self.client.bulk_timeout)
+            try:  # parsed as it streams in: no answer is held whole
+                response.raw.decode_content = True
+                lines.update(f"{quad.triple} .\n".encode()
+                             for quad in ox.parse(response.raw, format=ox.RdfFormat.N_TRIPLES))
+            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+                raise StoreUnavailable(f"the store stopped answering mid-result ({_reason(exc)})") from None
+            finally:
+                response.close()
         if len(lines) != self._count:  # a store may cut a CONSTRUCT at its row cap without saying so
             raise StoreLimit(f"the store at {_where(self.client.query_url)} sent {len(lines)} of the "
                              f"{self._count} triples of version {self.version}: {self.client.dialect.row_cap_advice}")
-        return b"".join(lines)
+        return b"".join(sorted(lines))
 
     def describe(self, iri: str) -> list[ox.Triple]:
         from graph.store import embedded  # the same bounded description as the embedded store
