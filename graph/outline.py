@@ -9,8 +9,8 @@ The rule (README "Article facts"): every heading of level 2 to 6 outside a block
 section, nested under the closest heading before it with a lower level, except an FAQ question:
 a `###` heading ending in `؟` or `?` inside an FAQ section. An FAQ section is the part of the
 article under one `##` heading (or before the first one) whose title names an FAQ (a word of
-FAQ_WORDS: أسئلة, سؤال, التعليمات, FAQ, questions...) or all of whose `###` headings end in a
-question mark.
+FAQ_WORDS: أسئلة, سؤال, التعليمات, FAQ, questions...) or that has two or more `###` headings,
+all ending in a question mark. A lone question-like `###` elsewhere is a sub-section.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def faq_questions(headings: Sequence[tuple[int, str]]) -> set[int]:
             continue
         thirds = [i for i in range(start, end) if headings[i][0] == 3]
         asked = [i for i in thirds if headings[i][1].endswith(QUESTION_MARKS)]
-        if asked and (len(asked) == len(thirds) or is_faq_title(title)):
+        if asked and ((len(asked) == len(thirds) and len(asked) >= 2) or is_faq_title(title)):
             found.update(asked)
         if end < len(headings):
             start, title = end + 1, headings[end][1]

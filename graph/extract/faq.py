@@ -7,7 +7,7 @@ Usage::
 
 Which headings are questions is decided with the outline (graph.outline): a level-3 heading
 outside a block quote that ends in `؟` or `?`, inside an FAQ section (a `##` whose title names an
-FAQ, or all of whose `###` headings are questions); every other heading is a section. Its answer
+FAQ, or whose two or more `###` headings all are questions); every other heading is a section. Its answer
 is every paragraph and list item after it (outside block quotes) up to the next heading of level
 1-3; paragraphs are joined by a blank line, consecutive list items by a newline and written `- item`. A question with no answer is
 skipped with a warning. "ما هو X …؟"-style questions whose subject X names a known concept
