@@ -116,10 +116,10 @@ class Article:
     def links(self) -> tuple[Link, ...]:
         return tuple(link for block in self.blocks for link in block.links)
 
-    def with_blocks(self, blocks: tuple[Block, ...]) -> Article:
-        """Return this article with other blocks (the constructor: dataclasses.replace is ~10x slower)."""
+    def with_blocks(self, blocks: tuple[Block, ...], outline: tuple[Section, ...] | None = None) -> Article:
+        """Return this article with other blocks (and outline) (the constructor: dataclasses.replace is ~10x slower)."""
         fields = self.__reduce__()[1]
-        return Article(*fields[:7], blocks, *fields[8:])
+        return Article(*fields[:7], blocks, self.outline if outline is None else outline, *fields[9:])
 
 
 def squash_spaces(text: str) -> str:

@@ -56,7 +56,7 @@ def is_acronym(text: str) -> bool:
 
 
 def index_view(article: Article) -> Article:
-    """Return the part of `article` ConceptIndex.build reads: every link, and blocks with `(` or a bold label.
+    """Return the part of `article` ConceptIndex.build reads: every link, blocks with `(` or a bold label, no outline.
 
     Building the index from these views gives the same index as from the whole articles (the
     passes skip every other block), for a fraction of the bytes a parser process sends back.
@@ -67,7 +67,7 @@ def index_view(article: Article) -> Article:
             kept.append(block)
         elif block.links:  # only its links are read: drop the text
             kept.append(Block(block.kind, block.line, "", "", block.level, block.quote, block.section, block.links))
-    return article.with_blocks(tuple(kept))
+    return article.with_blocks(tuple(kept), ())
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +173,7 @@ class ConceptIndex:
 
     def for_extraction(self) -> ConceptIndex:
         """Return this index with article bodies dropped: what the extractors read (titles, slugs, names)."""
-        articles = {slug: article.with_blocks(()) for slug, article in self.articles.items()}
+        articles = {slug: article.with_blocks((), ()) for slug, article in self.articles.items()}
         return replace(self, articles=articles, _keyword_labels={})
 
     def _link_acronyms(self, article: Article) -> None:
