@@ -106,9 +106,9 @@ CONCEPT = {
         "mentions": {"type": "array", "items": {"$ref": "#/components/schemas/NodeSummary"}},
         "facts": {"type": "object", "additionalProperties": {"type": "array"},
                   "description": "every other fact of the concept and its article (FAQ = mainEntity, take-aways, "
-                                 "abstract, keyFigure, section, hasTermDefinition, definesTerm, mentions, headline, created, "
-                                 "creator...), keyed by the "
-                                 "property's local name; nested nodes follow JSON-LD compact conventions"},
+                                 "abstract, keyFigure, section, hasTermDefinition, definesTerm, mentions, headline, "
+                                 "created, creator...), keyed by the property's local name; nested nodes follow "
+                                 "JSON-LD compact conventions, a node shown at the top is {\"id\"} when nested"},
         "links": {"type": "object", "additionalProperties": {"type": "string"}},
     },
 }

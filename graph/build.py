@@ -349,7 +349,7 @@ def build(
     # One worker set parses (keeping the articles) and then extracts: see graph/workers.py.
     with CorpusWorkers(jobs, size_hint=len(paths)) as workers, collector_paused():
         admitted = admit(workers.parse(paths, content_dir, max_file_bytes, progress), include_drafts=include_drafts)
-        articles = admitted.articles
+        articles, admitted.articles = admitted.articles, []  # one reference, dropped once the index is built
         report.problems.extend(problems + admitted.problems)
         report.articles = len(articles)
         report.timings["parse"] = time.perf_counter() - clock

@@ -298,9 +298,9 @@ def parse_article(path: Path, root: Path, max_bytes: int = 5 * 1024 * 1024) -> t
         if not keywords:
             raise Rejected(front_matter_line(text, "keywords"), "missing-keywords",
                             "front matter has no `keywords` (nor `tags` or `categories`): add `keywords: A,B`")
-        published = meta.get("published")
+        # Jekyll's `published: false`; in Hugo `published` may also be a publish date, which is not a flag
         draft = bool(fm.flag(meta, text, "draft")) or (
-            not isinstance(published, date) and fm.flag(meta, text, "published") is False)
+            fm.timestamp(meta, "published")[0] is None and fm.flag(meta, text, "published") is False)
         slug_written = str(field(meta, text, "slug") or path.stem).strip().strip("/")
         slug = canonical_slug(slug_written)
         if slug == slug_written:
@@ -324,7 +324,8 @@ def parse_article(path: Path, root: Path, max_bytes: int = 5 * 1024 * 1024) -> t
         path=relative, slug=slug, slug_written=slug_written, title=title, description=description,
         keywords=keywords, sha256=hashlib.sha256(raw).hexdigest(), blocks=tuple(blocks),
         outline=tuple(walker.outline), created=optional.created, modified=optional.modified,
-        authors=optional.authors, aliases=optional.aliases, draft=draft, slug_line=front_matter_line(text, "slug") if meta.get("slug") else 0,
+        authors=optional.authors, aliases=optional.aliases, draft=draft,
+        slug_line=front_matter_line(text, "slug") if meta.get("slug") else 0,
         unknown=fm.unknown_fields(meta, text) if len(meta) > 3 else (),
     )
     return article, problems + walker.problems

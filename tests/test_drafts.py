@@ -80,3 +80,10 @@ def test_only_drafts_fails_with_a_hint(write_article, tmp_path):
     write_article("a.md", front_matter_article("keywords: A\ndraft: true"))
     report = build(tmp_path / "content", tmp_path / "build")
     assert not report.written and "--include-drafts" in report.failure
+
+
+def test_a_hugo_publish_date_is_not_a_draft_flag(write_article, tmp_path):
+    write_article("a.md", front_matter_article("keywords: A\npublished: 2023-01-01"))
+    write_article("b.md", front_matter_article('keywords: A\npublished: "2023-01-01T10:00:00Z"'))
+    articles, problems = read_content(tmp_path / "content")
+    assert [a.slug for a in articles] == ["a", "b"] and not [p for p in problems if p.severity != "info"]
