@@ -121,7 +121,8 @@ def open_graph(settings: Settings, vocab: Vocabulary) -> tuple[Store | None, Pat
     graph_path, version = resolve_graph(settings, vocab)
     directory, triples = serving_store(graph_path, version)  # a build's on-disk store, opened read-only
     store = open_store(graph_path, version=version, query_workers=settings.query_workers,
-                       prefixes=vocab.prefixes(), store_dir=directory, triples=triples)
+                       prefixes=vocab.prefixes(), store_dir=directory, triples=triples,
+                       sandbox=settings.sparql_sandbox)
     return store, graph_path
 
 
@@ -163,4 +164,7 @@ def create_app(config: Settings | dict[str, Any] | None = None, *, store: Store 
     from api.rest_response import RepeatedLookups
 
     app.wsgi_app = RepeatedLookups(app, app.wsgi_app)  # a repeated REST look-up skips Flask (its answer is kept)
+    from api.limits import HeaderBudget
+
+    app.wsgi_app = HeaderBudget(app.wsgi_app)  # outermost: oversized headers are refused before anything else
     return app
