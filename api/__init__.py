@@ -154,6 +154,9 @@ def create_app(config: Settings | dict[str, Any] | None = None, *, store: Store 
         allow_headers=["Accept", "Content-Type", "If-None-Match"],
         expose_headers=["ETag", "X-Result-Rows", "X-Result-Truncated", "X-Result-Row-Cap", "Retry-After"],
         supports_credentials=False,
+        # `*` itself rather than the request's Origin echoed: an answer then does not vary by Origin, and a
+        # kept answer holds no header the client chose
+        send_wildcard=tuple(settings.cors_origins) == ("*",),
         max_age=3600,
     )
     app.after_request(_compress)

@@ -118,12 +118,31 @@ def slug_param(name: str, value: str | None, required: bool = True) -> str | Non
 
 
 def language_preferences(lang: str | None) -> tuple[str, ...]:
-    """Return the label languages to try, best first: lang, else Accept-Language; then ar, en, untagged."""
-    return _preferences(lang, "" if lang else request.headers.get("Accept-Language", ""))
+    """Return the label languages to try, best first: lang, else Accept-Language; then ar, en, untagged.
+
+    Only languages some label or definition of the graph is in are kept: the answer is the same, and the
+    answers kept per node and preference (`kept`) stay as few as the graph's languages, whatever the headers.
+    """
+    accept_language = "" if lang else request.headers.get("Accept-Language", "")
+    if len(accept_language) > 256:  # not kept: an unusual header must not fill the cache of common ones
+        prefs = _parse_preferences(lang, accept_language)
+    else:
+        prefs = _preferences(lang, accept_language)
+    idx = indexes()
+    return _in_graph(prefs, kept(idx, ("label-languages",), lambda: _label_languages(idx)))
 
 
-@functools.lru_cache(maxsize=1024)
-def _preferences(lang: str | None, accept_language: str) -> tuple[str, ...]:
+def _label_languages(idx: GraphIndexes) -> frozenset[str]:
+    """Return the languages of every label and definition in the indexes ("" for untagged ones)."""
+    nodes = [*idx.concepts.values(), *idx.keywords.values(), *idx.organizations.values()]
+    return frozenset(lang for node in nodes for lang in (*node.labels, *node.definitions))
+
+
+def _in_graph(prefs: tuple[str, ...], languages: frozenset[str]) -> tuple[str, ...]:
+    return tuple(pref for pref in prefs if pref in languages)
+
+
+def _parse_preferences(lang: str | None, accept_language: str) -> tuple[str, ...]:
     """Return language_preferences for a lang parameter and an Accept-Language header (parsed once per pair)."""
     prefs: list[str] = []
     if lang:
@@ -138,6 +157,9 @@ def _preferences(lang: str | None, accept_language: str) -> tuple[str, ...]:
             if candidate not in out:
                 out.append(candidate)
     return tuple(out)
+
+
+_preferences = functools.lru_cache(maxsize=1024)(_parse_preferences)
 
 
 def pick_label(labels: dict[str, str], prefs: tuple[str, ...]) -> dict | None:
