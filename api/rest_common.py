@@ -73,10 +73,18 @@ def int_param(name: str, default: int, low: int, high: int) -> int:
     return value
 
 
-def choice_param(name: str, default: str | None, choices: tuple[str, ...]) -> str | None:
-    """Return a query parameter that must be one of `choices`, else `default` when absent or empty."""
+def present_param(name: str) -> str | None:
+    """Return the query parameter's value, None when absent; reject it given twice or empty (as the contract)."""
     raw = single_param(name)
-    if raw is None or raw == "":
+    if raw == "":
+        raise bad_parameter(name, "give a value, or leave the parameter out")
+    return raw
+
+
+def choice_param(name: str, default: str | None, choices: tuple[str, ...]) -> str | None:
+    """Return a query parameter that must be one of `choices`, else `default` when absent."""
+    raw = present_param(name)
+    if raw is None:
         return default
     if raw not in choices:
         raise bad_parameter(name, f"expected one of {', '.join(choices)}, got {raw[:50]!r}", allowed=list(choices))
@@ -84,9 +92,9 @@ def choice_param(name: str, default: str | None, choices: tuple[str, ...]) -> st
 
 
 def bool_param(name: str) -> bool | None:
-    """Return a true/false query parameter, None when absent or empty."""
-    raw = single_param(name)
-    if raw is None or raw == "":
+    """Return a true/false query parameter, None when absent."""
+    raw = present_param(name)
+    if raw is None:
         return None
     lowered = raw.lower()
     if lowered in ("true", "1", "yes"):
@@ -97,9 +105,9 @@ def bool_param(name: str) -> bool | None:
 
 
 def lang_param() -> str | None:
-    """Return the lowercased ``lang`` language tag, None when absent or empty."""
-    raw = single_param("lang")
-    if raw is None or raw == "":
+    """Return the lowercased ``lang`` language tag, None when absent."""
+    raw = present_param("lang")
+    if raw is None:
         return None
     if not _LANG.match(raw):
         raise bad_parameter("lang", f"expected a language tag such as ar or en, got {raw[:50]!r}")
