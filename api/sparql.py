@@ -2,8 +2,8 @@
 
 A query is checked (UTF-8, size, graph.store.guard) before it reaches a sandboxed query process; its
 errors never echo what the engine, a remote service or the host said beyond the parser's own message.
-A client whose queries made query processes die CRASHES_ALLOWED times within CRASH_WINDOW_S seconds gets
-429 with Retry-After until the window has passed.
+A client whose queries made query processes die or outlive the timeout (each kills a query process)
+STRIKES_ALLOWED times within STRIKE_WINDOW_S seconds gets 429 with Retry-After until the window has passed.
 
 Usage::
 
@@ -55,45 +55,45 @@ GRAPH_TYPES = {
 _POSITION = re.compile(r"error at (\d+):(\d+)")
 _SYNTAX_STORE = ox.Store()  # empty: parsing only, queries on it are never iterated
 _LOG = logging.getLogger("mkg.sparql")
-CRASHES_ALLOWED = 2
-CRASH_WINDOW_S = 60.0
+STRIKES_ALLOWED = 3
+STRIKE_WINDOW_S = 60.0
 CLIENTS_KEPT = 10_000
 
 
-class CrashThrottle:
-    """Recent query-process deaths per client address, to answer 429 to a client that keeps causing them."""
+class Strikes:
+    """Recent killed query processes per client address, to answer 429 to a client that keeps causing them."""
 
     def __init__(self) -> None:
-        self._crashes: OrderedDict[str, list[float]] = OrderedDict()
+        self._strikes: OrderedDict[str, list[float]] = OrderedDict()
         self._lock = threading.Lock()
 
     def _recent(self, client: str, now: float) -> list[float]:
-        times = [t for t in self._crashes.get(client, ()) if now - t < CRASH_WINDOW_S]
+        times = [t for t in self._strikes.get(client, ()) if now - t < STRIKE_WINDOW_S]
         if times:
-            self._crashes[client] = times
-            self._crashes.move_to_end(client)
+            self._strikes[client] = times
+            self._strikes.move_to_end(client)
         else:
-            self._crashes.pop(client, None)
+            self._strikes.pop(client, None)
         return times
 
     def record(self, client: str) -> None:
-        """Note that a query of `client` made its query process die."""
+        """Note that a query of `client` made its query process die, or ran out of time and had it killed."""
         now = time.monotonic()
         with self._lock:
-            self._crashes[client] = [*self._recent(client, now), now]
-            self._crashes.move_to_end(client)
-            while len(self._crashes) > CLIENTS_KEPT:
-                self._crashes.popitem(last=False)
+            self._strikes[client] = [*self._recent(client, now), now]
+            self._strikes.move_to_end(client)
+            while len(self._strikes) > CLIENTS_KEPT:
+                self._strikes.popitem(last=False)
 
     def wait(self, client: str) -> float:
         """Return the seconds `client` must wait before its next query (0 when it may send one now)."""
         now = time.monotonic()
         with self._lock:
             times = self._recent(client, now)
-        return CRASH_WINDOW_S - (now - times[-1]) if len(times) >= CRASHES_ALLOWED else 0.0
+        return STRIKE_WINDOW_S - (now - times[-1]) if len(times) >= STRIKES_ALLOWED else 0.0
 
 
-THROTTLE = CrashThrottle()
+STRIKES = Strikes()
 
 
 def _service():
@@ -209,6 +209,7 @@ def _failure(exc: Exception) -> Problem:
     """Return the problem for a query that was evaluated and failed, without what the engine or host said."""
     settings = _service().settings
     if isinstance(exc, QueryTimeout):
+        STRIKES.record(request.remote_addr or "")
         return Problem(503, "query-timeout", "Query Timeout",
                        f"{exc}: the limit is {settings.query_timeout:g} s; add LIMIT or narrow the patterns",
                        headers={"Retry-After": "5"}, timeout=settings.query_timeout)
@@ -217,10 +218,11 @@ def _failure(exc: Exception) -> Problem:
     if isinstance(exc, QueryRefused):
         return Problem(503, "sparql-unavailable", "SPARQL Unavailable", str(exc))
     if isinstance(exc, QueryCrashed):
-        THROTTLE.record(request.remote_addr or "")
+        STRIKES.record(request.remote_addr or "")
         return Problem(400, "query-too-complex", "Query Too Complex",
                        "evaluating the query made its query process die (it nests too deep or grows too large); "
-                       "simplify it. Repeated, such queries are refused for a while (429)")
+                       f"simplify it. After {STRIKES_ALLOWED} such queries or timeouts within {STRIKE_WINDOW_S:g} s, "
+                       "this client's queries are refused for a while (429)")
     if isinstance(exc, StoreUnavailable):
         _LOG.warning("SPARQL query: %s", exc)
         return Problem(503, "store-unavailable", "Store Unavailable", "the graph store is not answering; try again "
@@ -245,11 +247,11 @@ def sparql() -> Response:
         if request.method == "GET" and not request.args:
             return service_description()
         raise Problem(400, "missing-query", "Missing Query", "give the query in the `query` parameter")
-    wait = THROTTLE.wait(request.remote_addr or "")
+    wait = STRIKES.wait(request.remote_addr or "")
     if wait > 0:
         raise Problem(429, "too-many-failed-queries", "Too Many Failed Queries",
-                      f"{CRASHES_ALLOWED} queries from this client made their query process die within "
-                      f"{CRASH_WINDOW_S:g} s; send simpler queries after Retry-After",
+                      f"{STRIKES_ALLOWED} queries from this client ran out of time or made their query process "
+                      f"die within {STRIKE_WINDOW_S:g} s; send simpler queries after Retry-After",
                       headers={"Retry-After": str(int(wait) + 1)})
     service = _service()
     settings, store = service.settings, service.store

@@ -82,7 +82,7 @@ def request(base: str, method: str, path: str, *, body: bytes | None = None, hea
                                       source_address=(source, 0) if source else None)
     started = time.perf_counter()
     try:
-        conn.putrequest(method, path, skip_accept_encoding=True)
+        conn.putrequest(method, path, skip_accept_encoding=True, skip_host="Host" in (headers or {}))
         for name, value in [*(headers or {}).items(), *(repeated or [])]:
             conn.putheader(name, value)
         if body is not None:
@@ -125,7 +125,8 @@ def ssrf(base: str) -> list[dict[str, Any]]:
     status, _, body, _ = sparql(base, MKG + f"ASK {{ ?c mkg:hasArticle trueSERVICE <http://127.0.0.1:{closed}/> {{ }} }}")
     text = body.decode(errors="replace").lower()
     rows.append({"attack": "port scan (closed port)", "status": status,
-                 "echoes_host_error": any(w in text for w in ("refused", "os error", "127.0.0.1"))})
+                 "echoes_host_error": any(w in text for w in ("connection refused", "os error", "127.0.0.1",
+                                                              str(closed)))})
     return rows
 
 
@@ -133,10 +134,15 @@ PLUS_7000 = "SELECT ((" + "+".join(["1"] * 7000) + ") AS ?x) {}"
 MINUS_3000 = "SELECT * { ?s ?p ?o " + "MINUS { ?s ?p ?o } " * 3000 + "}"
 
 
-def crashes(base: str, seconds: float) -> dict[str, Any]:
-    """Finding 2: a small query kills a query process; four clients sending them starve a cheap ASK."""
+def crashes(base: str, seconds: float, terms: int = 0) -> dict[str, Any]:
+    """Finding 2: a small query kills a query process; four clients sending them starve a cheap ASK.
+
+    With `terms`, the four clients send a chain of that many terms instead of the issue's two queries.
+    """
     out: dict[str, Any] = {}
-    for name, query in (("1+1+...+1 (7000 terms)", PLUS_7000), ("3000 MINUS blocks", MINUS_3000)):
+    chain = "SELECT ((" + "+".join(["1"] * terms) + ") AS ?x) {}" if terms else None
+    for name, query in (("1+1+...+1 (7000 terms)", PLUS_7000), ("3000 MINUS blocks", MINUS_3000),
+                        *([(f"1+1+...+1 ({terms} terms)", chain)] if chain else [])):
         status, _, body, took = sparql(base, query)
         out[name] = {"bytes": len(query), "status": status, "seconds": round(took, 2),
                      "type": _problem_type(body)}
@@ -148,7 +154,8 @@ def crashes(base: str, seconds: float) -> dict[str, Any]:
 
     def crasher(source: str) -> None:
         while not stop.is_set():
-            status = sparql(base, PLUS_7000 if source.endswith(("2", "4")) else MINUS_3000, source=source)[0]
+            query = chain or (PLUS_7000 if source.endswith(("2", "4")) else MINUS_3000)
+            status = sparql(base, query, source=source)[0]
             with lock:
                 statuses[status] = statuses.get(status, 0) + 1
 
@@ -208,18 +215,22 @@ def _rss_kb(pids: list[int]) -> int:
 
 
 def headers(base: str, master: int, slug: str) -> dict[str, Any]:
-    """Finding 4: unique 8 KB headers grow the answer cache's memory; 95 large Accept headers cost CPU."""
+    """Finding 4: unique large headers grow the answer cache's memory; 95 large Accept headers cost CPU."""
     path = "/api/concepts?limit=1"
     for _ in range(20):
         request(base, "GET", path)
     workers = _workers(master)
-    before = _rss_kb(workers)
     count = 600
-    statuses: dict[int, int] = {}
-    for i in range(count):
-        status = request(base, "GET", path, headers={"Accept-Language": f"{i:08d}" + "x" * 8000})[0]
-        statuses[status] = statuses.get(status, 0) + 1
-    grown = _rss_kb(workers) - before
+    out: dict[str, Any] = {"unique_header_requests": count}
+    for size in (8000, 3900):
+        before = _rss_kb(workers)
+        statuses: dict[int, int] = {}
+        for i in range(count):
+            value = f"{size}-{i:08d}".ljust(size, "x")
+            status = request(base, "GET", path, headers={"Accept-Language": value, "Origin": value})[0]
+            statuses[status] = statuses.get(status, 0) + 1
+        out[f"{size}_byte_headers"] = {"statuses": statuses,
+                                       "rss_growth_kb_per_request": round((_rss_kb(workers) - before) / count, 1)}
     accept = [("Accept", "text/html;q=0.1, " * 500)[:8000] for _ in range(95)]
     timings = []
     for _ in range(3):
@@ -227,9 +238,7 @@ def headers(base: str, master: int, slug: str) -> dict[str, Any]:
         timings.append((status, round(took * 1000)))
     normal = [round(request(base, "GET", f"/api/concepts/{urllib.parse.quote(slug)}",
                             headers={"Cache-Control": "no-cache"})[3] * 1000, 1) for _ in range(5)]
-    return {"unique_header_requests": count, "statuses": statuses,
-            "rss_growth_kb_per_request_all_workers": round(grown / count, 1),
-            "95_large_accept_headers_status_ms": timings, "normal_detail_ms": normal}
+    return {**out, "95_large_accept_headers_status_ms": timings, "normal_detail_ms": normal}
 
 
 def rest_cost(base: str, slug: str) -> dict[str, Any]:
@@ -237,7 +246,9 @@ def rest_cost(base: str, slug: str) -> dict[str, Any]:
     quoted = urllib.parse.quote(slug, safe="")
     worst = (f"/api/concepts/{quoted}/neighbours?depth=3&direction=both"
              "&relation=linksTo,hasKeyword,definesTerm,definedIn,mentions&limit=1000")
-    out = {}
+    if request(base, "GET", worst)[0] == 400:  # over the largest limit: ask for that
+        worst = worst.replace("limit=1000", "limit=500")
+    out = {"worst_path": worst}
     for name, path in (("detail", f"/api/concepts/{quoted}"), ("worst neighbours", worst)):
         runs = [request(base, "GET", path, headers={"Cache-Control": "no-cache", "Accept": "application/json"})
                 for _ in range(7)]
@@ -254,7 +265,8 @@ def protocol(base: str) -> dict[str, Any]:
                                           "Accept": "application/sparql-results+json"})
     out["invalid_utf8"] = {"status": status, "replaced": "\ufffd" in body.decode(errors="replace")}
     status, head, body, _ = request(base, "GET", "/sparql", headers={"Host": "evil.example", "Accept": "text/turtle"})
-    out["service_description"] = {"echoes_host": b"evil.example" in body, "cache_control": head.get("cache-control")}
+    out["service_description"] = {"status": status, "echoes_host": b"evil.example" in body,
+                                  "cache_control": head.get("cache-control")}
     status, head, _, _ = request(base, "GET", "/sparql?" + urllib.parse.urlencode({"query": "SELECT * {}"}),
                                  headers={"Accept": "text/*"})
     out["text_star_select"] = head.get("content-type")
@@ -268,6 +280,12 @@ def protocol(base: str) -> dict[str, Any]:
         from rdflib import Graph
         from rdflib.plugins.stores.sparqlstore import SPARQLStore
 
+        for fmt in ("xml", "json"):
+            graph = Graph(SPARQLStore(base + "/sparql", returnFormat=fmt))
+            try:
+                out[f"sparqlstore {fmt}"] = {"construct": len(graph.query("CONSTRUCT WHERE { ?s ?p ?o } LIMIT 2").graph)}
+            except Exception as exc:
+                out[f"sparqlstore {fmt}"] = f"{type(exc).__name__}: {str(exc)[:80]}"
         graph = Graph(SPARQLStore(base + "/sparql"))
         out["sparqlstore"] = {
             "select": len(list(graph.query("SELECT * { ?s ?p ?o } LIMIT 2"))),
@@ -306,6 +324,8 @@ def run(args: argparse.Namespace) -> int:
            "--port", str(port), "--workers", "2", "--threads", "4"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("MKG_")}
     env.update(MKG_CONFIG=os.devnull, PYTHONPATH=str(root))
+    if args.crash_terms:
+        env["MKG_MAX_QUERY_BYTES"] = str(args.crash_terms * 2 + 1000)
     log = Path(tempfile.mkdtemp(prefix="mkg-adversarial-")) / "server.log"
     results: dict[str, Any] = {"root": str(root), "graph": args.graph, "unguarded": args.unguarded}
     with Server("mkg serve", cmd, log, cwd=root, env=env) as server:
@@ -317,7 +337,7 @@ def run(args: argparse.Namespace) -> int:
         results["4 headers"] = headers(base, server.proc.pid, hub)
         results["5 rest cost"] = rest_cost(base, hub)
         results["6 protocol"] = protocol(base)
-        results["2 crashes"] = crashes(base, args.seconds)
+        results["2 crashes"] = crashes(base, args.seconds, args.crash_terms)
         results["server_alive"] = server.alive()
     print(json.dumps(results, indent=1, ensure_ascii=False))
     return 0
@@ -330,4 +350,6 @@ def register(subparsers) -> None:
     parser.add_argument("--root", default=str(PROJECT_ROOT), help="project checkout whose code serves it")
     parser.add_argument("--seconds", type=float, default=25.0, help="length of the crash load (default 25)")
     parser.add_argument("--unguarded", action="store_true", help="boot with the lexical guard off (tests' boot)")
+    parser.add_argument("--crash-terms", type=int, default=0,
+                        help="crash load with a 1+1+... chain of this many terms (e.g. 200000 with --unguarded)")
     parser.set_defaults(func=run)
