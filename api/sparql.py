@@ -225,8 +225,9 @@ def _failure(exc: Exception) -> Problem:
                        "this client's queries are refused for a while (429)")
     if isinstance(exc, StoreUnavailable):
         _LOG.warning("SPARQL query: %s", exc)
-        return Problem(503, "store-unavailable", "Store Unavailable", "the graph store is not answering; try again "
-                       "shortly", headers={"Retry-After": str(exc.retry_after)})
+        return Problem(503, "store-unavailable", "Store Unavailable",
+                       "the graph store is not answering; the service answers again as soon as it is back",
+                       headers={"Retry-After": str(exc.retry_after)})
     assert isinstance(exc, QueryFailed)
     if exc.kind == "syntax":
         return _syntax_problem(str(exc))
