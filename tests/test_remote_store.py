@@ -219,7 +219,7 @@ ORDER_OPEN = {"/sparql?query=SELECT+%3Fc+%3Fl+WHERE+%7B+%3Fc+skos%3AprefLabel+%3
 @pytest.fixture(scope="module")
 def both_apps(seed_build, store_url, tmp_path_factory):
     _, out = seed_build
-    embedded = create_app(Settings(graph_file=out / "graph.nt", query_workers=0))
+    embedded = create_app(Settings(graph_file=out / "graph.nt", query_workers=1))
     remote_app = create_app(Settings(store=store_url, build_dir=tmp_path_factory.mktemp("parity"),
                                      query_workers=0))
     yield embedded.test_client(), remote_app.test_client()

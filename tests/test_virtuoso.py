@@ -102,8 +102,14 @@ def test_virtuoso_row_cap_cuts_user_answers_and_fails_whole_ones(store):
     assert capped.truncated and capped.rows == 25
 
 
+def test_virtuoso_define_pragmas_never_reach_it(app_client, store):
+    """A `define` could point the query at another graph or fetch (get:soft): refused before it is sent."""
+    query = "define input:default-graph-uri <https://marketing-kg.example/graph/control> SELECT * WHERE { ?s ?p ?o }"
+    response = app_client.get("/sparql", query_string={"query": query})
+    assert response.status_code == 400 and response.get_json()["type"].endswith("/query-refused")
+
+
 @pytest.mark.parametrize("query", [
-    "define input:default-graph-uri <https://marketing-kg.example/graph/control> SELECT * WHERE { ?s ?p ?o }",
     'SELECT (bif:sprintf("%s", "x") AS ?x) WHERE { }',
     'SELECT (<bif:sprintf>("%s", "x") AS ?x) WHERE { }',
     'SELECT (<sql:sprintf>("%s", "x") AS ?x) WHERE { }',

@@ -120,8 +120,9 @@ class Virtuoso(Dialect):
       control graph, Virtuoso's own): `named-graph-uri` names an empty graph, as the protocol means.
     * DESCRIBE gives the resource's triples as subject and as object; `sql:describe-mode "CBD"` gives the
       concise bounded description, as Oxigraph and the embedded store.
-    * Its SPARQL dialect would let a user's `define` change the dataset (or fetch with `get:soft`) and
-      `bif:` call server functions: refused, as they are not SPARQL 1.1.
+    * Its SPARQL dialect lets `bif:` and `sql:` functions call the server's own procedures: refused, as
+      they are not SPARQL 1.1 (its `define` pragmas, which could change the dataset or fetch with
+      `get:soft`, are refused by graph.store.guard for every store).
     * A CONSTRUCT of more than MaxVectorSize (1,000,000) triples fails ("FRVEC"); RemoteStore.ntriples
       reads a version one predicate at a time on every store.
     * INSERT DATA fails beyond about 1,500 triples ("SQL text has exceeded 10000 lines") and refuses blank
@@ -148,7 +149,7 @@ class Virtuoso(Dialect):
     _ERROR = re.compile(r"Virtuoso (\w{5}) Error (\S+?): ?(.*)")
     _BNODE = re.compile(rb'("type": ?"bnode", ?"value": ?")nodeID://')
     _BOOLEAN = re.compile(rb'("datatype": ?"http://www\.w3\.org/2001/XMLSchema#boolean", ?"value": ?")([01])"')
-    _EXTENSION = re.compile(r"(?i:define)|(?:bif|sql):.*|<(?:bif|sql):.*")
+    _EXTENSION = re.compile(r"(?:bif|sql):.*|<(?:bif|sql):.*")  # DEFINE pragmas: graph.store.guard refuses them
 
     def auth(self, credentials: tuple[str, str] | None) -> requests.auth.AuthBase | None:
         """Return HTTP digest authentication (what /sparql-auth and /sparql-graph-crud-auth ask for)."""

@@ -71,7 +71,7 @@ def values_rows(tokens: list[re.Match]) -> int:
         elif depth and columns and text == "(":
             rows += 1
         elif depth and not columns:  # a term starts after a space (1.5e3, "a"@en, "1"^^xsd:int are one each)
-            typed = previous == "^"
+            typed = previous in ("^^", "^")
             if (kind in ("iri", "string") and not typed) or (match.start() != end and not typed):
                 rows += 1
         previous, end = text, match.end()
