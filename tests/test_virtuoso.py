@@ -127,7 +127,7 @@ def test_virtuoso_values_blocks_within_the_limit_answer_as_embedded(app_client, 
     query = f"SELECT ?p ?l WHERE {{ VALUES (?c ?p) {{ {rows} }} ?c ?p ?l }} ORDER BY LANG(?l)"
     answer = app_client.get("/sparql", query_string={"query": query}, headers={"Accept": "text/csv"})
     assert answer.status_code == 200, answer.data[:300]
-    embedded = create_app(Settings(graph_file=seed_build[1] / "graph.nt", query_workers=0))
+    embedded = create_app(Settings(graph_file=seed_build[1] / "graph.nt", query_workers=1))
     try:
         ours = embedded.test_client().get("/sparql", query_string={"query": query}, headers={"Accept": "text/csv"})
     finally:
