@@ -4,7 +4,7 @@ Virtuoso runs on a fresh database in the run's scratch directory with bench.virt
 cache sized to the graph, no ResultSetMaxRows cap: marketing-kg caps user answers itself), a random dba
 password passed to `mkg` through MKG_STORE_PASSWORD, and is loaded the way a deployment loads it:
 `mkg push` (Graph Store Protocol in chunks of 100,000 triples, then the switch). The peer's queries
-name the pushed version graph as `default-graph-uri`.
+name the pushed version graph as `default-graph-uri`, and wrk's timeout (30 s) as Virtuoso's own.
 
 The replica is `mkg serve --store virtuoso+http://…` (2 workers x 4 threads, as ours): a first start
 downloads its copy of the version and builds its REST indexes from the store, a second start (the one
