@@ -16,7 +16,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-SUBCOMMAND_MODULES: tuple[str, ...] = ("bench.corpus", "bench.build_bench", "bench.serve_bench", "bench.suite")
+SUBCOMMAND_MODULES: tuple[str, ...] = ("bench.corpus", "bench.build_bench", "bench.serve_bench", "bench.suite",
+                                       "bench.answers")
 DEFAULT_COMMAND = "all"
 
 
