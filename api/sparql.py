@@ -11,12 +11,23 @@ import hashlib
 import re
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, render_template_string, request
+from flask import Blueprint, Response, render_template_string, request
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
 from api.examples import EXAMPLES
-from api.problems import Problem
+from api.http import (
+    DESCRIPTION_OFFERS,
+    GRAPH_OFFERS,
+    RDFLIB_NAMES,
+    SOLUTION_OFFERS,
+    Problem,
+    best_offer,
+    graph,
+    media_type,
+    not_acceptable,
+    service,
+)
 from graph.store.guard import inspect_query
 from graph.store.pool import QueryBusy, QueryFailed, QueryTimeout
 from graph.store.results import RESULT_FORMATS
@@ -31,28 +42,17 @@ FORMAT_ALIASES = {
     "rdf+xml": "rdfxml",
 }
 GRAPH_ALIASES = {"xml": "rdfxml", "json": "jsonld", "n3": "turtle"}  # for CONSTRUCT/DESCRIBE only
-SOLUTION_TYPES = {
-    "application/sparql-results+json": "json", "application/json": "json",
-    "application/sparql-results+xml": "xml", "application/xml": "xml", "text/xml": "xml",
-    "text/csv": "csv", "text/tab-separated-values": "tsv",
-}
-GRAPH_TYPES = {
-    "text/turtle": "turtle", "application/x-turtle": "turtle", "application/n-triples": "ntriples",
-    "text/plain": "ntriples", "application/ld+json": "jsonld", "application/json": "jsonld",
-    "application/rdf+xml": "rdfxml", "application/xml": "rdfxml",
-}
+SOLUTION_TYPES = dict(SOLUTION_OFFERS)
+GRAPH_TYPES = dict(GRAPH_OFFERS)
 _POSITION = re.compile(r"error at (\d+):(\d+)")
 _SYNTAX_STORE = ox.Store()  # empty: parsing only, queries on it are never iterated
-
-
-def _service():
-    return current_app.extensions["mkg"]
 
 
 def _negotiate(form: str) -> str:
     """Pick the result format from ?format= or the Accept header (q-values via werkzeug)."""
     graph_form = form in ("CONSTRUCT", "DESCRIBE")
-    kind_types = GRAPH_TYPES if graph_form else SOLUTION_TYPES
+    offers = GRAPH_OFFERS if graph_form else SOLUTION_OFFERS
+    kind_types = dict(offers)
     requested = [value for value in request.values.getlist("format") if value.strip()]
     if requested:
         # clients such as SPARQLWrapper send several values (format=rdf+xml&format=application/rdf+xml)
@@ -63,17 +63,15 @@ def _negotiate(form: str) -> str:
             fmt = aliases.get(name) or kind_types.get(name)
             if fmt in kind_types.values():
                 return fmt
-        raise Problem(406, "not-acceptable", "Not Acceptable",
-                      f"format={requested[0]!r} cannot carry {form} results; use one of "
-                      f"{', '.join(sorted(set(kind_types.values())))}", parameter="format")
+        raise not_acceptable(f"format={requested[0]!r} cannot carry {form} results; use one of "
+                             f"{', '.join(sorted(set(kind_types.values())))}", parameter="format")
     if not request.accept_mimetypes:
         return next(iter(kind_types.values()))
-    best = request.accept_mimetypes.best_match(list(kind_types))
+    best = best_offer(offers, request.headers.get("Accept", ""))
     if best is None:
-        raise Problem(406, "not-acceptable", "Not Acceptable",
-                      f"none of the Accept header's types can carry {form} results; accepted: "
-                      + ", ".join(kind_types))
-    return kind_types[best]
+        raise not_acceptable(f"none of the Accept header's types can carry {form} results; accepted: "
+                             + ", ".join(kind_types))
+    return best
 
 
 def _query_text() -> str | None:
@@ -99,7 +97,7 @@ def _query_text() -> str | None:
 
 def _check(query: str) -> tuple[str, int | None]:
     """Apply size, dataset, refusal and syntax checks; return the query form and its outer LIMIT."""
-    settings = _service().settings
+    settings = service().settings
     if len(query.encode()) > settings.max_query_bytes:
         raise Problem(413, "query-too-large", "Query Too Large",
                       f"the query is over {settings.max_query_bytes} bytes", limit=settings.max_query_bytes)
@@ -112,12 +110,12 @@ def _check(query: str) -> tuple[str, int | None]:
     if info.refusal:
         slug = "update-not-allowed" if info.is_update else "query-refused"
         raise Problem(400, slug, "Query Refused", info.refusal)
-    if getattr(_service().store, "isolates_user_queries", False):
+    if graph().store.isolates_user_queries:
         # parsed where it runs: pyoxigraph plans a query as it parses it, and planning a few hundred triple
         # patterns takes seconds to minutes; only a killable query process (or the remote store) may do it
         return info.form or "SELECT", info.limit
     try:
-        _SYNTAX_STORE.query(query, prefixes=_service().vocab.prefixes())
+        _SYNTAX_STORE.query(query, prefixes=service().vocab.prefixes())
     except SyntaxError as exc:
         raise _syntax_problem(str(exc)) from exc
     return info.form or "SELECT", info.limit
@@ -145,8 +143,7 @@ def sparql() -> Response:
         raise Problem(400, "missing-query", "Missing Query", "give the query in the `query` parameter")
     form, limit = _check(query)
     fmt = _negotiate(form)
-    service = _service()
-    settings, store = service.settings, service.store
+    settings, store = service().settings, graph().store
     etag = _etag(store.version, query, fmt, settings.max_rows)
     if request.if_none_match.contains_weak(etag):  # weak comparison (RFC 9110 13.1.2): gzip weakens the tag
         response = Response(status=304)
@@ -169,8 +166,7 @@ def sparql() -> Response:
         if exc.kind == "format":
             raise Problem(422, "unserializable", "Result Not Serializable", str(exc)) from exc
         raise Problem(500, "query-failed", "Query Failed", str(exc)) from exc
-    media_type = RESULT_FORMATS[fmt][0]
-    response = Response(output.body, content_type=f"{media_type}; charset=utf-8")
+    response = Response(output.body, content_type=f"{media_type(fmt)}; charset=utf-8")
     response.set_etag(etag)
     response.headers["Cache-Control"] = f"public, max-age={settings.cache_max_age}"
     response.headers["X-Result-Rows"] = str(output.rows)
@@ -183,34 +179,33 @@ def sparql() -> Response:
 
 def description_graph() -> Graph:
     """Return the SPARQL 1.1 Service Description of this endpoint, with the example queries."""
-    service = _service()
     endpoint = URIRef(request.base_url)
-    graph = Graph()
-    graph.bind("sd", SD)
-    graph.bind("sh", SH)
-    graph.bind("schema", SCHEMA)
-    graph.add((endpoint, RDF.type, SD.Service))
-    graph.add((endpoint, SD.endpoint, endpoint))
-    graph.add((endpoint, SD.supportedLanguage, SD.SPARQL11Query))
-    graph.add((endpoint, RDFS.label, Literal("marketing-kg SPARQL endpoint (read-only)", lang="en")))
-    for media_type in RESULT_FORMATS.values():
-        graph.add((endpoint, SD.resultFormat, URIRef(f"http://www.iana.org/assignments/media-types/{media_type[0]}")))
+    description = Graph()
+    description.bind("sd", SD)
+    description.bind("sh", SH)
+    description.bind("schema", SCHEMA)
+    description.add((endpoint, RDF.type, SD.Service))
+    description.add((endpoint, SD.endpoint, endpoint))
+    description.add((endpoint, SD.supportedLanguage, SD.SPARQL11Query))
+    description.add((endpoint, RDFS.label, Literal("marketing-kg SPARQL endpoint (read-only)", lang="en")))
+    for media, _ in RESULT_FORMATS.values():
+        description.add((endpoint, SD.resultFormat, URIRef(f"http://www.iana.org/assignments/media-types/{media}")))
     dataset = BNode("dataset")
     default_graph = BNode("default-graph")
-    graph.add((endpoint, SD.defaultDataset, dataset))
-    graph.add((dataset, RDF.type, SD.Dataset))
-    graph.add((dataset, SD.defaultGraph, default_graph))
-    graph.add((default_graph, RDF.type, SD.Graph))
-    graph.add((default_graph, URIRef("http://rdfs.org/ns/void#triples"), Literal(service.store.triple_count())))
+    description.add((endpoint, SD.defaultDataset, dataset))
+    description.add((dataset, RDF.type, SD.Dataset))
+    description.add((dataset, SD.defaultGraph, default_graph))
+    description.add((default_graph, RDF.type, SD.Graph))
+    description.add((default_graph, URIRef("http://rdfs.org/ns/void#triples"), Literal(graph().store.triple_count())))
     for slug, title, text in EXAMPLES:
         example = URIRef(f"{request.base_url}#example-{slug}")
-        graph.add((example, RDF.type, SH.SPARQLExecutable))
-        graph.add((example, RDF.type, SH.SPARQLConstructExecutable if text.startswith("CONSTRUCT")
+        description.add((example, RDF.type, SH.SPARQLExecutable))
+        description.add((example, RDF.type, SH.SPARQLConstructExecutable if text.startswith("CONSTRUCT")
                    else SH.SPARQLSelectExecutable))
-        graph.add((example, RDFS.comment, Literal(title, lang="en")))
-        graph.add((example, SH.construct if text.startswith("CONSTRUCT") else SH.select, Literal(text)))
-        graph.add((example, SCHEMA.target, endpoint))
-    return graph
+        description.add((example, RDFS.comment, Literal(title, lang="en")))
+        description.add((example, SH.construct if text.startswith("CONSTRUCT") else SH.select, Literal(text)))
+        description.add((example, SCHEMA.target, endpoint))
+    return description
 
 
 _HTML = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>SPARQL endpoint</title></head>
@@ -227,16 +222,13 @@ _HTML = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>SPA
 
 def service_description() -> Response:
     """Return the service description: HTML for browsers, Turtle (or another RDF format) otherwise."""
-    offered = ["text/turtle", "text/html", "application/n-triples", "application/ld+json", "application/rdf+xml"]
-    best = request.accept_mimetypes.best_match(offered, default="text/turtle")
-    service = _service()
-    if best == "text/html":
-        html = render_template_string(_HTML, version=service.store.version, triples=service.store.triple_count(),
-                                      prefixes=service.vocab.prefixes(), formats=RESULT_FORMATS, examples=EXAMPLES)
+    best = best_offer(DESCRIPTION_OFFERS, request.headers.get("Accept", "")) or "turtle"
+    store = graph().store
+    if best == "html":
+        html = render_template_string(_HTML, version=store.version, triples=store.triple_count(),
+                                      prefixes=service().vocab.prefixes(), formats=RESULT_FORMATS, examples=EXAMPLES)
         return Response(html, content_type="text/html; charset=utf-8")
-    rdflib_format = {"text/turtle": "turtle", "application/n-triples": "nt11", "application/ld+json": "json-ld",
-                     "application/rdf+xml": "xml"}[best]
-    body = description_graph().serialize(format=rdflib_format)
-    response = Response(body, content_type=f"{best}; charset=utf-8")
+    body = description_graph().serialize(format=RDFLIB_NAMES[best])
+    response = Response(body, content_type=f"{media_type(best)}; charset=utf-8")
     response.vary.add("Accept")
     return response

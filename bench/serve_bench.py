@@ -127,7 +127,7 @@ def measure(n: int, args: argparse.Namespace, plan: Plan) -> dict[str, Any]:
             # ours
             port = free_port()
             ours_url = f"http://127.0.0.1:{port}"
-            checkout = args.checkout.resolve() if args.checkout else None
+            checkout = args.checkout.resolve() if getattr(args, "checkout", None) else None
             cwd, env = checkout or PROJECT_ROOT, child_env(checkout)
             cmd = ours_command(build / "graph.nt", port, checkout)
             print(f"[n={n}] ours: {' '.join(cmd)}", file=sys.stderr)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from rdflib import Literal
 
 from graph.content import Article
-from graph.extract import ExtractionContext, Triple, lang_literal, plain_literal, text_literal
+from graph.extract.context import ExtractionContext, Triple, lang_literal, plain_literal, text_literal
 from graph.resolve import match_key, split_acronym
 from graph.vocab import RDF, SCHEMA, SKOS, XSD
 

@@ -1,14 +1,14 @@
 """Evaluate user queries in killable worker processes, so a runaway query is really stopped.
 
 pyoxigraph has no query timeout (oxigraph #1926) and a thread cannot be killed, so each worker is a
-process. It opens the on-disk store of the graph read-only (its pages shared with every other process
-through the page cache), or, for a plain graph file, loads a private in-memory copy. A query that
+process. It opens the on-disk store of the graph version read-only (its pages shared with every other
+process through the page cache). A query that
 outlives its timeout gets its worker killed and replaced; the caller gets QueryTimeout at once, and
 the other workers keep serving.
 
 Usage::
 
-    pool = QueryPool(Path("build/graph.nt"), size=2, store_dir=Path("build/store-abc"))
+    pool = QueryPool(Path("build/store-abc"), size=2)
     output = pool.execute({"query": "ASK {}", "format": "json", "max_rows": 10}, timeout=10)
     pool.close()
 """
@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from graph.store.results import QueryOutput
+from graph.store.disk import open_read_only
+from graph.store.results import QueryOutput, run_query
 
 _LOG = logging.getLogger("mkg.query_pool")
 
@@ -48,24 +49,6 @@ class QueryFailed(Exception):
         self.kind = kind
 
 
-def _load_store(graph_path: str):
-    import pyoxigraph as ox
-
-    store = ox.Store()
-    rdf_format = ox.RdfFormat.N_TRIPLES if graph_path.endswith(".nt") else ox.RdfFormat.TURTLE
-    store.bulk_load(path=graph_path, format=rdf_format)
-    return store
-
-
-def _open(graph_path: str, store_dir: str | None):
-    """Return the on-disk store opened read-only, else a private in-memory copy of the graph file."""
-    if store_dir is not None:
-        from graph.store.disk import open_read_only
-
-        return open_read_only(Path(store_dir))
-    return _load_store(graph_path)
-
-
 def _exit_with_parent(parent: int) -> None:
     """Stop this worker once its parent is gone (a killed gunicorn worker must not leave a runaway query)."""
     while os.getppid() == parent:
@@ -73,13 +56,11 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(0)
 
 
-def _worker_main(conn: Connection, graph_path: str, store_dir: str | None = None) -> None:
+def _worker_main(conn: Connection, store_dir: str) -> None:
     """Serve queries from `conn` on the graph until told to stop."""
-    from graph.store.results import run_query
-
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
 
-    store = _open(graph_path, store_dir)
+    store = open_read_only(Path(store_dir))
     conn.send(("ready", 0))
     while True:
         try:
@@ -109,10 +90,8 @@ class _Worker:
 class QueryPool:
     """A fixed number of query worker processes with per-query timeouts."""
 
-    def __init__(self, graph_path: Path, size: int = 2, start_timeout: float = 120.0, *,
-                 store_dir: Path | None = None, wait: bool = True) -> None:
-        self.graph_path = str(graph_path)
-        self.store_dir = str(store_dir) if store_dir is not None else None
+    def __init__(self, store_dir: Path, size: int = 2, start_timeout: float = 120.0, *, wait: bool = True) -> None:
+        self.store_dir = str(store_dir)
         self.size = max(1, size)
         self.start_timeout = start_timeout
         self._context = multiprocessing.get_context("spawn")
@@ -140,13 +119,13 @@ class QueryPool:
 
     def _spawn(self) -> None:
         parent, child = self._context.Pipe()
-        process = self._context.Process(target=_worker_main, args=(child, self.graph_path, self.store_dir), daemon=True,
+        process = self._context.Process(target=_worker_main, args=(child, self.store_dir), daemon=True,
                                         name="mkg-query-worker")
         process.start()
         child.close()
         if not parent.poll(self.start_timeout):
             process.kill()
-            raise RuntimeError(f"query worker did not load {self.graph_path} in {self.start_timeout} s")
+            raise RuntimeError(f"query worker did not open {self.store_dir} in {self.start_timeout} s")
         parent.recv()
         worker = _Worker(process, parent)
         with self._lock:
@@ -169,6 +148,11 @@ class QueryPool:
         self._stop(worker)
         if not self._closed:
             threading.Thread(target=self._start_worker, daemon=True).start()
+
+    def ready(self) -> bool:
+        """Return True when every query worker has started (each answers the moment it is idle)."""
+        with self._lock:
+            return len(self._all) >= self.size
 
     def execute(self, request: dict, timeout: float) -> QueryOutput:
         """Run one query request in a free worker; raise QueryTimeout/QueryBusy/QueryFailed."""

@@ -19,10 +19,8 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Collection
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from api.indexes import GraphIndexes
+from graph.readmodel.indexes import ReadModel
 
 WEIGHTS = {"links_to": 3.0, "linked_from": 2.0, "shared_keywords": 1.0, "co_citation": 1.5, "coupling": 1.0}
 FORMULA = ("score = 3·[c→d] + 2·[d→c] + Σ_k 1/log2(1+|C(k)|) + Σ_a 1.5/log2(1+|out(a)|)"
@@ -56,7 +54,7 @@ def _via(candidate: str, groups: Groups) -> list[str]:
     return out
 
 
-def related_concepts(idx: GraphIndexes, slug: str) -> list[dict]:
+def related_concepts(idx: ReadModel, slug: str) -> list[dict]:
     """Return up to RELATED_MAX concepts related to `slug`, best first, each with score and reasons."""
     # Scores are summed per reason into flat dicts; the reasons' "via" lists are worked out for the winners only.
     outs, ins = set(idx.link_targets(slug)), set(idx.link_sources(slug))

@@ -1,45 +1,27 @@
-"""REST routes over a concept's surroundings: its neighbourhood, its related concepts and link paths.
-
-Registered on ``api.concepts.bp`` when that module is imported.
-"""
+"""REST routes over a concept's surroundings: its neighbourhood and its related concepts."""
 
 from __future__ import annotations
 
-import itertools
-
 import orjson
-import pyoxigraph as ox
-from flask import Response, request
+from flask import Blueprint, Response, request
 
-from api.concepts import bp
-from api.indexes import Edge, GraphIndexes
-from api.related import FORMULA, WEIGHTS
-from api.rest_common import (
-    bad_parameter,
-    choice_param,
-    fresh_answer_requested,
-    indexes,
-    int_param,
-    kept,
-    lang_param,
-    language_preferences,
-    resolve_concept,
-    service,
-    single_param,
-    slug_param,
-    summary,
-)
-from api.rest_response import concept_from_path, edge_triples, label_triples, respond
-from api.traversal import neighbourhood, shortest_paths
+from api.http import respond
+from api.rest.params import bad_parameter, choice_param, int_param, lang_param, language_preferences, summary
+from api.rest.present import concept_from_path, edge_triples, label_triples
+from graph.readmodel.indexes import ReadModel
+from graph.readmodel.model import Edge
+from graph.readmodel.paths import neighbourhood
+from graph.readmodel.related import FORMULA, WEIGHTS, related_concepts
+
+bp = Blueprint("neighbours", __name__)
 
 RELATED_MAX_LIMIT = 100
 NEIGHBOURS_MAX_LIMIT = 1000
-PATH_MAX_LENGTH = 6
 DIRECTIONS = ("out", "in", "both")
 _ALWAYS_KNOWN_RELATIONS = {"linksTo", "hasKeyword", "definesTerm", "definedIn", "mentions"}
 
 
-def _relations_param(idx: GraphIndexes) -> set[str]:
+def _relations_param(idx: ReadModel) -> set[str]:
     """Return the relations named by ``relation`` (repeatable, comma-separated), linksTo by default."""
     raw = [part.strip() for value in request.args.getlist("relation") for part in value.split(",")]
     raw = [part for part in raw if part]
@@ -53,20 +35,20 @@ def _relations_param(idx: GraphIndexes) -> set[str]:
     return set(raw)
 
 
-def _node_id(idx: GraphIndexes, kind: str, slug: str) -> str:
+def _node_id(idx: ReadModel, kind: str, slug: str) -> str:
     """Return the id of a node in a neighbourhood answer: its IRI, else kind:slug."""
     node = idx.node(kind, slug)
     return node.iri if node is not None else f"{kind}:{slug}"
 
 
-def node_json(idx: GraphIndexes, kind: str, slug: str, prefs: tuple[str, ...], distance: int) -> orjson.Fragment:
+def node_json(idx: ReadModel, kind: str, slug: str, prefs: tuple[str, ...], distance: int) -> orjson.Fragment:
     """Return a neighbourhood node as JSON: its summary, id and distance (all but the distance kept per node)."""
-    head = kept(idx, ("neighbour-node", kind, slug, prefs),
+    head = idx.keep(("neighbour-node", kind, slug, prefs),
                 lambda: orjson.dumps({**summary(idx, kind, slug, prefs), "id": _node_id(idx, kind, slug)})[:-1])
     return orjson.Fragment(b'%s,"distance":%d}' % (head, distance))
 
 
-def edge_json(idx: GraphIndexes, edge: Edge, way: str) -> dict:
+def edge_json(idx: ReadModel, edge: Edge, way: str) -> dict:
     """Return a neighbourhood edge: its ends' ids, relation, direction and anchor texts."""
     item = {"source": _node_id(idx, edge.source_kind, edge.source),
             "target": _node_id(idx, edge.target_kind, edge.target), "relation": edge.relation, "direction": way}
@@ -117,54 +99,13 @@ def related(slug: str) -> Response:
 
     def build() -> dict:
         results = []
-        for entry in idx.related(canonical, cached=not fresh_answer_requested())[:limit]:
+        for entry in related_concepts(idx, canonical)[:limit]:
             results.append({**summary(idx, "concept", entry["slug"], prefs), "score": entry["score"],
                             "reasons": entry["reasons"]})
         return {"concept": summary(idx, "concept", canonical, prefs), "results": results,
                 "weights": dict(WEIGHTS), "formula": FORMULA}
 
     def triples() -> list:
-        return label_triples(idx, [("concept", e["slug"]) for e in idx.related(canonical, cached=not fresh_answer_requested())[:limit]])
-
-    return respond(build, triples)
-
-
-@bp.get("/api/path")
-def path() -> Response:
-    """Answer the shortest linksTo paths between two concepts (breadth-first search over the adjacency)."""
-    idx = indexes()
-    resolved = {}
-    for name in ("from", "to"):
-        value = slug_param(name, single_param(name))
-        assert value is not None
-        resolved[name] = resolve_concept(idx, value, parameter=name)
-    max_length = int_param("max", 4, 1, PATH_MAX_LENGTH)
-    direction = choice_param("direction", "out", ("out", "both"))
-    limit = int_param("limit", 10, 1, 50)
-    lang = lang_param()
-    prefs = language_preferences(lang)
-
-    def found_paths() -> list[list[str]]:
-        return shortest_paths(idx, resolved["from"], resolved["to"], max_length, direction == "both", limit)
-
-    def build() -> dict:
-        paths = found_paths()
-        return {"from": summary(idx, "concept", resolved["from"], prefs),
-                "to": summary(idx, "concept", resolved["to"], prefs),
-                "max": max_length, "direction": direction, "found": bool(paths),
-                "length": len(paths[0]) - 1 if paths else None,
-                "paths": [[summary(idx, "concept", s, prefs) for s in p] for p in paths]}
-
-    def triples() -> list:
-        out = []
-        predicate = ox.NamedNode(str(service().vocab.MKG.linksTo))
-        for p in found_paths():
-            for a, b in itertools.pairwise(p):
-                forward = b in idx.link_targets(a)
-                source, target = (a, b) if forward else (b, a)
-                out.append(ox.Triple(ox.NamedNode(idx.concepts[source].iri), predicate,
-                                     ox.NamedNode(idx.concepts[target].iri)))
-            out += label_triples(idx, [("concept", s) for s in p])
-        return out
+        return label_triples(idx, [("concept", e["slug"]) for e in related_concepts(idx, canonical)[:limit]])
 
     return respond(build, triples)

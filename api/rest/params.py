@@ -1,4 +1,4 @@
-"""Shared request side of the REST concept API: service access, parameter validation, label language.
+"""The request side of the REST API: parameter validation, label language, and how a node is shown.
 
 Every parameter error is a 400 problem naming the parameter. Label language: ``lang`` (a BCP 47 tag),
 else Accept-Language, then ar, then en, then any; every label says which language it is in
@@ -11,37 +11,18 @@ import functools
 import re
 from urllib.parse import quote
 
-from flask import current_app, request
+from flask import request
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
-from api.indexes import GraphIndexes
-from api.problems import Problem
+from api.http import Problem
+from graph.readmodel.indexes import ReadModel
 
 MAX_LIMIT = 500
 MAX_OFFSET = 1_000_000
 _LANG = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
 _SLUG_OK = re.compile(r"^[^\x00-\x1f]{1,300}$")
 _HREF_BASES = {"concept": "/api/concepts/", "keyword": "/api/keywords/"}
-
-
-def service():
-    """Return the app's GraphService."""
-    return current_app.extensions["mkg"]
-
-
-def indexes() -> GraphIndexes:
-    """Return the indexes of the served graph, or raise 503 while no graph is loaded."""
-    current = service()
-    if current.store is None:
-        raise Problem(503, "graph-unavailable", "Graph Unavailable", "no graph is loaded yet",
-                      headers={"Retry-After": "5"})
-    return GraphIndexes.for_store(current.store, current.vocab)
-
-
-def fresh_answer_requested() -> bool:
-    """Return True when the request says ``Cache-Control: no-cache``: answer it without any kept answer."""
-    return "no-cache" in request.headers.get("Cache-Control", "")
 
 
 def bad_parameter(parameter: str, detail: str, **extra) -> Problem:
@@ -151,9 +132,6 @@ def pick_label(labels: dict[str, str], prefs: tuple[str, ...]) -> dict | None:
     return None
 
 
-SUMMARIES_KEPT = 200_000
-
-
 @functools.lru_cache(maxsize=1 << 16)
 def href(kind: str, slug: str) -> str:
     """Return the REST URL of a concept or keyword ("" for other kinds)."""
@@ -161,23 +139,13 @@ def href(kind: str, slug: str) -> str:
     return base + quote(slug, safe="") if base else ""
 
 
-def kept(idx: GraphIndexes, key: tuple, make):
-    """Return the value kept in idx.summaries under `key`, making (and keeping) it on first use."""
-    found = idx.summaries.get(key)
-    if found is None:
-        found = make()
-        if len(idx.summaries) < SUMMARIES_KEPT:  # a few per node and language choice: bounded, never evicted
-            idx.summaries[key] = found
-    return found
-
-
-def summary(idx: GraphIndexes, kind: str, slug: str, prefs: tuple[str, ...]) -> dict:
+def summary(idx: ReadModel, kind: str, slug: str, prefs: tuple[str, ...]) -> dict:
     """Return a node as other resources show it: slug, IRI, type, label (with its language), link."""
-    found = kept(idx, (kind, slug, prefs), lambda: _summary(idx, kind, slug, prefs))
+    found = idx.keep((kind, slug, prefs), lambda: _summary(idx, kind, slug, prefs))
     return dict(found)  # a copy: callers add to it (their nested dicts are shared and must stay unchanged)
 
 
-def _summary(idx: GraphIndexes, kind: str, slug: str, prefs: tuple[str, ...]) -> dict:
+def _summary(idx: ReadModel, kind: str, slug: str, prefs: tuple[str, ...]) -> dict:
     node = idx.node(kind, slug)
     out: dict = {"slug": slug, "type": kind}
     if node is None:
@@ -193,7 +161,7 @@ def _summary(idx: GraphIndexes, kind: str, slug: str, prefs: tuple[str, ...]) ->
     return out
 
 
-def resolve_concept(idx: GraphIndexes, slug: str, parameter: str | None = None) -> str:
+def resolve_concept(idx: ReadModel, slug: str, parameter: str | None = None) -> str:
     """Return the canonical slug of a concept slug or alias, else raise 404 with suggestions."""
     found = idx.resolve(slug)
     if found is None:
