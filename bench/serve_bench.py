@@ -199,9 +199,6 @@ def measure(n: int, args: argparse.Namespace, plan: Plan) -> dict[str, Any]:
                 if ours_info.get(key) is not None:
                     ours_info[f"{key}_per_10k_concepts"] = round(ours_info[key] * per, 1)
             row["ours"] = ours_info
-            peer_info["rss_after_mb"] = peer.rss_mb()
-            peer.stop()
-            peer_info["log"] = keep_log(scratch / "peer.log", f"serve-n{n}-{stamp}-peer.log")
             ttl_workloads = [dataclasses.replace(w, name=w.name + " (.ttl source)") for w in workloads
                              if w.name in TTL_WORKLOADS]
             row["ttl_source"], ttl_results = measure_ttl_source(build / "graph.ttl", scratch, cwd, checkout, peer,
