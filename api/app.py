@@ -20,6 +20,7 @@ from api.answer_cache import AnswerCache
 from api.http import register_error_handlers
 from api.openapi import bp as openapi_bp
 from api.rest import concepts, keywords, neighbours, paths, reports, search
+from api.saved_answers import SavedAnswers
 from api.serving.reload import GraphService, install, open_remote_or_none
 from api.ui import pages
 from graph.config import Settings, load_settings
@@ -114,5 +115,6 @@ def create_app(config: Settings | dict[str, Any] | None = None, *, graph: GraphV
     app.after_request(_compress)
     app.after_request(_html_security_headers)
     live = install(app)  # swappable graph (hot reload), 503 for an unreachable remote store
-    app.wsgi_app = AnswerCache(lambda: live.graph, app.wsgi_app)  # the one answer cache of this worker
+    # in front of Flask: the one answer cache of this worker, then the answers the read model saved
+    app.wsgi_app = AnswerCache(lambda: live.graph, SavedAnswers(lambda: live.graph, app.wsgi_app))
     return app

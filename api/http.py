@@ -163,8 +163,11 @@ def wanted_rdf_format(offers_rdf: bool) -> str | None:
     return None if found in (None, "json") else found
 
 
-def respond(build: Callable[[], dict], triples: Callable[[], list] | None = None) -> Response:
-    """Answer with JSON (or RDF when Accept asks and `triples` is given), ETag, Cache-Control and 304."""
+def respond(build: Callable[[], dict | bytes], triples: Callable[[], list] | None = None) -> Response:
+    """Answer with JSON (or RDF when Accept asks and `triples` is given), ETag, Cache-Control and 304.
+
+    `build` returns the JSON document, or its bytes when the read model saved them.
+    """
     fmt = wanted_rdf_format(triples is not None)
     tag = etag(graph().version, request.full_path, fmt or "json", request.headers.get("Accept-Language", ""))
     if request.if_none_match.contains(tag):
@@ -174,7 +177,9 @@ def respond(build: Callable[[], dict], triples: Callable[[], list] | None = None
         body = serialize_triples(list(dict.fromkeys(triples())), fmt, service().vocab.prefixes())
         response = Response(body, content_type=f"{RDF_MEDIA[fmt]}; charset=utf-8")
     else:
-        response = Response(json_bytes(build()), content_type="application/json; charset=utf-8")
+        document = build()
+        body = document if isinstance(document, bytes) else json_bytes(document)
+        response = Response(body, content_type="application/json; charset=utf-8")
     response.headers["ETag"] = f'"{tag}"'
     response.headers["Cache-Control"] = cache_control()
     response.headers["Vary"] = "Accept, Accept-Language"

@@ -155,3 +155,27 @@ def test_a_404_names_the_closest_concepts(rest_corpus_app):
     assert slug in [s["slug"] for s in answer.json["suggestions"]]
     page = client.get(f"/concept/{typo}", headers={"Accept": "text/html"})
     assert page.status_code == 404 and f"/concept/{slug}" in page.get_data(as_text=True)
+
+
+def test_saved_neighbourhoods_are_the_computed_ones_and_sent_with_flask_s_headers(corpus_build, make_app):
+    from graph.readmodel.documents import neighbourhood_document
+    from graph.readmodel.model import json_bytes
+
+    app = make_app(graph_file=corpus_build / "graph.nt")
+    model, client = app.extensions["mkg"].graph.model, app.test_client()
+    slugs = model.sorted_slugs[:: len(model.sorted_slugs) // 25]
+    fresh = {"Cache-Control": "no-cache"}
+    answers = {slug: client.get(f"/api/concepts/{slug}/neighbours?depth=1", headers=fresh) for slug in slugs}
+    for slug, answer in answers.items():
+        assert answer.status_code == 200
+        assert answer.data == model.saved_neighbourhood(slug) == json_bytes(neighbourhood_document(model, slug))
+        again = client.get(f"/api/concepts/{slug}/neighbours?depth=1", headers={"If-None-Match": answer.headers["ETag"]})
+        assert again.status_code == 304  # Flask's own ETag for this request
+    # the same request through Flask, with its parameters spelled out (never sent from the saved answers)
+    for slug, answer in answers.items():
+        spelled = client.get(f"/api/concepts/{slug}/neighbours?depth=1&direction=both&relation=linksTo&limit=200",
+                             headers=fresh)
+        assert spelled.data == answer.data
+        assert {k: v for k, v in spelled.headers if k != "ETag"} == {k: v for k, v in answer.headers if k != "ETag"}
+    with_origin = client.get(f"/api/concepts/{slugs[1]}/neighbours", headers={"Origin": "https://site.example"})
+    assert with_origin.headers["Access-Control-Allow-Origin"] == "https://site.example"

@@ -6,8 +6,10 @@ import concurrent.futures
 import json
 
 import pyoxigraph as ox
+import pytest
 import requests
 
+from graph.sources import GraphUnavailable
 from tests.servers import serve_app
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -50,13 +52,9 @@ def test_json_ld_and_a_build_give_the_same_answers(seed_build, tmp_path, make_cl
 
 
 def test_an_unreadable_graph_file_is_reported(tmp_path, make_app):
-    import pytest
-
-    from graph.sources import GraphUnavailable
-
     broken = tmp_path / "broken.ttl"
     broken.write_text("<a> <b> .", encoding="utf-8")
-    with pytest.raises(GraphUnavailable, match="broken.ttl"):
+    with pytest.raises(GraphUnavailable, match=r"broken\.ttl"):
         make_app(graph_file=broken, cache_dir=tmp_path / "cache")
 
 

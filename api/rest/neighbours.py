@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import orjson
 from flask import Blueprint, Response, request
 
 from api.http import respond
 from api.rest.params import bad_parameter, choice_param, int_param, lang_param, language_preferences, summary
 from api.rest.present import concept_from_path, edge_triples, label_triples
+from graph.readmodel.documents import DEFAULT_NEIGHBOURHOOD, DEFAULT_PREFERENCES, neighbourhood_document
 from graph.readmodel.indexes import ReadModel
-from graph.readmodel.model import Edge
 from graph.readmodel.paths import neighbourhood
 from graph.readmodel.related import FORMULA, WEIGHTS, related_concepts
 
 bp = Blueprint("neighbours", __name__)
+DEFAULTS = (*(DEFAULT_NEIGHBOURHOOD[k] for k in ("depth", "direction", "relations", "limit")), DEFAULT_PREFERENCES)
 
 RELATED_MAX_LIMIT = 100
 NEIGHBOURS_MAX_LIMIT = 1000
@@ -35,28 +35,6 @@ def _relations_param(idx: ReadModel) -> set[str]:
     return set(raw)
 
 
-def _node_id(idx: ReadModel, kind: str, slug: str) -> str:
-    """Return the id of a node in a neighbourhood answer: its IRI, else kind:slug."""
-    node = idx.node(kind, slug)
-    return node.iri if node is not None else f"{kind}:{slug}"
-
-
-def node_json(idx: ReadModel, kind: str, slug: str, prefs: tuple[str, ...], distance: int) -> orjson.Fragment:
-    """Return a neighbourhood node as JSON: its summary, id and distance (all but the distance kept per node)."""
-    head = idx.keep(("neighbour-node", kind, slug, prefs),
-                lambda: orjson.dumps({**summary(idx, kind, slug, prefs), "id": _node_id(idx, kind, slug)})[:-1])
-    return orjson.Fragment(b'%s,"distance":%d}' % (head, distance))
-
-
-def edge_json(idx: ReadModel, edge: Edge, way: str) -> dict:
-    """Return a neighbourhood edge: its ends' ids, relation, direction and anchor texts."""
-    item = {"source": _node_id(idx, edge.source_kind, edge.source),
-            "target": _node_id(idx, edge.target_kind, edge.target), "relation": edge.relation, "direction": way}
-    if edge.anchors:
-        item["anchors"] = [a["text"] for a in edge.anchors if a["text"]]
-    return item
-
-
 @bp.get("/api/concepts/<slug>/neighbours")
 def neighbours(slug: str) -> Response:
     """Answer the neighbourhood of a concept as {nodes, edges}, breadth first up to `depth`."""
@@ -73,12 +51,12 @@ def neighbours(slug: str) -> Response:
     def walk():
         return neighbourhood(idx, ("concept", canonical), depth, direction, relations, limit)
 
-    def build() -> dict:
-        distance, order, edges, truncated = walk()
-        return {"concept": summary(idx, "concept", canonical, prefs), "depth": depth, "direction": direction,
-                "relations": sorted(relations), "truncated": truncated,
-                "nodes": [node_json(idx, kind, slug_, prefs, distance[(kind, slug_)]) for kind, slug_ in order],
-                "edges": [edge_json(idx, edge, way) for edge, way in edges.values()]}
+    def build() -> dict | bytes:
+        if (depth, direction, relations, limit, prefs) == DEFAULTS:  # saved with the read model
+            saved = idx.saved_neighbourhood(canonical)
+            if saved is not None:
+                return saved
+        return neighbourhood_document(idx, canonical, depth, direction, relations, limit, prefs)
 
     def triples() -> list:
         _, order, edges, _ = walk()

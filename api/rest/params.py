@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import functools
 import re
-from urllib.parse import quote
 
 from flask import request
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
 from api.http import Problem
+from graph.readmodel.documents import href, pick_label, summary
 from graph.readmodel.indexes import ReadModel
+
+__all__ = ["href", "pick_label", "summary"]  # how a node is shown: graph.readmodel.documents
 
 MAX_LIMIT = 500
 MAX_OFFSET = 1_000_000
 _LANG = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
 _SLUG_OK = re.compile(r"^[^\x00-\x1f]{1,300}$")
-_HREF_BASES = {"concept": "/api/concepts/", "keyword": "/api/keywords/"}
 
 
 def bad_parameter(parameter: str, detail: str, **extra) -> Problem:
@@ -119,46 +120,6 @@ def _preferences(lang: str | None, accept_language: str) -> tuple[str, ...]:
             if candidate not in out:
                 out.append(candidate)
     return tuple(out)
-
-
-def pick_label(labels: dict[str, str], prefs: tuple[str, ...]) -> dict | None:
-    """Return {"value", "lang"} for the preferred language present, else any label."""
-    for pref in prefs:
-        if pref in labels:
-            return {"value": labels[pref], "lang": pref or None}
-    if labels:
-        lang = sorted(labels)[0]
-        return {"value": labels[lang], "lang": lang or None}
-    return None
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def href(kind: str, slug: str) -> str:
-    """Return the REST URL of a concept or keyword ("" for other kinds)."""
-    base = _HREF_BASES.get(kind)
-    return base + quote(slug, safe="") if base else ""
-
-
-def summary(idx: ReadModel, kind: str, slug: str, prefs: tuple[str, ...]) -> dict:
-    """Return a node as other resources show it: slug, IRI, type, label (with its language), link."""
-    found = idx.keep((kind, slug, prefs), lambda: _summary(idx, kind, slug, prefs))
-    return dict(found)  # a copy: callers add to it (their nested dicts are shared and must stay unchanged)
-
-
-def _summary(idx: ReadModel, kind: str, slug: str, prefs: tuple[str, ...]) -> dict:
-    node = idx.node(kind, slug)
-    out: dict = {"slug": slug, "type": kind}
-    if node is None:
-        return out
-    out["iri"] = node.iri
-    out["label"] = pick_label(node.labels, prefs) or {"value": slug, "lang": None}
-    if kind == "concept":
-        out["kind"] = node.concept_kind
-        out["has_article"] = node.has_article
-    link = href(kind, slug)
-    if link:
-        out["href"] = link
-    return out
 
 
 def resolve_concept(idx: ReadModel, slug: str, parameter: str | None = None) -> str:

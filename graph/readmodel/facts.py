@@ -10,13 +10,12 @@ Usage::
 
 from __future__ import annotations
 
-import os
 import zlib
 from collections.abc import Callable
 
 import pyoxigraph as ox
 
-from graph.readmodel.indexes import ReadModel
+from graph.readmodel.indexes import ReadModel, read_block
 from graph.readmodel.model import RDF, SCHEMA, SKOS, Concept, json_bytes, local_name
 from graph.readmodel.scan import MAX_FACT_NODES
 from graph.store import Store
@@ -188,23 +187,11 @@ def _facts_triples(idx: ReadModel, store: Store, vocab: Vocabulary, concept: str
     return found
 
 
-_FILES: dict[tuple[int, str], int] = {}  # (process id, path) -> an open descriptor of a saved facts file
-
-
 def _saved_facts(idx: ReadModel, concept: str) -> list | None:
     """Return the concept's fact triples from the file saved with the indexes (one read), else None."""
     where = idx.facts_offsets.get(concept) if idx.facts_path else None
-    if where is None:
-        return None
-    key = (os.getpid(), idx.facts_path)
-    handle = _FILES.get(key)
-    try:
-        if handle is None:
-            handle = _FILES[key] = os.open(idx.facts_path, os.O_RDONLY)
-        data = os.pread(handle, where[1], where[0])
-    except OSError:
-        return None
-    if len(data) != where[1]:
+    data = read_block(idx.facts_path, where) if where is not None else None
+    if data is None:
         return None
     try:
         data = zlib.decompress(data)

@@ -16,6 +16,7 @@ Usage::
 
 from __future__ import annotations
 
+import os
 import re
 import time
 import zlib
@@ -37,6 +38,22 @@ _SKIP_EDGE_PREDICATES = {
     "https://schema.org/subjectOf",
 }
 SUMMARIES_KEPT = 200_000
+
+
+_FILES: dict[tuple[int, str], int] = {}  # (process id, path) -> an open descriptor of a file saved with a model
+
+
+def read_block(path: str, where: tuple[int, int]) -> bytes | None:
+    """Return `where` = (offset, length) bytes of a file saved with a read model (one pread), None if unreadable."""
+    key = (os.getpid(), path)
+    handle = _FILES.get(key)
+    try:
+        if handle is None:
+            handle = _FILES[key] = os.open(path, os.O_RDONLY)
+        data = os.pread(handle, where[1], where[0])
+    except OSError:
+        return None
+    return data if len(data) == where[1] else None
 
 
 def _node_kind_slug(vocab: Vocabulary, iri: str) -> tuple[str, str] | None:
@@ -74,6 +91,8 @@ class ReadModel:
         self._link_sources: dict[str, list[str]] = {}
         self.facts_offsets: dict[str, tuple[int, int]] = {}  # concept IRI -> its fact lines in facts_path
         self.facts_path: str | None = None
+        self.neighbourhood_offsets: dict[str, tuple[int, int]] = {}  # concept slug -> its saved neighbourhood
+        self.neighbourhood_path: str | None = None
 
     def __getstate__(self) -> dict:
         """Return the state to save: everything but the values kept per process."""
@@ -290,6 +309,11 @@ class ReadModel:
             if close not in found:
                 found.append(close)
         return found[:limit]
+
+    def saved_neighbourhood(self, slug: str) -> bytes | None:
+        """Return the JSON of a concept's neighbourhood with the default parameters, saved with the model."""
+        where = self.neighbourhood_offsets.get(slug) if self.neighbourhood_path else None
+        return read_block(self.neighbourhood_path, where) if where is not None else None
 
     def group_suggestions(self, kind: str, slug: str, limit: int = 5) -> list[str]:
         """Return keyword (or organization) slugs close to an unknown one."""

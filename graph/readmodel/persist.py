@@ -23,7 +23,9 @@ import time
 from pathlib import Path
 
 from graph import arabic
+from graph.readmodel.documents import neighbourhood_document
 from graph.readmodel.indexes import ReadModel
+from graph.readmodel.model import json_bytes
 from graph.store import Store
 from graph.store.disk import index_file, write_atomically
 from graph.store.embedded import EmbeddedStore
@@ -31,7 +33,7 @@ from graph.vocab import Vocabulary
 
 _LOG = logging.getLogger("mkg.readmodel")
 _APART_BYTES = 64 << 20  # a graph file this big has its read model made in a spawned process
-_SOURCES = ("model.py", "scan.py", "indexes.py", "search.py", "suggest.py", "persist.py")
+_SOURCES = ("model.py", "scan.py", "indexes.py", "search.py", "suggest.py", "paths.py", "documents.py", "persist.py")
 
 
 def _code(vocab: Vocabulary) -> str:
@@ -52,6 +54,23 @@ def _facts_path(directory: Path, vocab: Vocabulary) -> Path:
     return index_file(directory, f"facts-{_code(vocab)}.zlib")
 
 
+def _neighbourhoods_path(directory: Path, vocab: Vocabulary) -> Path:
+    return index_file(directory, f"neighbourhoods-{_code(vocab)}.json")
+
+
+def _write_neighbourhoods(model: ReadModel, path: Path) -> None:
+    """Save every concept's neighbourhood answer with the default parameters (JSON), with its offset in the model."""
+    offsets, chunks, size = {}, [], 0
+    for slug in model.sorted_slugs:
+        body = json_bytes(neighbourhood_document(model, slug))
+        offsets[slug] = (size, len(body))
+        chunks.append(body)
+        size += len(body)
+    model.kept.clear()  # the summaries made on the way: a server makes its own
+    if write_atomically(path, b"".join(chunks)):
+        model.neighbourhood_offsets, model.neighbourhood_path = offsets, str(path)
+
+
 def read(directory: Path, version: str, vocab: Vocabulary) -> ReadModel | None:
     """Return the read model saved in `directory` for this version, code and base IRI, else None."""
     path = model_path(directory, vocab)
@@ -70,8 +89,9 @@ def read(directory: Path, version: str, vocab: Vocabulary) -> ReadModel | None:
             gc.enable()
     if not isinstance(model, ReadModel) or model.version != version:
         return None
-    if model.facts_path is not None:  # saved by name: the directory may have moved since (a build's swap)
-        model.facts_path = str(Path(directory) / model.facts_path)
+    for name in ("facts_path", "neighbourhood_path"):  # saved by name: the directory may have moved (a build's swap)
+        if getattr(model, name) is not None:
+            setattr(model, name, str(Path(directory) / getattr(model, name)))
     return model
 
 
@@ -80,16 +100,19 @@ def write(directory: Path, store: Store, vocab: Vocabulary, graph_nt: Path | Non
     directory = Path(directory)
     facts = _facts_path(directory, vocab)
     model = ReadModel.build(store, vocab, graph_nt, facts if graph_nt is not None else None)
-    saved_facts = model.facts_path
-    if saved_facts is not None:
-        model.facts_path = Path(saved_facts).name
+    neighbourhoods = _neighbourhoods_path(directory, vocab)
+    _write_neighbourhoods(model, neighbourhoods)
+    saved = {name: getattr(model, name) for name in ("facts_path", "neighbourhood_path")}
+    for name, value in saved.items():
+        setattr(model, name, Path(value).name if value is not None else None)
     path = model_path(directory, vocab)
     if write_atomically(path, pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)):
         for older in directory.glob(index_file(directory, "*").name):
-            if older.name.startswith(("mkg-readmodel-", "mkg-facts-", "mkg-rest-indexes-")) and older not in (
-                    path, facts):
+            if older.name.startswith(("mkg-readmodel-", "mkg-facts-", "mkg-neighbourhoods-", "mkg-rest-indexes-")) \
+                    and older not in (path, facts, neighbourhoods):
                 older.unlink(missing_ok=True)
-    model.facts_path = saved_facts
+    for name, value in saved.items():
+        setattr(model, name, value)
     return model
 
 
