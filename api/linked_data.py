@@ -15,6 +15,8 @@ browsers, problem+json otherwise).
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, render_template, request
 
@@ -40,6 +42,7 @@ from graph.store.results import serialize_triples
 bp = Blueprint("linked_data", __name__)
 
 _FORMAT_PARAM = ("html", "turtle", "ntriples", "jsonld", "rdfxml")
+_URI_SAFE = ":/?#[]@!$&'()*+,;=%~"
 
 
 def negotiate() -> str:
@@ -83,7 +86,8 @@ def rdf_response(triples: list, fmt: str, iri: str) -> Response:
     """Serialise triples in `fmt` with the project's prefixes, naming the described resource in a Link header."""
     body = serialize_triples(list(dict.fromkeys(triples)), fmt, service().vocab.prefixes())
     response = Response(body, content_type=f"{RDF_MEDIA[fmt]}; charset=utf-8")
-    response.headers["Link"] = f'<{iri}>; rel="describes"'
+    # an HTTP header carries ASCII: the IRI as a URI (RFC 3987 3.1), as gunicorn refuses anything else
+    response.headers["Link"] = f'<{quote(iri, safe=_URI_SAFE)}>; rel="describes"'
     return _finish(response, fmt)
 
 

@@ -184,3 +184,11 @@ def test_other_sites_may_read_the_data_but_not_the_ui(client, path, shared):
     response = client.get(path, headers={"Origin": "https://glossary.example", "Accept": "text/turtle"})
     assert response.status_code in (200, 304, 406)
     assert (response.headers.get("Access-Control-Allow-Origin") == "https://glossary.example") is shared
+
+
+def test_the_link_header_of_an_arabic_slug_is_ascii(client):
+    """gunicorn refuses a header that is not latin-1: the described IRI is sent as a URI (RFC 3987)."""
+    arabic = "/concept/%D8%A7%D9%84%D8%A7%D8%AA%D8%B5%D8%A7%D9%84"
+    response = client.get(arabic, headers={"Accept": "text/turtle"})
+    assert response.status_code == 200 and response.headers["Link"].isascii()
+    assert response.headers["Link"].startswith("<https://marketing-kg.example" + arabic + ">")
