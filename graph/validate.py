@@ -32,9 +32,7 @@ from rdflib.namespace import RDF, SH, XSD
 
 from graph.config import ONTOLOGY_DIR
 from graph.shacl_sparql import validate_with_sparql
-from graph.vocab import SCHEMA, Vocabulary
-
-SEVERITIES = ("Violation", "Warning", "Info")
+from graph.vocab import SCHEMA, SEVERITIES, Vocabulary
 
 
 @dataclass(frozen=True, slots=True)

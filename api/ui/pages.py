@@ -22,7 +22,7 @@ from api.rest.reports import validation_report
 from api.ui.presenters import home_page, node_link, validation_groups
 from graph.readmodel.search import highlight
 from graph.store.results import RESULT_FORMATS
-from graph.validate import SEVERITIES
+from graph.vocab import SEVERITIES
 
 bp = Blueprint("ui", __name__)
 
