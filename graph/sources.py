@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import logging
+import multiprocessing
 import os
 import shutil
 import tempfile
@@ -141,7 +142,7 @@ def _open_import(settings: Settings, vocab: Vocabulary, source: Path) -> GraphVe
     try:
         with _locked(root / f".graph-{version}.lock"):
             if not graph_nt.is_file():
-                _import(source, where)
+                _import_apart(source, where)
             directory = ensure_store(graph_nt, store_dir(where, version))
             store = EmbeddedStore(directory, version=version, query_workers=settings.query_workers,
                                   prefixes=vocab.prefixes())
@@ -155,6 +156,21 @@ def _open_import(settings: Settings, vocab: Vocabulary, source: Path) -> GraphVe
     _prune(root, where)
     # a hand-made N-Triples file is exported as it is; other formats as the sorted N-Triples of the import
     return GraphVersion(store, model, source if source.suffix == ".nt" else graph_nt, directory)
+
+
+def _import_apart(source: Path, where: Path) -> None:
+    """Import `source` in a spawned process: its millions of short-lived objects never fragment this heap."""
+    # the serving master would keep the fragmented heap, and so would every worker forked from it
+    child = multiprocessing.get_context("spawn").Process(target=_import, args=(source, where), name="mkg-import")
+    try:
+        child.start()
+    except (OSError, RuntimeError) as exc:  # e.g. spawning from a script without a __main__ guard
+        _LOG.warning("importing %s in this process (%s)", source, str(exc)[:80])
+        _import(source, where)
+        return
+    child.join()
+    if child.exitcode != 0 or not (where / "graph.nt").is_file():
+        _import(source, where)  # raises the error (a syntax error, a full disk) here, for the caller
 
 
 def _import(source: Path, where: Path) -> None:
