@@ -77,13 +77,13 @@ def related(slug: str) -> Response:
 
     def build() -> dict:
         results = []
-        for entry in related_concepts(idx, canonical)[:limit]:
+        for entry in related_concepts(idx, canonical, limit):
             results.append({**summary(idx, "concept", entry["slug"], prefs), "score": entry["score"],
                             "reasons": entry["reasons"]})
         return {"concept": summary(idx, "concept", canonical, prefs), "results": results,
                 "weights": dict(WEIGHTS), "formula": FORMULA}
 
     def triples() -> list:
-        return label_triples(idx, [("concept", e["slug"]) for e in related_concepts(idx, canonical)[:limit]])
+        return label_triples(idx, [("concept", e["slug"]) for e in related_concepts(idx, canonical, limit)])
 
     return respond(build, triples)

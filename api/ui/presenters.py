@@ -131,7 +131,7 @@ def concept_page(idx: ReadModel, slug: str) -> ConceptPage:
     related = [(node_link(idx, "concept", entry["slug"]), entry["score"],
                 [f"{r['reason']} +{r['contribution']:g}" + (f" ({', '.join(r['via'][:3])})" if r["via"] else "")
                  for r in entry["reasons"]])
-               for entry in related_concepts(idx, slug)[:10]]
+               for entry in idx.keep(("related-page", slug), lambda: related_concepts(idx, slug, 10))]
     label = pick_label(node.labels, PREFS)
     return ConceptPage(
         slug=slug, iri=node.iri, title=label["value"] if label else slug, english=node.labels.get("en"),
