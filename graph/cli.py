@@ -22,7 +22,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from graph.config import ConfigError, Settings, load_settings
-from graph.content import read_content
+from graph.corpus import read_content
 from graph.export import FORMATS, convert, ntriples_bytes, ontology_files, split_by_concept
 from graph.push import PushFailed, push_build
 from graph.store.disk import GRAPH_NT
@@ -44,10 +44,14 @@ def _progress(stream=None):
     return show
 
 
+SHOWN_INFO = ("ignored", "draft", "unread-field")
+"""The info problems `mkg build` prints: what was left out of the graph (the others are in report.json)."""
+
+
 def _print_problems(report, stream=None) -> None:
     stream = stream or sys.stderr
     for problem in report.problems:
-        if problem.severity != "info" or problem.code == "ignored":
+        if problem.severity != "info" or problem.code in SHOWN_INFO:
             print(problem, file=stream)
     if report.validation is not None:
         for result in report.validation.results:
@@ -60,10 +64,12 @@ def _ensure_build(settings: Settings, vocab: Vocabulary) -> Path:
     """Return the build dir, building first when it is missing or stale; exit 1 if that fails."""
     from graph.build import build, is_up_to_date  # imports pyshacl (a second): not for `mkg serve` of a build
 
-    if settings.graph_file is None and not is_up_to_date(settings.content_dir, settings.build_dir, vocab):
+    if settings.graph_file is None and not is_up_to_date(settings.content_dir, settings.build_dir, vocab,
+                                                         settings.include_drafts):
         report = build(settings.content_dir, settings.build_dir, vocab=vocab, jobs=settings.build_jobs,
                        max_file_bytes=settings.max_file_bytes, ontology_dir=settings.ontology_dir,
-                       progress=_progress(), engine=settings.validation_engine)
+                       progress=_progress(), engine=settings.validation_engine,
+                       include_drafts=settings.include_drafts)
         if not report.written:
             _print_problems(report)
             print(f"mkg: build failed: {report.failure}", file=sys.stderr)
@@ -78,7 +84,7 @@ def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
         settings.content_dir, settings.build_dir, vocab=Vocabulary(settings.base_iri),
         keep_going=args.keep_going, strict=args.strict, jobs=settings.build_jobs,
         max_file_bytes=settings.max_file_bytes, ontology_dir=settings.ontology_dir, progress=_progress(),
-        engine=settings.validation_engine,
+        engine=settings.validation_engine, include_drafts=settings.include_drafts,
     )
     _print_problems(report)
     summary = (f"{report.articles} articles, {report.triples} triples, "
@@ -118,7 +124,8 @@ def cmd_validate(settings: Settings, args: argparse.Namespace) -> int:
     target = Path(args.path) if args.path else settings.content_dir
     problems = []
     if target.is_dir():
-        articles, problems = read_content(target, max_bytes=settings.max_file_bytes, jobs=settings.build_jobs)
+        articles, problems = read_content(target, max_bytes=settings.max_file_bytes, jobs=settings.build_jobs,
+                                          include_drafts=settings.include_drafts)
         lines, more = extract_lines(articles, vocab, settings.build_jobs)
         problems += more
         body = "".join(lines).encode()
@@ -241,6 +248,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--jobs", dest="build_jobs", type=int, help="parser processes (default: one per CPU)")
     b.add_argument("--engine", dest="validation_engine", choices=("auto", "pyshacl", "sparql"),
                    help="SHACL engine (default auto: pyshacl up to 150k triples, else SPARQL on pyoxigraph)")
+    b.add_argument("--include-drafts", dest="include_drafts", action="store_true", default=None,
+                   help="publish drafts too (`draft: true`, `published: false`): a preview build")
     b.add_argument("--push", metavar="URL", help="then push the graph to this remote store (sparql+http://…)")
     b.set_defaults(func=cmd_build)
 
@@ -256,6 +265,8 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("path", nargs="?", help="content directory or .ttl/.nt file (default content/)")
     v.add_argument("--format", choices=("text", "json", "turtle"), default="text")
     v.add_argument("--engine", dest="validation_engine", choices=("auto", "pyshacl", "sparql"))
+    v.add_argument("--include-drafts", dest="include_drafts", action="store_true", default=None,
+                   help="validate drafts too")
     v.set_defaults(func=cmd_validate)
 
     e = commands.add_parser("export", help="write the graph as Turtle, N-Triples or JSON-LD")

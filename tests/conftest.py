@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from graph.build import build
-from graph.content import read_content
+from graph.corpus import read_content
 from graph.vocab import Vocabulary
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -145,6 +145,23 @@ def extract_graph(tmp_path):
         return graph, ConceptIndex.build(articles), problems + extracted
 
     return run
+
+
+@pytest.fixture
+def built_client(tmp_path, make_app):
+    """Return a function that builds tmp_path/content and returns (Flask test client of the app serving it, report)."""
+
+    def run(**options):
+        report = build(tmp_path / "content", tmp_path / "build", **options)
+        assert report.written, (report.failure, [str(p) for p in report.problems])
+        return make_app(graph_file=tmp_path / "build" / "graph.nt").test_client(), report
+
+    return run
+
+
+def front_matter_article(front: str, body: str = "نص.", title: str = "عنوان") -> str:
+    """Return an inline article with extra front-matter lines (YAML) after title and description."""
+    return f"---\ntitle: {title}\ndescription: وصف قصير.\n{front.strip()}\n---\n\n# {title}\n\n{body}\n"
 
 
 # --- apps: one factory, in the way datasette has make_app_client ------------------------------------------

@@ -15,15 +15,17 @@ LAYERS = (
     ("api", ("api",)),
     ("pipeline", ("graph.sources", "graph.build", "graph.push", "graph.workers", "graph.shards", "graph.validate",
                   "graph.shacl", "graph.shacl_sparql", "graph.content", "graph.extract", "graph.resolve",
-                  "graph.markdown", "graph.front_matter", "graph.export")),
+                  "graph.markdown", "graph.front_matter", "graph.export", "graph.corpus", "graph.outline")),
     ("readmodel", ("graph.readmodel",)),
     ("store", ("graph.store",)),
-    ("vocab", ("graph.vocab", "graph.config", "graph.arabic", "graph")),
+    ("vocab", ("graph.vocab", "graph.config", "graph.arabic")),
 )
 
 
 def layer_of(module: str) -> int:
     """Return the index of the layer a module belongs to (its longest matching prefix)."""
+    if module == "graph":  # the package itself: an empty __init__
+        return len(LAYERS) - 1
     best, found = -1, None
     for index, (_, prefixes) in enumerate(LAYERS):
         for prefix in prefixes:

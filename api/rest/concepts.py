@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from api.http import graph, respond
+from api.http import graph, respond, service
 from api.rest.params import (
     MAX_LIMIT,
     MAX_OFFSET,
@@ -126,7 +126,7 @@ def concept(slug: str) -> Response:
             "links_in": in_links,
             "relations_out": other_out,
             "relations_in": other_in,
-            **named_facts(facts, other_out),
+            **named_facts(facts, other_out, idx, prefs, service().vocab),
             "facts": facts,
             "links": {"self": href("concept", canonical), "neighbours": href("concept", canonical) + "/neighbours",
                       "related": href("concept", canonical) + "/related"},
