@@ -85,10 +85,14 @@ def test_a_worker_exit_closes_its_store_and_query_processes(tmp_path, make_app):
 
     graph = tmp_path / "g.ttl"
     graph.write_text("<https://e.example/a> <https://e.example/p> <https://e.example/b> .\n", encoding="utf-8")
+    def query_processes() -> set:
+        return {p for p in multiprocessing.active_children() if p.name == "mkg-query-worker"}
+
+    others = query_processes()  # of the other apps of this test session
     app = make_app(graph_file=graph, query_workers=1)
     store = app.extensions["mkg"].graph.store
     assert store.protocol_query("ASK { ?s ?p ?o }", "json", max_rows=10, timeout=30).body
-    workers = [p for p in multiprocessing.active_children() if p.name == "mkg-query-worker"]
+    workers = query_processes() - others
     assert workers and all(p.is_alive() for p in workers)
     server = SimpleNamespace(app=SimpleNamespace(callable=app), log=None)
     gunicorn_options(Settings())["worker_exit"](server, None)

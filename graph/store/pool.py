@@ -99,6 +99,7 @@ class QueryPool:
         self._closed = False
         self._lock = threading.Lock()
         self._all: set[int] = set()
+        self._started = threading.Event()  # set once every first worker is up; a replacement never clears it
         self.timeouts = 0
         # at exit, before multiprocessing kills its daemon children: a replacement worker still starting
         # then dies quietly instead of raising EOFError in its starter thread
@@ -133,6 +134,8 @@ class QueryPool:
                 self._stop(worker)
                 return
             self._all.add(id(worker))
+            if len(self._all) >= self.size:
+                self._started.set()
         self._idle.put(worker)
 
     def _stop(self, worker: _Worker) -> None:
@@ -150,9 +153,8 @@ class QueryPool:
             threading.Thread(target=self._start_worker, daemon=True).start()
 
     def ready(self) -> bool:
-        """Return True when every query worker has started (each answers the moment it is idle)."""
-        with self._lock:
-            return len(self._all) >= self.size
+        """Return True once every first query worker has started (a killed one's replacement does not undo it)."""
+        return self._started.is_set()
 
     def execute(self, request: dict, timeout: float) -> QueryOutput:
         """Run one query request in a free worker; raise QueryTimeout/QueryBusy/QueryFailed."""
