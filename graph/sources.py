@@ -142,7 +142,7 @@ def _open_import(settings: Settings, vocab: Vocabulary, source: Path) -> GraphVe
     try:
         with _locked(root / f".graph-{version}.lock"):
             if not graph_nt.is_file():
-                _import_apart(source, where)
+                _import_apart(source, where, version)
             directory = ensure_store(graph_nt, store_dir(where, version))
             store = EmbeddedStore(directory, version=version, query_workers=settings.query_workers,
                                   prefixes=vocab.prefixes())
@@ -158,23 +158,24 @@ def _open_import(settings: Settings, vocab: Vocabulary, source: Path) -> GraphVe
     return GraphVersion(store, model, source if source.suffix == ".nt" else graph_nt, directory)
 
 
-def _import_apart(source: Path, where: Path) -> None:
-    """Import `source` in a spawned process: its millions of short-lived objects never fragment this heap."""
-    # the serving master would keep the fragmented heap, and so would every worker forked from it
-    child = multiprocessing.get_context("spawn").Process(target=_import, args=(source, where), name="mkg-import")
+def _import_apart(source: Path, where: Path, version: str) -> None:
+    """Import `source` in a spawned process: its parser's objects and RocksDB's load buffers never reach this heap."""
+    # the serving master would keep them (RSS), and so would every worker forked from it
+    child = multiprocessing.get_context("spawn").Process(target=_import, args=(source, where, version),
+                                                         name="mkg-import")
     try:
         child.start()
     except (OSError, RuntimeError) as exc:  # e.g. spawning from a script without a __main__ guard
         _LOG.warning("importing %s in this process (%s)", source, str(exc)[:80])
-        _import(source, where)
+        _import(source, where, version)
         return
     child.join()
     if child.exitcode != 0 or not (where / "graph.nt").is_file():
-        _import(source, where)  # raises the error (a syntax error, a full disk) here, for the caller
+        _import(source, where, version)  # raises the error (a syntax error, a full disk) here, for the caller
 
 
-def _import(source: Path, where: Path) -> None:
-    """Write `source` as sorted, de-duplicated N-Triples into `where`/graph.nt (a temp dir renamed into place)."""
+def _import(source: Path, where: Path, version: str) -> None:
+    """Write `source` as sorted, de-duplicated N-Triples into `where`/graph.nt, then its store (compacted)."""
     started = time.perf_counter()
     rdf_format = _FORMATS.get(source.suffix.lower(), ox.RdfFormat.TURTLE)
     body = ox.serialize(ox.parse(path=str(source), format=rdf_format), format=ox.RdfFormat.N_TRIPLES)
@@ -184,11 +185,14 @@ def _import(source: Path, where: Path) -> None:
     staging = Path(tempfile.mkdtemp(prefix=f".{where.name}.", dir=where.parent))
     try:
         (staging / "graph.nt").write_text("".join(lines), encoding="utf-8")
+        triples = len(lines)
+        del lines
+        ensure_store(staging / "graph.nt", store_dir(staging, version))
         staging.rename(where)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    _LOG.info("imported %s (%d triples) into %s in %.1f s", source, len(lines), where,
+    _LOG.info("imported %s (%d triples) into %s in %.1f s", source, triples, where,
               time.perf_counter() - started)
 
 
