@@ -15,11 +15,13 @@ Usage::
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
 ANSWER_CACHE_BYTES = 64 << 20  # per worker process
+ENTRY_OVERHEAD_BYTES = 200  # what an entry costs beyond its key and value: dict slot, tuples, ints
 PATHS = ("/api/",)
 HEADERS = ("HTTP_ACCEPT", "HTTP_ACCEPT_LANGUAGE", "HTTP_ACCEPT_ENCODING", "HTTP_ORIGIN")
 
@@ -37,10 +39,11 @@ class AnswerCache:
         self.wsgi_app = wsgi_app
         self.max_bytes = max_bytes
         self.size = 0
-        self._answers: OrderedDict[str, tuple[tuple, int]] = OrderedDict()
+        self._answers: OrderedDict[bytes, tuple[tuple, int]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def _get(self, key: str):
+    def get(self, key: bytes):
+        """Return the value kept under `key`, else None."""
         with self._lock:
             found = self._answers.get(key)
             if found is None:
@@ -48,8 +51,9 @@ class AnswerCache:
             self._answers.move_to_end(key)
             return found[0]
 
-    def _put(self, key: str, value: tuple, size: int) -> None:
-        """Keep a value of `size` bytes, dropping the least recently used ones beyond the budget."""
+    def put(self, key: bytes, value, size: int) -> None:
+        """Keep a value of `size` bytes, dropping the least recently used ones beyond the budget (its key counts)."""
+        size += len(key) + ENTRY_OVERHEAD_BYTES
         if size > self.max_bytes // 8:
             return
         with self._lock:
@@ -68,9 +72,10 @@ class AnswerCache:
         if (environ.get("REQUEST_METHOD") != "GET" or not path.startswith(PATHS) or graph is None
                 or "HTTP_IF_NONE_MATCH" in environ or fresh_answer_requested(environ)):
             return self.wsgi_app(environ, start_response)
-        key = "\0".join([graph.version, path, environ.get("QUERY_STRING", ""),
-                         *(environ.get(name, "") for name in HEADERS)])
-        found = self._get(key)
+        # a hash: the key's 32 bytes and the kept headers count against the budget, however large the headers
+        key = hashlib.sha256("\0".join([graph.version, path, environ.get("QUERY_STRING", ""),
+                                        *(environ.get(name, "") for name in HEADERS)]).encode()).digest()
+        found = self.get(key)
         if found is not None:
             status, headers, body = found
             start_response(status, list(headers))
@@ -89,5 +94,7 @@ class AnswerCache:
         finally:
             if hasattr(answer, "close"):
                 answer.close()
-        self._put(key, (seen["status"], tuple(seen["headers"]), body), len(body) + 512)
+        headers = tuple(seen["headers"])
+        size = len(body) + sum(len(name) + len(value) + 64 for name, value in headers)
+        self.put(key, (seen["status"], headers, body), size)
         return [body]

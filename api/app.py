@@ -18,6 +18,7 @@ from flask_cors import CORS
 from api import exports, health, linked_data, sparql
 from api.answer_cache import AnswerCache
 from api.http import register_error_handlers
+from api.limits import HeaderBudget
 from api.openapi import bp as openapi_bp
 from api.rest import concepts, keywords, neighbours, paths, reports, search
 from api.saved_answers import SavedAnswers
@@ -110,6 +111,9 @@ def create_app(config: Settings | dict[str, Any] | None = None, *, graph: GraphV
         allow_headers=["Accept", "Content-Type", "If-None-Match"],
         expose_headers=["ETag", "X-Result-Rows", "X-Result-Truncated", "X-Result-Row-Cap", "Retry-After"],
         supports_credentials=False,
+        # `*` itself rather than the request's Origin echoed: an answer then does not vary by Origin, and a
+        # kept answer holds no header the client chose
+        send_wildcard=tuple(settings.cors_origins) == ("*",),
         max_age=3600,
     )
     app.after_request(_compress)
@@ -117,4 +121,5 @@ def create_app(config: Settings | dict[str, Any] | None = None, *, graph: GraphV
     live = install(app)  # swappable graph (hot reload), 503 for an unreachable remote store
     # in front of Flask: the one answer cache of this worker, then the answers the read model saved
     app.wsgi_app = AnswerCache(lambda: live.graph, SavedAnswers(lambda: live.graph, app.wsgi_app))
+    app.wsgi_app = HeaderBudget(app.wsgi_app)  # outermost: oversized headers are refused before anything else
     return app

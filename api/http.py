@@ -51,9 +51,9 @@ LINKED_DATA_OFFERS = (*((media, fmt) for fmt, media in (("turtle", RDF_MEDIA["tu
                                                         ("rdfxml", RDF_MEDIA["rdfxml"]))),
                       (HTML, "html"), ("application/xhtml+xml", "html"), ("application/json", "jsonld"),
                       ("application/x-turtle", "turtle"), ("text/plain", "ntriples"))
-SOLUTION_OFFERS = (("application/sparql-results+json", "json"), ("application/json", "json"),
-                   ("application/sparql-results+xml", "xml"), ("application/xml", "xml"), ("text/xml", "xml"),
-                   ("text/csv", "csv"), ("text/tab-separated-values", "tsv"))
+SOLUTION_OFFERS = (("application/sparql-results+json", "json"), ("application/json", "json"),  # `*/*`: JSON
+                   ("application/sparql-results+xml", "xml"), ("application/xml", "xml"),
+                   ("text/csv", "csv"), ("text/tab-separated-values", "tsv"), ("text/xml", "xml"))  # `text/*`: CSV
 GRAPH_OFFERS = (("text/turtle", "turtle"), ("application/x-turtle", "turtle"), ("application/n-triples", "ntriples"),
                 ("text/plain", "ntriples"), ("application/ld+json", "jsonld"), ("application/json", "jsonld"),
                 ("application/rdf+xml", "rdfxml"), ("application/xml", "rdfxml"))
@@ -61,11 +61,18 @@ DESCRIPTION_OFFERS = (("text/turtle", "turtle"), (HTML, "html"), ("application/n
                       ("application/ld+json", "jsonld"), ("application/rdf+xml", "rdfxml"))
 
 
-@functools.lru_cache(maxsize=1024)
-def best_offer(offers: tuple[tuple[str, str], ...], accept: str) -> str | None:
-    """Return the format of the offer an Accept header prefers (q-values), else None (parsed once per header)."""
+def _best_offer(offers: tuple[tuple[str, str], ...], accept: str) -> str | None:
     best = parse_accept_header(accept, MIMEAccept).best_match([media for media, _ in offers])
     return dict(offers).get(best) if best else None
+
+
+_kept_best_offer = functools.lru_cache(maxsize=1024)(_best_offer)
+
+
+def best_offer(offers: tuple[tuple[str, str], ...], accept: str) -> str | None:
+    """Return the format of the offer an Accept header prefers (q-values), else None (common headers parsed once)."""
+    # a long header is parsed, not kept: an unusual header must not push the common ones out
+    return _kept_best_offer(offers, accept) if len(accept) <= 256 else _best_offer(offers, accept)
 
 
 def media_type(fmt: str) -> str:

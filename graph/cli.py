@@ -308,6 +308,11 @@ def _add_serve_command(commands) -> None:
                        help="killable SPARQL processes per worker (default 2)")
     serve.add_argument("--access-log", dest="access_log",
                        help="write an access log line per request: - for stdout, or a file (default: none)")
+    serve.add_argument("--sparql-sandbox", dest="sparql_sandbox", choices=("required", "off"),
+                       help="required (default): SPARQL queries run only in processes that cannot open network "
+                            "sockets, and are refused where that is impossible; off: opt out")
+    serve.add_argument("--public-url", dest="public_url",
+                       help="the URL clients reach this service at, for the SPARQL service description")
     serve.add_argument("--dev", action="store_true", help="Flask development server (single process)")
     serve.add_argument("--store", help="embedded (default) or a remote SPARQL store: sparql+http://host:port/…")
     serve.add_argument("--watch", action="store_true", default=None,

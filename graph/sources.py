@@ -117,7 +117,7 @@ def _open_built(settings: Settings, vocab: Vocabulary, graph_nt: Path, version: 
     """Open a build's version directory (an older build gets its store and read model made once here)."""
     directory = ensure_store(graph_nt, store_dir(graph_nt.parent, version))
     store = EmbeddedStore(directory, version=version, query_workers=settings.query_workers,
-                          prefixes=vocab.prefixes(), triples=triples)
+                          prefixes=vocab.prefixes(), triples=triples, sandbox=settings.sparql_sandbox)
     return GraphVersion(store, persist.ensure(directory, store, vocab, graph_nt), graph_nt, directory)
 
 
@@ -145,7 +145,7 @@ def _open_import(settings: Settings, vocab: Vocabulary, source: Path) -> GraphVe
                 _import_apart(source, where, version)
             directory = ensure_store(graph_nt, store_dir(where, version))
             store = EmbeddedStore(directory, version=version, query_workers=settings.query_workers,
-                                  prefixes=vocab.prefixes())
+                                  prefixes=vocab.prefixes(), sandbox=settings.sparql_sandbox)
             model = persist.ensure(directory, store, vocab, graph_nt)
     except SyntaxError as exc:
         raise GraphUnavailable(f"{source}: cannot read the RDF ({exc}): fix the syntax") from None

@@ -195,7 +195,7 @@ PARITY_REQUESTS = [
 @pytest.fixture(scope="module")
 def both_apps(seed_build, remote_store, tmp_path_factory, make_client):
     _, out = seed_build
-    return (make_client(graph_file=out / "graph.nt"),
+    return (make_client(graph_file=out / "graph.nt", query_workers=1),
             make_client(store=remote_store, build_dir=tmp_path_factory.mktemp("parity")))
 
 

@@ -7,28 +7,28 @@ from flask import Blueprint, Response, request
 from api.http import respond
 from api.rest.params import bad_parameter, choice_param, int_param, lang_param, language_preferences, summary
 from api.rest.present import concept_from_path, edge_triples, label_triples
-from graph.readmodel.documents import DEFAULT_NEIGHBOURHOOD, DEFAULT_PREFERENCES, neighbourhood_document
+from graph.readmodel.documents import DEFAULT_NEIGHBOURHOOD, neighbourhood_document
 from graph.readmodel.indexes import ReadModel
 from graph.readmodel.paths import neighbourhood
 from graph.readmodel.related import FORMULA, WEIGHTS, related_concepts
 
 bp = Blueprint("neighbours", __name__)
-DEFAULTS = (*(DEFAULT_NEIGHBOURHOOD[k] for k in ("depth", "direction", "relations", "limit")), DEFAULT_PREFERENCES)
+DEFAULTS = tuple(DEFAULT_NEIGHBOURHOOD[k] for k in ("depth", "direction", "relations", "limit"))
 
 RELATED_MAX_LIMIT = 100
-NEIGHBOURS_MAX_LIMIT = 1000
+NEIGHBOURS_MAX_LIMIT = 500  # with edges at most 2 x limit: the worst answer costs a few concept details
 DIRECTIONS = ("out", "in", "both")
-_ALWAYS_KNOWN_RELATIONS = {"linksTo", "hasKeyword", "definesTerm", "definedIn", "mentions"}
+_ALWAYS_KNOWN_RELATIONS = {"linksTo", "hasKeyword", "definesTerm", "definedIn", "mentions"}  # the ontology's
 
 
 def _relations_param(idx: ReadModel) -> set[str]:
     """Return the relations named by ``relation`` (repeatable, comma-separated), linksTo by default."""
-    raw = [part.strip() for value in request.args.getlist("relation") for part in value.split(",")]
-    raw = [part for part in raw if part]
-    if not raw:
+    values = request.args.getlist("relation")
+    if not values:
         return {"linksTo"}
+    raw = [part for value in values for part in value.split(",")]
     known = idx.relations | _ALWAYS_KNOWN_RELATIONS
-    unknown = [r for r in raw if r not in known]
+    unknown = [r for r in raw if r not in known]  # an empty part or a space is unknown too, as in the contract
     if unknown:
         raise bad_parameter("relation", f"unknown relation {unknown[0][:50]!r}; known: {', '.join(sorted(known))}",
                             allowed=sorted(known))
@@ -52,7 +52,9 @@ def neighbours(slug: str) -> Response:
         return neighbourhood(idx, ("concept", canonical), depth, direction, relations, limit)
 
     def build() -> dict | bytes:
-        if (depth, direction, relations, limit, prefs) == DEFAULTS:  # saved with the read model
+        # no lang and no Accept-Language: the default label languages, as the read model saved the answer with
+        if (depth, direction, relations, limit) == DEFAULTS and lang is None and not request.headers.get(
+                "Accept-Language"):
             saved = idx.saved_neighbourhood(canonical)
             if saved is not None:
                 return saved

@@ -29,6 +29,7 @@ from graph.config import Settings
 from graph.push import PushFailed, push_build
 from graph.sources import GraphUnavailable, open_source
 from graph.store.remote import is_remote
+from graph.store.sandbox import sandbox_refusal
 from graph.vocab import Vocabulary
 
 
@@ -70,6 +71,11 @@ def gunicorn_options(settings: Settings) -> dict:
         "threads": settings.threads,
         "worker_class": "gthread",
         "timeout": int(settings.query_timeout * 3 + 30),
+        # bounded requests: 431 beyond 32 header fields or 8 KB in one (api/limits.py caps their total), 414
+        # beyond an 8 KB request line (longer SPARQL queries go by POST)
+        "limit_request_fields": 32,
+        "limit_request_field_size": 8190,
+        "limit_request_line": 8190,
         "graceful_timeout": 10,
         # recycling guards against slow leaks; a new worker is forked from the preloaded master (no graph or
         # index loading) but starts with empty answer caches and new query processes: keep it rare
@@ -153,6 +159,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         except GraphUnavailable as exc:
             print(f"mkg serve: {exc}", file=sys.stderr)
             return 1
+        refusal = sandbox_refusal(settings.sparql_sandbox, settings.query_workers)
+        if refusal:
+            print(f"mkg serve: /sparql will answer 503: {refusal}", file=sys.stderr)
     elif settings.watch:  # this process publishes: build content/ and push it before serving
         rebuild(settings, Vocabulary(settings.base_iri))
         _publish(settings)

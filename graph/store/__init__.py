@@ -50,6 +50,7 @@ class Store(Protocol):
 
     version: str
     isolates_user_queries: bool  # True when user queries never run (nor get planned) in a request thread
+    refusal: str | None  # why user queries are refused here (no sandbox for them), else None
 
     def select(self, query: str, bindings: dict[str, ox.NamedNode | ox.Literal] | None = None) -> list[dict]:
         """Run a trusted internal SELECT with values bound (never pasted into the text)."""

@@ -5,6 +5,10 @@ in the parent before every fork and reopened lazily), and the query processes op
 loads a copy of the graph into memory: every graph source is imported into an on-disk store first
 (``graph.sources``).
 
+User queries (`protocol_query`) run only in query processes that confine themselves (graph.store.sandbox)
+unless ``sandbox="off"``; where that cannot be done (another platform, or query_workers=0) they are refused
+with QueryRefused, whose message says why and how to opt out.
+
 Usage::
 
     store = EmbeddedStore(Path("build/store-abc"), version="abc", query_workers=2, prefixes=vocab.prefixes())
@@ -22,8 +26,9 @@ import pyoxigraph as ox
 
 from graph.store import CBD_QUERY
 from graph.store.disk import open_read_only
-from graph.store.pool import QueryPool
+from graph.store.pool import QueryPool, QueryRefused
 from graph.store.results import QueryOutput, run_query
+from graph.store.sandbox import sandbox_refusal
 
 _STORES: weakref.WeakSet[EmbeddedStore] = weakref.WeakSet()
 
@@ -46,13 +51,16 @@ class EmbeddedStore:
     """A graph version's on-disk pyoxigraph store, read-only, with a pool of killable query workers."""
 
     def __init__(self, store_dir: Path, *, version: str, query_workers: int = 2,
-                 prefixes: dict[str, str] | None = None, triples: int | None = None) -> None:
+                 prefixes: dict[str, str] | None = None, triples: int | None = None,
+                 sandbox: str = "required") -> None:
         self.version = version
         self.prefixes = prefixes or {}
         self.store_dir = Path(store_dir)
         self.query_workers = query_workers
         # user queries are parsed, planned and run in killable processes (api/sparql.py skips its own check)
         self.isolates_user_queries = query_workers > 0
+        self.confined = sandbox != "off"
+        self.refusal = sandbox_refusal(sandbox, query_workers)  # why user queries are not evaluated, if so
         self._lock = threading.Lock()
         self._handle: ox.Store | None = None
         self._pool: QueryPool | None = None
@@ -83,12 +91,13 @@ class EmbeddedStore:
 
     def _query_pool(self, wait: bool = True) -> QueryPool | None:
         """Return this process's query pool, starting it on first use (a forked child starts its own)."""
-        if self.query_workers <= 0:
+        if self.query_workers <= 0 or self.refusal:
             return None
         if self._pool is None or self._pool_pid != os.getpid():
             with self._lock:
                 if self._pool is None or self._pool_pid != os.getpid():
-                    self._pool = QueryPool(self.store_dir, size=self.query_workers, wait=wait)
+                    self._pool = QueryPool(self.store_dir, size=self.query_workers, wait=wait,
+                                           confined=self.confined)
                     self._pool_pid = os.getpid()
         return self._pool
 
@@ -130,6 +139,8 @@ class EmbeddedStore:
 
     def protocol_query(self, query: str, fmt: str, *, max_rows: int, timeout: float,
                        limit: int | None = None) -> QueryOutput:
+        if self.refusal:
+            raise QueryRefused(self.refusal)
         request = {"query": query, "format": fmt, "max_rows": max_rows, "prefixes": self.prefixes, "limit": limit}
         pool = self._query_pool()
         if pool is None:

@@ -260,6 +260,7 @@ class RemoteStore:
     """One graph version in a remote SPARQL store, read through the SPARQL 1.1 Protocol."""
 
     isolates_user_queries = True  # the remote server parses and plans user queries, under our client timeout
+    refusal: str | None = None  # the remote server answers user queries: never refused here
 
     def __init__(self, client: RemoteClient, *, version: str, graph_iri: str,
                  prefixes: dict[str, str] | None = None, triples: int | None = None) -> None:
