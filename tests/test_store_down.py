@@ -11,7 +11,6 @@ import time
 import pytest
 import requests
 
-from api import create_app
 from graph.config import Settings
 from graph.push import push_build
 from tests.conftest import VIRTUOSO_PASSWORD
@@ -36,9 +35,12 @@ def _url(engine: str, port: int) -> str:
     return f"{'virtuoso' if engine == 'virtuoso' else 'sparql'}+http://127.0.0.1:{port}/"
 
 
+def _credentials(engine: str) -> dict[str, str]:
+    return {"store_user": "dba", "store_password": VIRTUOSO_PASSWORD} if engine == "virtuoso" else {}
+
+
 def _settings(engine: str, url: str, **settings) -> Settings:
-    credentials = {"store_user": "dba", "store_password": VIRTUOSO_PASSWORD} if engine == "virtuoso" else {}
-    return Settings(store=url, **credentials, **settings)
+    return Settings(store=url, **_credentials(engine), **settings)
 
 
 def _until(check, what: str, timeout: float = 60):
@@ -105,11 +107,11 @@ def test_store_stopped_mid_run_gives_503_then_recovers(seed_build, tmp_path, eng
 
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("pushed", [False, True])
-def test_an_app_started_before_its_store_serves_once_it_is_there(seed_build, tmp_path, pushed, engine):
+def test_an_app_started_before_its_store_serves_once_it_is_there(seed_build, tmp_path, pushed, engine, make_app):
     _, out = seed_build
     port = free_port()
     url = _url(engine, port)
-    app = create_app(_settings(engine, url, build_dir=tmp_path / "app", query_workers=0, watch_interval=0.2))
+    app = make_app(store=url, build_dir=tmp_path / "app", watch_interval=0.2, **_credentials(engine))
     client = app.test_client()
     assert client.get("/health").status_code == 200
     assert client.get("/ready").status_code == 503
