@@ -37,31 +37,49 @@ def _progress(stream=None):
     return show
 
 
-def _print_problems(report, stream=None) -> None:
+def _shacl_line(result) -> str:
+    """Return one SHACL result as `file: severity: message (focus …, path …)`."""
+    return (f"{result.source or result.focus}: {result.severity.lower()}: {result.message} "
+            f"(focus {result.focus}{', path ' + result.path if result.path else ''})")
+
+
+def _print_problems(report, stream=None, *, warnings: bool = True) -> None:
+    """Print the input errors and SHACL violations, then the warnings (input and SHACL) unless told not to."""
     stream = stream or sys.stderr
+    shacl = report.validation.results if report.validation is not None else []
     for problem in report.problems:
-        if problem.severity != "info" or problem.code == "ignored":
+        if problem.severity == "error" or (warnings and (problem.severity == "warning" or problem.code == "ignored")):
             print(problem, file=stream)
-    if report.validation is not None:
-        for result in report.validation.results:
-            if result.severity == "Violation":
-                print(f"{result.source or result.focus}: violation: {result.message} "
-                      f"(focus {result.focus}{', path ' + result.path if result.path else ''})", file=stream)
+    for result in shacl:
+        if result.severity == "Violation" or (warnings and result.severity == "Warning"):
+            print(_shacl_line(result), file=stream)
+    infos = sum(1 for r in shacl if r.severity == "Info") + sum(
+        1 for p in report.problems if p.severity == "info" and p.code != "ignored")
+    if warnings and infos:
+        print(f"({infos} info result(s), such as red links: listed in report.json and on /validation)", file=stream)
 
 
-def _ensure_build(settings: Settings, vocab: Vocabulary) -> Path:
-    """Return the build dir, building first when it is missing or stale; exit 1 if that fails."""
-    from graph.build import build, is_up_to_date
+def _warning_count(report) -> int:
+    """Return the number of warnings of a build: input problems and SHACL results."""
+    shacl = report.validation.counts()["Warning"] if report.validation is not None else 0
+    return shacl + sum(1 for p in report.problems if p.severity == "warning")
 
-    if settings.graph_file is None and not is_up_to_date(settings.content_dir, settings.build_dir, vocab):
-        report = build(settings.content_dir, settings.build_dir, vocab=vocab, jobs=settings.build_jobs,
-                       max_file_bytes=settings.max_file_bytes, ontology_dir=settings.ontology_dir,
-                       progress=_progress(), engine=settings.validation_engine)
-        if not report.written:
-            _print_problems(report)
-            print(f"mkg: build failed: {report.failure}", file=sys.stderr)
-            raise SystemExit(1)
-    return settings.build_dir
+
+def _built_graph(settings: Settings, args: argparse.Namespace) -> Path | None:
+    """Return the graph a reading command uses: --graph, else the build as it is (None after printing why not)."""
+    if settings.graph_file is not None:
+        if not settings.graph_file.is_file():
+            print(f"mkg {args.command}: graph file {settings.graph_file} does not exist", file=sys.stderr)
+            return None
+        return settings.graph_file
+    from graph.built import BuildUnusable, built_graph
+
+    try:
+        return built_graph(settings.build_dir, Path(args.content_dir) if args.content_dir else None,
+                           settings.content_dir)
+    except BuildUnusable as exc:
+        print(f"mkg {args.command}: {exc}", file=sys.stderr)
+        return None
 
 
 def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
@@ -73,7 +91,8 @@ def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
         max_file_bytes=settings.max_file_bytes, ontology_dir=settings.ontology_dir, progress=_progress(),
         engine=settings.validation_engine,
     )
-    _print_problems(report)
+    strict_failed = args.strict and not report.written and report.conforms and _warning_count(report) > 0
+    _print_problems(report, warnings=not args.quiet or strict_failed)  # a --strict failure is always explained
     summary = (f"{report.articles} articles, {report.triples} triples, "
                + ", ".join(f"{k} {v}" for k, v in report.counts.items())
                + (f"; SHACL {report.validation.counts()}" if report.validation else "")
@@ -142,11 +161,12 @@ def cmd_validate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
-    from graph.build import GRAPH_NT
     from graph.export import FORMATS, convert, ontology_files, split_by_concept
 
     vocab = Vocabulary(settings.base_iri)
-    source = settings.graph_file or _ensure_build(settings, vocab) / GRAPH_NT
+    source = _built_graph(settings, args)
+    if source is None:
+        return 1
     _, extension, _ = FORMATS[args.format]
     data = convert(source, args.format, vocab) if not args.split else b""
     out = Path(args.out) if args.out else None
@@ -182,10 +202,10 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
     import pyoxigraph as ox
 
-    from graph.build import GRAPH_NT
-
     vocab = Vocabulary(settings.base_iri)
-    source = settings.graph_file or _ensure_build(settings, vocab) / GRAPH_NT
+    source = _built_graph(settings, args)
+    if source is None:
+        return 1
     store = ox.Store()
     store.bulk_load(path=str(source), format=ox.RdfFormat.N_TRIPLES if source.suffix == ".nt"
                     else ox.RdfFormat.TURTLE)
@@ -242,6 +262,7 @@ def parser() -> argparse.ArgumentParser:
     common(b)
     b.add_argument("--keep-going", action="store_true", help="skip rejected files and build the rest")
     b.add_argument("--strict", action="store_true", help="fail on warnings too")
+    b.add_argument("--quiet", action="store_true", help="print errors and violations only, not warnings")
     b.add_argument("--jobs", dest="build_jobs", type=int, help="parser processes (default: one per CPU)")
     b.add_argument("--engine", dest="validation_engine", choices=("auto", "pyshacl", "sparql"),
                    help="SHACL engine (default auto: pyshacl up to 150k triples, else SPARQL on pyoxigraph)")
@@ -266,16 +287,18 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--format", choices=("turtle", "ntriples", "jsonld"), default="turtle")
     e.add_argument("--out", help="output file, or directory (graph + ontology + shapes)")
     e.add_argument("--split", action="store_true", help="one Turtle file per concept under OUT/concepts/")
-    e.add_argument("--content", dest="content_dir")
-    e.add_argument("--build-dir", dest="build_dir", help="build directory (default build/)")
+    e.add_argument("--content", dest="content_dir", help="fail if the build is older than these articles "
+                   "(default: the directory it was built from)")
+    e.add_argument("--build-dir", dest="build_dir", help="export this build, as it is (default build/)")
     e.add_argument("--graph", dest="graph_file", help="export this N-Triples file instead of the build")
     e.set_defaults(func=cmd_export)
 
     q = commands.add_parser("query", help="run a SPARQL query on the built graph")
     q.add_argument("query")
     q.add_argument("--format", choices=("table", "json", "csv"), default="table")
-    q.add_argument("--content", dest="content_dir")
-    q.add_argument("--build-dir", dest="build_dir", help="build directory (default build/)")
+    q.add_argument("--content", dest="content_dir", help="fail if the build is older than these articles "
+                   "(default: the directory it was built from)")
+    q.add_argument("--build-dir", dest="build_dir", help="query this build, as it is (default build/)")
     q.add_argument("--graph", dest="graph_file", help="query this graph file instead of the build")
     q.set_defaults(func=cmd_query)
 
@@ -285,7 +308,7 @@ def parser() -> argparse.ArgumentParser:
     return main
 
 
-_NOT_SETTINGS = {"command", "func", "config", "keep_going", "strict", "format", "out", "split", "query",
+_NOT_SETTINGS = {"command", "func", "config", "keep_going", "strict", "quiet", "format", "out", "split", "query",
                  "path", "dev", "push", "url", "graph", "version"}
 
 
@@ -295,10 +318,10 @@ def main(argv: list[str] | None = None) -> int:
     flags = {k: v for k, v in vars(args).items() if k not in _NOT_SETTINGS}
     try:
         settings = load_settings(args.config, cli=flags)
+        return int(args.func(settings, args) or 0)
     except ConfigError as exc:
         print(f"mkg: configuration error: {exc}", file=sys.stderr)
         return 2
-    return int(args.func(settings, args) or 0)
 
 
 if __name__ == "__main__":
