@@ -180,3 +180,13 @@ def rest_corpus_app(tmp_path_factory):
     report = build(where / "content", where / "build")
     assert report.written, report.failure
     return create_app(Settings(graph_file=where / "build" / "graph.nt", query_workers=0))
+
+
+# --- the README's two set-up commands (tests/test_install.py runs them, tests/test_readme.py checks them) ----------
+
+def readme_commands() -> list[str]:
+    """Return the README's set-up commands: the one line of each of its first two ```sh blocks (Run, then Test)."""
+    import re
+
+    blocks = re.findall(r"```sh\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.DOTALL)
+    return [block.strip() for block in blocks[:2]]

@@ -126,3 +126,16 @@ def test_configuration_flows_file_then_environment_then_flags(tmp_path):
     assert settings.port == 9100
     assert settings.base_iri == "http://b.example/"
     assert settings.query_timeout == 3.0
+
+
+def test_a_missing_ontology_file_is_named_not_reported_as_a_write_failure(tmp_path, monkeypatch, capsys):
+    from graph.build import build
+
+    empty = tmp_path / "no-ontology"
+    empty.mkdir()
+    report = build(CONTENT, tmp_path / "b", ontology_dir=empty)
+    assert not report.written and f"ontology file {empty / 'marketing.ttl'} not found" in report.failure
+    assert "cannot write" not in report.failure and not (tmp_path / "b").exists()
+    monkeypatch.setenv("MKG_ONTOLOGY_DIR", str(empty))
+    assert main(["build", "--content", str(CONTENT), "--out", str(tmp_path / "b")]) == 2
+    assert "ontology file" in capsys.readouterr().err
