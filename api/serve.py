@@ -169,7 +169,7 @@ def gunicorn_options(settings: Settings) -> dict:
         "max_requests": 500_000,
         "max_requests_jitter": 50_000,
         # none by default, as gunicorn's and Oxigraph server's own: a line per request costs about a quarter of
-        # gunicorn's throughput on a no-op app (measured with wrk, 2026-12-04; README, Performance)
+        # gunicorn's throughput on a no-op app (measured with wrk, 2026-12-04; bench/results/history.md)
         "accesslog": settings.access_log or None,
         "errorlog": "-",
         "loglevel": "info",
