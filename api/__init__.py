@@ -54,10 +54,10 @@ def resolve_graph(settings: Settings, vocab: Vocabulary) -> tuple[Path, str]:
         return settings.graph_file, built.version if built else file_version(settings.graph_file)
     from graph.build import GRAPH_NT, build, is_up_to_date, read_report  # imports pyshacl: only when building
 
-    if not is_up_to_date(settings.content_dir, settings.build_dir, vocab):
+    if not is_up_to_date(settings.content_dir, settings.build_dir, vocab, settings.include_drafts):
         report = build(settings.content_dir, settings.build_dir, vocab=vocab, jobs=settings.build_jobs,
                        max_file_bytes=settings.max_file_bytes, ontology_dir=settings.ontology_dir,
-                       engine=settings.validation_engine)
+                       engine=settings.validation_engine, include_drafts=settings.include_drafts)
         if not report.written and not (settings.build_dir / GRAPH_NT).is_file():
             problems = "; ".join(str(p) for p in report.problems if p.severity == "error")[:2000]
             raise GraphUnavailable(f"build failed: {report.failure}. {problems}")

@@ -132,7 +132,7 @@ def concept(slug: str) -> Response:
             "links_in": in_links,
             "relations_out": other_out,
             "relations_in": other_in,
-            **named_facts(facts, other_out),
+            **named_facts(facts, other_out, idx, prefs),
             "facts": facts,
             "links": {"self": href("concept", canonical), "neighbours": href("concept", canonical) + "/neighbours",
                       "related": href("concept", canonical) + "/related"},

@@ -50,6 +50,7 @@ def concept_facts(idx: GraphIndexes, node: Concept, prefs: tuple[str, ...]) -> t
     for triple in triples:
         by_subject.setdefault(triple.subject, []).append((triple.predicate.value, triple.object))
     mkg = str(current.vocab.MKG)
+    referenced: set = set()
 
     def convert(term, depth: int):
         if isinstance(term, ox.Literal):
@@ -57,6 +58,8 @@ def concept_facts(idx: GraphIndexes, node: Concept, prefs: tuple[str, ...]) -> t
         if isinstance(term, ox.NamedNode) and term.value in idx.by_iri:
             kind, slug = idx.by_iri[term.value]
             return summary(idx, kind, slug, prefs)
+        if depth > 1 and term in referenced:
+            return {"id": term.value}
         pairs = by_subject.get(term)
         if pairs is None or depth > 4:
             return {"iri": term.value} if isinstance(term, ox.NamedNode) else {}
@@ -86,7 +89,12 @@ def concept_facts(idx: GraphIndexes, node: Concept, prefs: tuple[str, ...]) -> t
         return obj
 
     facts: dict[str, list] = {}
-    for root in (ox.NamedNode(node.iri), ox.NamedNode(str(article))):
+    roots = (ox.NamedNode(node.iri), ox.NamedNode(str(article)))
+    # Nodes a root states directly (sections, term definitions...) and the roots themselves are shown once,
+    # at the top; nested (a sub-section's schema:hasPart, a definition's article) they are a reference.
+    referenced.update(roots)
+    referenced.update(o for root in roots for _, o in by_subject.get(root, ()) if isinstance(o, ox.NamedNode))
+    for root in roots:
         for predicate, value in by_subject.get(root, ()):
             if predicate in _NOT_FACTS or (predicate.startswith(mkg) and local_name(predicate) in _NOT_FACTS_MKG):
                 continue
@@ -108,7 +116,48 @@ def _first(value):
     return value[0] if isinstance(value, list) and value else value
 
 
-def named_facts(facts: dict, relations_out: dict) -> dict:
+def _sections(facts: dict) -> tuple[list[dict], list[dict]]:
+    """Return (every section in reading order with its level and parent position, the same nested as an outline)."""
+    found = [sec for sec in facts.get("section", []) if isinstance(sec, dict)]
+    position = {sec.get("id"): sec.get("position") for sec in found}
+    flat, nodes = [], {}
+    for sec in found:
+        parent = _first(sec.get("subSectionOf"))
+        item = {"name": _text(_first(sec.get("name"))), "position": sec.get("position"), "line": sec.get("sourceLine"),
+                "level": sec.get("headingLevel"),
+                "parent": position.get(parent.get("id")) if isinstance(parent, dict) else None}
+        flat.append(item)
+        nodes[item["position"]] = {**item, "sections": []}
+    outline = []
+    for item in flat:
+        parent = nodes.get(item["parent"]) if item["parent"] is not None else None
+        (parent["sections"] if parent is not None else outline).append(nodes[item["position"]])
+    return flat, outline
+
+
+def _definitions(facts: dict, idx: GraphIndexes | None, prefs: tuple[str, ...]) -> list[dict]:
+    """Return the concept's term definitions (one per bold-labelled paragraph naming it), by article and line."""
+    vocab = service().vocab
+    found = []
+    for item in facts.get("hasTermDefinition", []):
+        if not isinstance(item, dict):
+            continue
+        part_of = _first(item.get("isPartOf"))
+        where = vocab.slug_of(part_of.get("iri") or part_of.get("id") or "") if isinstance(part_of, dict) else None
+        slug = where[1] if where and where[0] == "article" else None
+        node = idx.concepts.get(slug) if idx is not None and slug else None
+        found.append({
+            "text": _text(_first(item.get("definitionText"))),
+            "label": _text(_first(item.get("name"))),
+            "article": summary(idx, "concept", slug, prefs) if node is not None else None,
+            "source": node.source if node is not None else None,
+            "line": item.get("sourceLine"),
+        })
+    return sorted(found, key=lambda d: (d["source"] or "", d["line"] if isinstance(d["line"], int) else 0))
+
+
+def named_facts(facts: dict, relations_out: dict, idx: GraphIndexes | None = None,
+                prefs: tuple[str, ...] = ()) -> dict:
     """Return the article facts under stable names (faq, takeaways, summary, key_figures, sections, ...)."""
     faq = []
     for item in facts.get("mainEntity", []):
@@ -125,17 +174,22 @@ def named_facts(facts: dict, relations_out: dict) -> dict:
                 takeaways.append(text)
     figures = [{"value": _text(_first(f.get("figureValue"))), "caption": _text(_first(f.get("figureCaption")))}
                for f in facts.get("keyFigure", []) if isinstance(f, dict)]
-    sections = [{"name": _text(_first(sec.get("name"))), "position": sec.get("position"), "line": sec.get("sourceLine")}
-                for sec in facts.get("section", []) if isinstance(sec, dict)]
+    sections, outline = _sections(facts)
     summaries = [t for t in (_text(v) for v in facts.get("abstract", [])) if t]
+    dates = {name: _first(facts.get(name)) for name in ("created", "modified")}
     return {
         "faq": faq,
         "takeaways": takeaways,
         "summary": summaries[0] if summaries else None,
         "key_figures": figures,
         "sections": sections,
+        "outline": outline,
         "defined_terms": relations_out.get("definesTerm", []),
+        "also_defined_in": _definitions(facts, idx, prefs),
         "mentions": [m for m in facts.get("mentions", []) if isinstance(m, dict)],
+        "created": dates["created"] if isinstance(dates["created"], str) else None,
+        "modified": dates["modified"] if isinstance(dates["modified"], str) else None,
+        "authors": [a for a in facts.get("creator", []) if isinstance(a, str)],
     }
 
 
@@ -167,8 +221,8 @@ def _node_triples(store, node) -> list:
 def _facts_triples(idx: GraphIndexes, store, concept: str, article: str) -> list:
     """Return the concept's and article's triples plus their fragment (article#...) and blank-node children."""
     # Breadth first from the two roots, following only objects minted under the article IRI (sections, FAQ
-    # questions and answers, key figures, take-away list cells) or blank nodes, never the article's mkg:link
-    # nodes (links come from the indexes).
+    # questions and answers, key figures, take-away list cells), blank nodes and the concept's term definitions
+    # (written in any article), never the article's mkg:link nodes (links come from the indexes).
     found = _saved_facts(idx, concept)
     if found is not None:
         return found
@@ -176,7 +230,8 @@ def _facts_triples(idx: GraphIndexes, store, concept: str, article: str) -> list
     if found is not None:
         return found
     prefix = article + "#"
-    link = str(service().vocab.MKG.link)
+    mkg = service().vocab.MKG
+    link, definition = str(mkg.link), str(mkg.hasTermDefinition)
     roots = [ox.NamedNode(concept), ox.NamedNode(article)]
     queue, seen, found = list(roots), set(roots), []
     while queue and len(seen) < 5000:
@@ -186,7 +241,8 @@ def _facts_triples(idx: GraphIndexes, store, concept: str, article: str) -> list
             obj = triple.object
             if obj in seen or triple.predicate.value == link:
                 continue
-            if isinstance(obj, ox.BlankNode) or (isinstance(obj, ox.NamedNode) and obj.value.startswith(prefix)):
+            if (isinstance(obj, ox.BlankNode) or triple.predicate.value == definition
+                    or (isinstance(obj, ox.NamedNode) and obj.value.startswith(prefix))):
                 seen.add(obj)
                 queue.append(obj)
     if not fresh_answer_requested():

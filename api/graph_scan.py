@@ -150,7 +150,7 @@ def _articles_and_links(data: bytes, typed, mkg: str, rows: GraphRows) -> None:
 def fact_lines(by_subject: dict[bytes, list[bytes]], roots: Iterable[tuple[str, str]], mkg: str,
                ) -> Iterator[tuple[str, bytes]]:
     """Yield (concept IRI, its fact lines) per (concept, article) IRI pair, breadth first as api.facts reads them."""
-    link = _iri(mkg + "link")
+    link, definition = _iri(mkg + "link"), _iri(mkg + "hasTermDefinition")
     for concept, article in roots:
         prefix = _iri(article + "#")[:-1]
         queue = [_iri(concept), _iri(article)]
@@ -163,7 +163,7 @@ def fact_lines(by_subject: dict[bytes, list[bytes]], roots: Iterable[tuple[str, 
                 if predicate == link or not rest.startswith((b"<", b"_:")):
                     continue
                 obj = rest[:rest.index(b" ")]
-                if obj not in seen and (obj.startswith(b"_:") or obj.startswith(prefix)):
+                if obj not in seen and (obj.startswith(b"_:") or obj.startswith(prefix) or predicate == definition):
                     seen.add(obj)
                     queue.append(obj)
         yield concept, b"\n".join(found)

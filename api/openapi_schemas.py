@@ -41,12 +41,23 @@ PROBLEM_SCHEMA = {
 }
 LINKED = {"allOf": [{"$ref": "#/components/schemas/NodeSummary"},
                     {"type": "object", "properties": {"anchors": {"type": "array", "items": ANCHOR}}}]}
+SECTION = {"type": "object", "required": ["name", "position", "line", "level", "parent"], "properties": {
+    "name": NULLABLE_LABEL, "position": {"type": ["integer", "null"]}, "line": {"type": ["integer", "null"]},
+    "level": {"type": ["integer", "null"], "minimum": 2, "maximum": 6}, "parent": {"type": ["integer", "null"]}}}
+OUTLINE_SECTION = {"allOf": [SECTION, {"type": "object", "required": ["sections"], "properties": {
+    "sections": {"type": "array", "items": {"$ref": "#/components/schemas/OutlineSection"}}}}]}
+DEFINITION = {"type": "object", "required": ["text", "label", "article", "source", "line"], "properties": {
+    "text": NULLABLE_LABEL, "label": NULLABLE_LABEL,
+    "article": {"oneOf": [{"$ref": "#/components/schemas/NodeSummary"}, {"type": "null"}],
+                "description": "the concept whose article holds the paragraph"},
+    "source": {"type": ["string", "null"]}, "line": {"type": ["integer", "null"]}}}
 CONCEPT = {
     "type": "object",
     "required": ["iri", "slug", "kind", "label", "labels", "alt_labels", "hidden_labels", "abbreviations", "aliases",
                  "definition", "has_article", "article", "source", "keywords", "links_out", "links_in",
                  "relations_out", "relations_in", "faq", "takeaways", "summary", "key_figures", "sections",
-                 "defined_terms", "mentions", "facts"],
+                 "outline", "defined_terms", "also_defined_in", "mentions", "created", "modified", "authors",
+                 "facts"],
     "additionalProperties": False,
     "properties": {
         "iri": {"type": "string"},
@@ -79,14 +90,25 @@ CONCEPT = {
         "summary": NULLABLE_LABEL,
         "key_figures": {"type": "array", "items": {"type": "object", "properties": {
             "value": NULLABLE_LABEL, "caption": NULLABLE_LABEL}}},
-        "sections": {"type": "array", "items": {"type": "object", "properties": {
-            "name": NULLABLE_LABEL, "position": {}, "line": {}}}},
+        "sections": {"type": "array", "items": SECTION,
+                     "description": "every section of the article in reading order; parent: the position of the "
+                                    "enclosing section (null for a top-level one)"},
+        "outline": {"type": "array", "items": {"$ref": "#/components/schemas/OutlineSection"},
+                    "description": "the same sections nested: each with its sub-sections"},
         "defined_terms": {"type": "array", "items": {"$ref": "#/components/schemas/NodeSummary"}},
+        "also_defined_in": {"type": "array", "items": DEFINITION,
+                            "description": "every bold-labelled paragraph, in any article, that defines this "
+                                           "concept (by source file and line); the definition above is the "
+                                           "concept's own"},
+        "created": {"type": ["string", "null"], "description": "front-matter date (xsd:date or xsd:dateTime)"},
+        "modified": {"type": ["string", "null"], "description": "front-matter lastmod"},
+        "authors": {"type": "array", "items": {"type": "string"}},
         "mentions": {"type": "array", "items": {"$ref": "#/components/schemas/NodeSummary"}},
         "facts": {"type": "object", "additionalProperties": {"type": "array"},
                   "description": "every other fact of the concept and its article (FAQ = mainEntity, take-aways, "
-                                 "abstract, keyFigure, section, definesTerm, mentions, headline...), keyed by the "
-                                 "property's local name; nested nodes follow JSON-LD compact conventions"},
+                                 "abstract, keyFigure, section, hasTermDefinition, definesTerm, mentions, headline, "
+                                 "created, creator...), keyed by the property's local name; nested nodes follow "
+                                 "JSON-LD compact conventions, a node shown at the top is {\"id\"} when nested"},
         "links": {"type": "object", "additionalProperties": {"type": "string"}},
     },
 }
@@ -194,7 +216,8 @@ KEYWORD_PAGE = {**copy.deepcopy(PAGE), "properties": {**PAGE["properties"], "ite
                                           "properties": {"concept_count": {"type": "integer"}}}]}}}}
 
 SCHEMAS = {
-    "NodeSummary": SUMMARY, "Problem": PROBLEM_SCHEMA, "Concept": CONCEPT, "ConceptPage": PAGE,
+    "NodeSummary": SUMMARY, "Problem": PROBLEM_SCHEMA, "Concept": CONCEPT, "OutlineSection": OUTLINE_SECTION,
+    "ConceptPage": PAGE,
     "Neighbours": NEIGHBOURS, "Related": RELATED, "SearchResults": SEARCH, "KeywordPage": KEYWORD_PAGE,
     "Keyword": KEYWORD, "Path": PATH, "Stats": STATS, "Validation": VALIDATION,
 }

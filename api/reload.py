@@ -304,7 +304,8 @@ class ContentWatcher:
         if self.settings.graph_file is not None:  # serving a graph file: watch the file itself
             stat = Path(self.settings.graph_file).stat()
             return f"{stat.st_size}:{stat.st_mtime_ns}"
-        return content_fingerprint(self.settings.content_dir, self.vocab, self.settings.ontology_dir)
+        return content_fingerprint(self.settings.content_dir, self.vocab, self.settings.ontology_dir,
+                                   self.settings.include_drafts)
 
     def start(self) -> ContentWatcher:
         """Start polling in a daemon thread."""
@@ -340,13 +341,13 @@ def rebuild(settings, vocab):
     if settings.graph_file is not None:  # a given graph file is served as it is: nothing to build
         return None
     with _BUILD_LOCK:
-        if is_up_to_date(settings.content_dir, settings.build_dir, vocab):
+        if is_up_to_date(settings.content_dir, settings.build_dir, vocab, settings.include_drafts):
             failure_path(settings).unlink(missing_ok=True)  # content is back to what the served build holds
             return None
         _LOG.info("content changed: rebuilding %s", settings.content_dir)
         report = build(settings.content_dir, settings.build_dir, vocab=vocab, jobs=settings.build_jobs,
                        max_file_bytes=settings.max_file_bytes, ontology_dir=settings.ontology_dir,
-                       engine=settings.validation_engine)
+                       engine=settings.validation_engine, include_drafts=settings.include_drafts)
         if report.written:
             _LOG.info("rebuilt: version %s, %d triples", report.version, report.triples)
         else:

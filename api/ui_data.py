@@ -109,11 +109,15 @@ class ConceptPage:
     takeaways: list[str]
     summary: str | None
     figures: list[tuple[str, str]]
-    sections: list[str]
+    outline: list[dict]  # {"name", "line", "sections": [...]}: the article's sections, nested
     mentions: list[NodeLink]
     source: str | None
     has_article: bool
     graph_relations: list[tuple[str, str, str]] = field(default_factory=list)  # (code, Arabic, English)
+    also_defined_in: list[tuple[NodeLink | None, str, str, str]] = field(default_factory=list)  # where, label, text, file:line
+    created: str | None = None
+    modified: str | None = None
+    authors: list[str] = field(default_factory=list)
 
     @property
     def kind_words(self) -> tuple[str, str]:
@@ -168,7 +172,7 @@ def concept_page(idx: GraphIndexes, slug: str) -> ConceptPage:
             links_in.append(node_link(idx, edge.source_kind, edge.source, _anchor_note(edge.anchors)))
         elif edge.relation in ("definesTerm", "definedIn", "mentions"):
             relations[edge.relation + "^"].append(node_link(idx, edge.source_kind, edge.source))
-    named = named_facts(facts, {})
+    named = named_facts(facts, {}, idx, PREFS)
     related = [(node_link(idx, "concept", entry["slug"]), entry["score"], [_reason(idx, r) for r in entry["reasons"]])
                for entry in idx.related(slug)[:10]]
     label = pick_label(node.labels, PREFS)
@@ -186,12 +190,23 @@ def concept_page(idx: GraphIndexes, slug: str) -> ConceptPage:
         takeaways=[t["value"] for t in named["takeaways"]],
         summary=_text(named["summary"]),
         figures=[(_text(f["value"]) or "", _text(f["caption"]) or "") for f in named["key_figures"]],
-        sections=[_text(s["name"]) or "" for s in named["sections"]],
+        outline=_outline(named["outline"]),
         mentions=sorted({node_link(idx, "organization", m["slug"]) for m in named["mentions"] if m.get("slug")},
                         key=lambda link: link.label.casefold()),
         source=node.source, has_article=node.has_article,
         graph_relations=[(code, *words(RELATION_WORDS, code)) for code in sorted(idx.relations | {"linksTo"})],
+        also_defined_in=[(node_link(idx, "concept", d["article"]["slug"]) if d["article"] else None,
+                          _text(d["label"]) or "", _text(d["text"]) or "",
+                          f"{d['source']}:{d['line']}" if d["source"] else "")
+                         for d in named["also_defined_in"]],
+        created=named["created"], modified=named["modified"], authors=named["authors"],
     )
+
+
+def _outline(sections: list[dict]) -> list[dict]:
+    """Return the nested sections as the page shows them: name, line and sub-sections."""
+    return [{"name": _text(s["name"]) or "", "line": s["line"], "sections": _outline(s["sections"])}
+            for s in sections]
 
 
 @dataclass

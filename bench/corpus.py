@@ -11,6 +11,12 @@ slugs (about 10% red links, some `_` spellings, `#fragment` / `?q=1` suffixes, r
 links) and the seeds' constructs: key-figure and plain block quotes, bold-labelled terms (half in
 the broken `** term: **` spelling), a `## يسلط الضوء` bullet list, an FAQ section, `## الخط السفلي`,
 non-question `###` sub-headings, Latin brand names and stray raw HTML lines.
+
+It also writes what real sites add (issue 17): `####` under some sub-headings and lone
+question-like `###` sub-headings, bold-labelled definitions of other articles' concepts, front
+matter with `date` / `lastmod` / `author` / `tags` / `categories` / `aliases` (some links use an
+alias) and fields the build does not read, and one draft (`draft: true`, an extra file
+`draft-*.md` beside the n articles) per 100 articles.
 """
 
 from __future__ import annotations
@@ -113,6 +119,8 @@ class _Writer:
         self.red_labels = [core for core, _ in names[n:]]
         self.order = list(range(n))
         rng.shuffle(self.order)
+        # ~3% of the articles have an old URL (front-matter alias) that some links still use
+        self.aliases = {i: f"old-{self.slugs[i]}" for i in range(n) if rng.random() < 0.03}
         self.cum = zipf_cum_weights(n)
         self.red_cum = zipf_cum_weights(n_red)
         self.kw_cum = zipf_cum_weights(len(W.KEYWORDS), 1.1)
@@ -152,6 +160,8 @@ class _Writer:
                 t = (t + 1) % self.n
             stem = self.stems[t]
             href = "/" + (stem if "_" in stem and rng.random() < 0.5 else self.slugs[t])
+            if t in self.aliases and rng.random() < 0.3:
+                href = "/" + self.aliases[t]
             anchor = self.cores[t] if rng.random() < 0.9 else "و" + self.cores[t]
             r = rng.random()
             if r < 0.03:
@@ -194,6 +204,28 @@ class _Writer:
         junk = "".join(self.rng.choices(_JUNK_ALPHABET, k=self.between(300, 450)))
         return f'<h5><a href="{junk}">TTT</a></h5>'
 
+    def _site_fields(self, i: int) -> list[str]:
+        """Return the optional front-matter lines of article i: dates, author, tags, categories, aliases..."""
+        rand, lines = self._random, []
+        if rand() < 0.6:
+            year, month, day = self.between(2015, 2023), self.between(1, 12), self.between(1, 28)
+            lines.append(f"date: {year}-{month:02d}-{day:02d}\n")
+            if rand() < 0.5:
+                lines.append(f"lastmod: {year + 1}-{month:02d}-{day:02d}"
+                             + (f"T{self.between(0, 23):02d}:30:00+03:00" if rand() < 0.5 else "") + "\n")
+        if rand() < 0.4:
+            lines.append(f"author: {self.pick(W.AUTHORS)}\n")
+        if rand() < 0.25:
+            tags = list(dict.fromkeys(self.pick(W.KEYWORDS) for _ in range(self.between(1, 3))))
+            lines.append(f"tags: [{', '.join(tags)}]\n")
+        if rand() < 0.1:
+            lines.append(f"categories: {self.pick(W.KEYWORDS)}\n")
+        if i in self.aliases:
+            lines.append(f"aliases: [/{self.aliases[i]}/]\n")
+        if rand() < 0.1:
+            lines.append(self.pick(W.UNREAD_FIELDS) + "\n")
+        return lines
+
     # -- one article --------------------------------------------------------------------------
 
     def article(self, i: int) -> str:
@@ -233,6 +265,15 @@ class _Writer:
         if rand() < 0.2:
             sec = self.pick(sections)
             sec += ["### " + self.pick(W.SUBHEADINGS)] + [para(between(2, 4)) for _ in range(between(1, 2))]
+            if rand() < 0.5:
+                sec += ["#### " + self.pick(W.SUBHEADINGS), para(between(1, 3))]
+        if rand() < 0.1:  # a lone question-like `###` outside the FAQ: a sub-section
+            self.pick(sections).extend(["### " + self.pick(W.SUB_QUESTIONS).replace("{T}", core), para(between(1, 3))])
+        if rand() < 0.15:  # another article's concept defined here too
+            t = rng.choices(self.order, cum_weights=self.cum)[0]
+            p = para(between(1, 2))
+            p.insert(0, f"**{self.cores[t]}:**")
+            self.pick(sections).append(p)
         if rand() < 0.3:
             self.pick(sections).append(self._key_figure())
         if rand() < 0.2:
@@ -273,6 +314,7 @@ class _Writer:
             f"keywords: {self._keywords()}\n",
             f"title: {title}\n",
             f"description: {title} {self.pick(W.DESCRIPTIONS)}\n",
+            *self._site_fields(i),
             "---\n\n",
             f"# {title}\n",
         ]
@@ -284,20 +326,31 @@ class _Writer:
         return "".join(out)
 
 
+DRAFT_EVERY = 100
+"""One draft (an extra `draft-*.md` file with `draft: true`) per this many articles."""
+
+
 def generate(n: int, out_dir: Path, *, seed: int = 0) -> list[Path]:
-    """Write n synthetic articles to out_dir (removing its *.md first) and return their paths."""
+    """Write n synthetic articles and n // DRAFT_EVERY drafts to out_dir (removing its other *.md).
+
+    Returns the n articles' paths (the drafts are written beside them, named draft-*.md).
+    """
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     writer = _Writer(n, seed)
     paths = [out_dir / f"{stem}.md" for stem in writer.stems]
-    keep = {p.name for p in paths}
+    drafts = [(i, out_dir / f"draft-{k:03d}-{writer.slugs[i]}.md")
+              for k, i in enumerate(range(DRAFT_EVERY // 2, n - DRAFT_EVERY // 2 + 1, DRAFT_EVERY))]
+    keep = {p.name for p in paths} | {p.name for _, p in drafts}
     for old in out_dir.glob("*.md"):
         if old.name not in keep:  # files about to be rewritten are truncated, not unlinked
             old.unlink()
     for i, path in enumerate(paths):
         path.write_bytes(writer.article(i).encode("utf-8"))
+    for i, path in drafts:  # a new version of article i, not published yet
+        path.write_bytes(writer.article(i).replace("---\n", "---\ndraft: true\n", 1).encode("utf-8"))
     return paths
 
 

@@ -242,3 +242,11 @@ DESCRIPTIONS: tuple[str, ...] = (
     "هو عملية تخطيط وتنفيذ الأنشطة التي تربط المنتج بالجمهور المستهدف.",
     "يعتمد على البيانات والتحليل لتحسين نتائج الحملات التسويقية وعائد الاستثمار.",
 )
+
+AUTHORS: tuple[str, ...] = (
+    "أحمد علي", "سارة محمود", "خالد يوسف", "ليلى حسن", "Jane Doe", "عمر الفاروق", "نور الهدى", "Sam Carter",
+)  # fmt: skip
+
+SUB_QUESTIONS: tuple[str, ...] = ("لماذا يهم {T}؟", "متى تستخدم {T}؟", "كيف تبدأ مع {T}؟")  # fmt: skip
+
+UNREAD_FIELDS: tuple[str, ...] = ("layout: post", "weight: 10", "toc: true", "image: /img/cover.png")  # fmt: skip

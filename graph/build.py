@@ -27,7 +27,8 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from graph.config import ONTOLOGY_DIR, ONTOLOGY_FILES, ConfigError, ontology_file
-from graph.content import Article, Problem, claim_slugs, discover
+from graph.content import Article, Problem, discover
+from graph.corpus import admit
 from graph.export import convert, nt_line
 from graph.extract import ExtractionContext, extractors
 from graph.link_typos import link_typos
@@ -107,9 +108,9 @@ def source_fingerprint(content_dir: Path) -> str:
 
 
 def content_fingerprint(content_dir: Path, vocab: Vocabulary, ontology_dir: Path = ONTOLOGY_DIR,
-                        source: str | None = None) -> str:
-    """Hash what a build depends on: the articles (`source`, when known), base IRI, shapes and code version."""
-    digest = hashlib.sha256(f"{BUILD_FORMAT}\n{vocab.base}\n".encode())
+                        include_drafts: bool = False, *, source: str | None = None) -> str:
+    """Hash what a build depends on: the articles (`source`, when known), base IRI, drafts, shapes and code."""
+    digest = hashlib.sha256(f"{BUILD_FORMAT}\n{vocab.base}\n{'drafts' if include_drafts else ''}\n".encode())
     for name in ONTOLOGY_FILES:
         digest.update(ontology_file(ontology_dir, name).read_bytes())
     for module in sorted((Path(__file__).parent).rglob("*.py")):
@@ -132,13 +133,13 @@ def read_report(out_dir: Path) -> dict | None:
         return None
 
 
-def is_up_to_date(content_dir: Path, out_dir: Path, vocab: Vocabulary) -> bool:
-    """Tell whether out_dir holds a successful build of exactly this content."""
+def is_up_to_date(content_dir: Path, out_dir: Path, vocab: Vocabulary, include_drafts: bool = False) -> bool:
+    """Tell whether out_dir holds a successful build of exactly this content (drafts in or out)."""
     previous = read_report(out_dir)
     return bool(
         previous
         and previous.get("written")
-        and previous.get("fingerprint") == content_fingerprint(content_dir, vocab)
+        and previous.get("fingerprint") == content_fingerprint(content_dir, vocab, include_drafts=include_drafts)
         and (out_dir / GRAPH_NT).is_file()
         and store_dir(out_dir, str(previous.get("version"))).is_dir()
     )
@@ -198,7 +199,8 @@ WHERE {
   OPTIONAL { ?concept mkg:hasArticle false . FILTER EXISTS { ?any mkg:linksTo ?concept } BIND(?concept AS ?red) }
   OPTIONAL { ?concept a mkg:DefinedTerm ; mkg:hasArticle false . BIND(?concept AS ?term) }
 }"""
-_CLASS_COUNTS = {"keywords": "mkg:Keyword", "links": "mkg:Link", "questions": "schema:Question",
+_CLASS_COUNTS = {"keywords": "mkg:Keyword", "links": "mkg:Link", "sections": "mkg:Section",
+                 "term_definitions": "mkg:TermDefinition", "questions": "schema:Question",
                  "key_figures": "mkg:KeyFigure", "organizations": "schema:Organization"}
 
 
@@ -340,13 +342,18 @@ def build(
     ontology_dir: Path = ONTOLOGY_DIR,
     progress: Callable[[int, int], None] | None = None,
     engine: str = "auto",
+    include_drafts: bool = False,
 ) -> BuildReport:
-    """Build the graph from content_dir into out_dir; out_dir is only replaced by a build that passes."""
+    """Build the graph from content_dir into out_dir; out_dir is only replaced by a build that passes.
+
+    Drafts (`draft: true`, `published: false`) are left out unless include_drafts (a preview build).
+    """
     vocab = vocab or Vocabulary()
     content_dir, out_dir = Path(content_dir), Path(out_dir)
     try:
         source = source_fingerprint(content_dir)
-        report = BuildReport(fingerprint=content_fingerprint(content_dir, vocab, ontology_dir, source),
+        report = BuildReport(fingerprint=content_fingerprint(content_dir, vocab, ontology_dir, include_drafts,
+                                                             source=source),
                              content_dir=str(content_dir.resolve()), source=source)
     except ConfigError as exc:  # no shapes to validate against: nothing can be built
         return BuildReport(failure=str(exc))
@@ -358,18 +365,20 @@ def build(
                                        "content directory does not exist: create it or pass --content DIR")]
     # One worker set parses (keeping the articles) and then extracts: see graph/workers.py.
     with CorpusWorkers(jobs, size_hint=len(paths)) as workers, collector_paused():
-        articles, kept, parse_problems = claim_slugs(workers.parse(paths, content_dir, max_file_bytes, progress))
-        report.problems.extend(problems + parse_problems)
+        admitted = admit(workers.parse(paths, content_dir, max_file_bytes, progress), include_drafts=include_drafts)
+        articles, admitted.articles = admitted.articles, []  # one reference, dropped once the index is built
+        report.problems.extend(problems + admitted.problems)
         report.articles = len(articles)
         report.timings["parse"] = time.perf_counter() - clock
         if report.rejected and not keep_going:
             report.failure = f"{len(report.rejected)} file(s) rejected (use --keep-going to build the rest)"
             return report
         if not articles:
-            report.failure = "no article could be read"
+            report.failure = (f"every article is a draft ({admitted.drafts}): --include-drafts previews them"
+                              if admitted.drafts else "no article could be read")
             return report
         clock = time.perf_counter()
-        workers.prepare(vocab, kept)  # the extractors that need no index run while it is built
+        workers.prepare(vocab, admitted.kept, admitted.aliases)  # the extractors needing no index run meanwhile
         try:
             out_dir.parent.mkdir(parents=True, exist_ok=True)
             staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
@@ -379,7 +388,7 @@ def build(
         try:
             index = ConceptIndex.build(articles)
             del articles  # index views: the workers hold the articles
-            extracted = workers.extract(index, vocab, kept, staging)
+            extracted = workers.extract(index, vocab, admitted.kept, staging)
         except OSError as exc:
             return _abandon(report, staging, exc)
         except BaseException:

@@ -37,6 +37,10 @@ def _progress(stream=None):
     return show
 
 
+SHOWN_INFO = ("ignored", "draft", "unread-field")
+"""The info problems `mkg build` prints: what was left out of the graph (the others are in report.json)."""
+
+
 def _shacl_line(result) -> str:
     """Return one SHACL result as `file: severity: message (focus …, path …)`."""
     return (f"{result.source or result.focus}: {result.severity.lower()}: {result.message} "
@@ -44,17 +48,18 @@ def _shacl_line(result) -> str:
 
 
 def _print_problems(report, stream=None, *, warnings: bool = True) -> None:
-    """Print the input errors and SHACL violations, then the warnings (input and SHACL) unless told not to."""
+    """Print the input errors and SHACL violations, then the warnings and what was left out unless told not to."""
     stream = stream or sys.stderr
     shacl = report.validation.results if report.validation is not None else []
     for problem in report.problems:
-        if problem.severity == "error" or (warnings and (problem.severity == "warning" or problem.code == "ignored")):
+        if problem.severity == "error" or (warnings and (problem.severity == "warning"
+                                                         or problem.code in SHOWN_INFO)):
             print(problem, file=stream)
     for result in shacl:
         if result.severity == "Violation" or (warnings and result.severity == "Warning"):
             print(_shacl_line(result), file=stream)
     infos = sum(1 for r in shacl if r.severity == "Info") + sum(
-        1 for p in report.problems if p.severity == "info" and p.code != "ignored")
+        1 for p in report.problems if p.severity == "info" and p.code not in SHOWN_INFO)
     if warnings and infos:
         print(f"({infos} info result(s), such as red links: listed in report.json and on /validation)", file=stream)
 
@@ -89,7 +94,7 @@ def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
         settings.content_dir, settings.build_dir, vocab=Vocabulary(settings.base_iri),
         keep_going=args.keep_going, strict=args.strict, jobs=settings.build_jobs,
         max_file_bytes=settings.max_file_bytes, ontology_dir=settings.ontology_dir, progress=_progress(),
-        engine=settings.validation_engine,
+        engine=settings.validation_engine, include_drafts=settings.include_drafts,
     )
     strict_failed = args.strict and not report.written and report.conforms and _warning_count(report) > 0
     _print_problems(report, warnings=not args.quiet or strict_failed)  # a --strict failure is always explained
@@ -134,7 +139,8 @@ def cmd_validate(settings: Settings, args: argparse.Namespace) -> int:
     target = Path(args.path) if args.path else settings.content_dir
     problems = []
     if target.is_dir():
-        articles, problems = read_content(target, max_bytes=settings.max_file_bytes, jobs=settings.build_jobs)
+        articles, problems = read_content(target, max_bytes=settings.max_file_bytes, jobs=settings.build_jobs,
+                                          include_drafts=settings.include_drafts)
         lines, more = extract_lines(articles, vocab, settings.build_jobs)
         problems += more
         body = "".join(lines).encode()
@@ -266,6 +272,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--jobs", dest="build_jobs", type=int, help="parser processes (default: one per CPU)")
     b.add_argument("--engine", dest="validation_engine", choices=("auto", "pyshacl", "sparql"),
                    help="SHACL engine (default auto: pyshacl up to 150k triples, else SPARQL on pyoxigraph)")
+    b.add_argument("--include-drafts", dest="include_drafts", action="store_true", default=None,
+                   help="publish drafts too (`draft: true`, `published: false`): a preview build")
     b.add_argument("--push", metavar="URL", help="then push the graph to this remote store (sparql+http://…)")
     b.set_defaults(func=cmd_build)
 
@@ -281,6 +289,8 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("path", nargs="?", help="content directory or .ttl/.nt file (default content/)")
     v.add_argument("--format", choices=("text", "json", "turtle"), default="text")
     v.add_argument("--engine", dest="validation_engine", choices=("auto", "pyshacl", "sparql"))
+    v.add_argument("--include-drafts", dest="include_drafts", action="store_true", default=None,
+                   help="validate drafts too")
     v.set_defaults(func=cmd_validate)
 
     e = commands.add_parser("export", help="write the graph as Turtle, N-Triples or JSON-LD")

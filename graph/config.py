@@ -52,6 +52,7 @@ class Settings:
     max_file_bytes: int = 5 * 1024 * 1024
     build_jobs: int = 0  # 0 = one per CPU
     validation_engine: str = "auto"  # auto | pyshacl | sparql
+    include_drafts: bool = False  # publish `draft: true` / `published: false` articles too (a preview)
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 2

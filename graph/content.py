@@ -3,7 +3,7 @@
 Usage::
 
     articles, problems = read_content(Path("content"))
-    articles[0].slug, articles[0].title, articles[0].links
+    articles[0].slug, articles[0].title, articles[0].links, articles[0].outline
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -20,9 +21,10 @@ from urllib.parse import unquote
 
 from markdown_it.token import Token
 
+from graph import front_matter as fm
 from graph.front_matter import Rejected, field, front_matter_line, split_front_matter
-from graph.front_matter import keywords as split_keywords
 from graph.markdown import MARKDOWN
+from graph.outline import SECTION_LEVELS, Section, question_tokens
 from graph.vocab import canonical_slug
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
@@ -60,7 +62,7 @@ class Link:
     written: str  # the path as written, without `/`, fragment or query
     anchor: str
     line: int
-    section: int  # position of the enclosing `##` section, 0 before the first
+    section: int  # position of the innermost enclosing section (graph.outline), 0 before the first
 
     def __reduce__(self) -> tuple:  # one constructor call: ~2x cheaper than the dataclass state protocol
         return Link, (self.target, self.written, self.anchor, self.line, self.section)
@@ -76,7 +78,7 @@ class Block:
     source: str  # markdown source of a paragraph that opens with `**` (bold labels CommonMark may miss), else ""
     level: int = 0  # heading level (1-6), 0 for other blocks
     quote: int = 0  # n for blocks inside the n-th block quote, 0 outside
-    section: int = 0  # position of the enclosing `##` section, 0 before the first
+    section: int = 0  # position of the innermost enclosing section (graph.outline), 0 before the first
     links: tuple[Link, ...] = ()
 
     def __reduce__(self) -> tuple:
@@ -86,27 +88,38 @@ class Block:
 
 @dataclass(frozen=True, slots=True)
 class Article:
-    """One parsed article: its front matter facts and its body blocks."""
+    """One parsed article: its front matter facts, its body blocks and its outline."""
 
     path: str  # relative to the content directory, POSIX separators
     slug: str  # canonical slug
     slug_written: str  # the slug as written (front-matter `slug` or file stem)
     title: str
     description: str
-    keywords: tuple[str, ...]
+    keywords: tuple[str, ...]  # `keywords`, then `categories`, then `tags`
     sha256: str
     blocks: tuple[Block, ...]
+    outline: tuple[Section, ...] = ()  # every section heading, in reading order
+    created: date | None = None  # front-matter `date` (a datetime is a date too)
+    modified: date | None = None  # front-matter `lastmod`
+    authors: tuple[str, ...] = ()  # front-matter `author` / `authors`
+    aliases: tuple[str, ...] = ()  # slugs of the front-matter `aliases` (old URLs)
+    draft: bool = False  # `draft: true` or `published: false`
+    slug_line: int = 0  # line of the front-matter `slug:`, 0 when the file name gives the slug
+    unknown: tuple[tuple[str, int], ...] = ()  # (field, line) of front-matter fields the build does not read
 
     def __reduce__(self) -> tuple:
         return Article, (self.path, self.slug, self.slug_written, self.title, self.description, self.keywords,
-                         self.sha256, self.blocks)
+                         self.sha256, self.blocks, self.outline, self.created, self.modified, self.authors,
+                         self.aliases, self.draft, self.slug_line, self.unknown)
 
     @property
     def links(self) -> tuple[Link, ...]:
         return tuple(link for block in self.blocks for link in block.links)
 
-    def sections(self) -> list[Block]:
-        return [b for b in self.blocks if b.kind == "heading" and b.level == 2]
+    def with_blocks(self, blocks: tuple[Block, ...], outline: tuple[Section, ...] | None = None) -> Article:
+        """Return this article with other blocks (and outline) (the constructor: dataclasses.replace is ~10x slower)."""
+        fields = self.__reduce__()[1]
+        return Article(*fields[:7], blocks, self.outline if outline is None else outline, *fields[9:])
 
 
 def squash_spaces(text: str) -> str:
@@ -132,12 +145,13 @@ def _link_target(href: str) -> tuple[str, str] | None:
 
 
 class _BlockWalker:
-    """Turn markdown-it tokens into Blocks, collecting links and raw-HTML problems."""
+    """Turn markdown-it tokens into Blocks and the outline, collecting links and raw-HTML problems."""
 
     def __init__(self, path: str, first_line: int) -> None:
         self.path, self.first_line = path, first_line
         self.problems: list[Problem] = []
-        self.section = 0
+        self.section = 0  # innermost section of the block being read
+        self.outline: list[Section] = []
         self.quote_count = 0
 
     def walk(self, tokens: list[Token], source_lines: list[str]) -> list[Block]:
@@ -148,19 +162,28 @@ class _BlockWalker:
         current_quote = 0
         in_item = 0
         heading_level = 0
-        for token in tokens:
+        questions = question_tokens(tokens)
+        open_sections: list[tuple[int, int]] = []  # (level, position) from the outermost to the innermost
+        for index, token in enumerate(tokens):
             kind = token.type
             if kind == "inline":
                 token_map = token.map
                 start = token_map[0] if token_map else 0
                 line = first_line + start
+                opens = heading_level in SECTION_LEVELS and not quote_depth and index not in questions
                 if heading_level:
                     block_kind, level = "heading", heading_level
-                    if level == 2:
-                        self.section += 1
+                    if opens:
+                        while open_sections and open_sections[-1][0] >= level:
+                            open_sections.pop()
+                        parent = open_sections[-1][1] if open_sections else 0
+                        self.section = len(self.outline) + 1
+                        open_sections.append((level, self.section))
                 else:
                     block_kind, level = ("list_item" if in_item else "paragraph"), 0
                 text, links = self._inline(token, line)
+                if heading_level and opens:
+                    self.outline.append(Section(self.section, level, line, text, parent))
                 end = token_map[1] if token_map else start + 1
                 # Only bold-labelled paragraphs need their source (graph/resolve.py); keeping it for
                 # every block doubled what parser processes send back (measured: 280 MB per 10k articles).
@@ -267,10 +290,17 @@ def parse_article(path: Path, root: Path, max_bytes: int = 5 * 1024 * 1024) -> t
         if not description:
             raise Rejected(front_matter_line(text, "description"), "missing-description",
                             "front matter has no `description`: add a one-sentence definition")
-        keywords = split_keywords(field(meta, text, "keywords", many=True))
+        named: list[object] = []
+        for key in ("keywords", "categories", "tags"):
+            value = field(meta, text, key, many=True)
+            named += value if isinstance(value, list) else str(value or "").split(",")
+        keywords = fm.keywords(named)
         if not keywords:
             raise Rejected(front_matter_line(text, "keywords"), "missing-keywords",
-                            "front matter has no `keywords`: add `keywords: A,B`")
+                            "front matter has no `keywords` (nor `tags` or `categories`): add `keywords: A,B`")
+        # Jekyll's `published: false`; in Hugo `published` may also be a publish date, which is not a flag
+        draft = bool(fm.flag(meta, text, "draft")) or (
+            fm.timestamp(meta, "published")[0] is None and fm.flag(meta, text, "published") is False)
         slug_written = str(field(meta, text, "slug") or path.stem).strip().strip("/")
         slug = canonical_slug(slug_written)
         if slug == slug_written:
@@ -286,11 +316,17 @@ def parse_article(path: Path, root: Path, max_bytes: int = 5 * 1024 * 1024) -> t
     if slug != slug_written:
         problems.append(Problem("info", relative, None, "slug-normalised",
                                 f"slug {slug_written!r} is served as {slug!r}; the spelling is kept as an alias"))
+    optional = fm.optional_fields(meta, text)
+    problems += [Problem("warning", relative, line, code, message) for line, code, message in optional.wrong]
     walker = _BlockWalker(relative, body_line)
     blocks = walker.walk(MARKDOWN.parse("\n".join(body_lines)), body_lines)
     article = Article(
         path=relative, slug=slug, slug_written=slug_written, title=title, description=description,
         keywords=keywords, sha256=hashlib.sha256(raw).hexdigest(), blocks=tuple(blocks),
+        outline=tuple(walker.outline), created=optional.created, modified=optional.modified,
+        authors=optional.authors, aliases=optional.aliases, draft=draft,
+        slug_line=front_matter_line(text, "slug") if meta.get("slug") else 0,
+        unknown=fm.unknown_fields(meta, text) if len(meta) > 3 else (),
     )
     return article, problems + walker.problems
 
@@ -322,9 +358,11 @@ def _chunks(items: list[Path], size: int) -> Iterator[list[Path]]:
 
 
 def read_content(
-    content_dir: Path, *, max_bytes: int = 5 * 1024 * 1024, jobs: int = 0, progress=None
+    content_dir: Path, *, max_bytes: int = 5 * 1024 * 1024, jobs: int = 0, progress=None,
+    include_drafts: bool = False,
 ) -> tuple[list[Article], list[Problem]]:
-    """Parse every article under content_dir (in parallel when large); reject duplicate slugs."""
+    """Parse every article under content_dir (in parallel when large) and admit them (graph.corpus.admit)."""
+    from graph.corpus import admit  # graph.corpus reads this module's records
     if not content_dir.is_dir():
         return [], [Problem("error", str(content_dir), None, "no-content",
                             "content directory does not exist: create it or pass --content DIR")]
@@ -341,34 +379,11 @@ def read_content(
         results = (parse_article(p, content_dir, max_bytes) for p in paths)
     if progress is not None:
         results = _reporting(list(results), progress)
-    articles, _, claimed = claim_slugs(results)
-    return articles, problems + claimed
+    admitted = admit(results, include_drafts=include_drafts)
+    return admitted.articles, problems + admitted.problems
 
 
 def _reporting(results: list, progress) -> Iterator:
     for done, result in enumerate(results, start=1):
         progress(done, len(results))
         yield result
-
-
-def claim_slugs(
-    parsed: Iterable[tuple[Article | None, list[Problem]]],
-) -> tuple[list[Article], set[int], list[Problem]]:
-    """Return (articles, their corpus positions, problems) in path order; a second claim on a slug is an error."""
-    articles: list[Article] = []
-    kept: set[int] = set()
-    problems: list[Problem] = []
-    owners: dict[str, str] = {}
-    for position, (article, article_problems) in enumerate(parsed):
-        problems.extend(article_problems)
-        if article is None:
-            continue
-        if article.slug in owners:
-            problems.append(Problem("error", article.path, None, "duplicate-slug",
-                                    f"slug {article.slug!r} is already used by {owners[article.slug]}: "
-                                    "rename one file or set a different `slug:` in its front matter"))
-            continue
-        owners[article.slug] = article.path
-        kept.add(position)
-        articles.append(article)
-    return articles, kept, problems

@@ -56,7 +56,7 @@ def is_acronym(text: str) -> bool:
 
 
 def index_view(article: Article) -> Article:
-    """Return the part of `article` ConceptIndex.build reads: every link, and blocks with `(` or a bold label.
+    """Return the part of `article` ConceptIndex.build reads: every link, blocks with `(` or a bold label, no outline.
 
     Building the index from these views gives the same index as from the whole articles (the
     passes skip every other block), for a fraction of the bytes a parser process sends back.
@@ -67,13 +67,7 @@ def index_view(article: Article) -> Article:
             kept.append(block)
         elif block.links:  # only its links are read: drop the text
             kept.append(Block(block.kind, block.line, "", "", block.level, block.quote, block.section, block.links))
-    return _with_blocks(article, tuple(kept))
-
-
-def _with_blocks(article: Article, blocks: tuple[Block, ...]) -> Article:
-    """Return `article` with other blocks (the constructor: dataclasses.replace is ~10x slower)."""
-    return Article(article.path, article.slug, article.slug_written, article.title, article.description,
-                   article.keywords, article.sha256, blocks)
+    return article.with_blocks(tuple(kept), ())
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +173,7 @@ class ConceptIndex:
 
     def for_extraction(self) -> ConceptIndex:
         """Return this index with article bodies dropped: what the extractors read (titles, slugs, names)."""
-        articles = {slug: _with_blocks(article, ()) for slug, article in self.articles.items()}
+        articles = {slug: article.with_blocks((), ()) for slug, article in self.articles.items()}
         return replace(self, articles=articles, _keyword_labels={})
 
     def _link_acronyms(self, article: Article) -> None:
@@ -304,10 +298,11 @@ class ConceptIndex:
         return [a for a, _ in sorted(target.anchors.items(), key=lambda item: (-item[1], item[0]))]
 
     def spellings(self, slug: str) -> list[str]:
-        """Return the other spellings of `slug` seen in file names, front matter and links."""
+        """Return the other spellings of `slug` seen in file names, front matter (slug, aliases) and links."""
         seen = set(self.targets[slug].spellings) if slug in self.targets else set()
         if slug in self.articles:
             seen.add(self.articles[slug].slug_written)
+            seen.update(self.articles[slug].aliases)
         seen.discard(slug)
         return sorted(seen)
 

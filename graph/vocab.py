@@ -29,9 +29,10 @@ ONTOLOGY_CLASSES = (
     "Concept",  # a marketing concept (skos:Concept)
     "Keyword",  # a front-matter keyword / category (skos:Concept in the keyword scheme)
     "Link",  # one [anchor](/slug) occurrence in an article
-    "Section",  # one ## heading of an article
+    "Section",  # one ##-###### heading of an article (nested: subSectionOf / schema:hasPart)
     "KeyFigure",  # a block-quote call-out: value + caption
     "DefinedTerm",  # marker class for concepts introduced by a bold-labelled term
+    "TermDefinition",  # one bold-labelled term paragraph: its text, article, line and concept
 )
 ONTOLOGY_PROPERTIES = (
     "linksTo",  # concept -> concept, directed hyperlink
@@ -49,13 +50,18 @@ ONTOLOGY_PROPERTIES = (
     "sourceLine",  # Link/Section/... -> line number in the source file
     "inSection",  # Link -> Section it occurs in
     "position",  # ordered things -> 1-based position
-    "section",  # article -> Section
+    "section",  # article -> Section (every section, at any depth)
+    "subSectionOf",  # Section -> the enclosing Section (inverse of schema:hasPart)
+    "headingLevel",  # Section -> 2..6, the heading level as written
     "takeaway",  # concept -> rdf:List of take-away literals
     "keyFigure",  # concept -> KeyFigure
     "figureValue",  # KeyFigure -> value text
     "figureCaption",  # KeyFigure -> caption text
     "definedIn",  # concept (defined term) -> concept whose article defines it
     "definesTerm",  # concept -> defined term concept (inverse of definedIn)
+    "hasTermDefinition",  # concept -> TermDefinition of it, in any article
+    "definitionOf",  # TermDefinition -> the concept it defines (inverse of hasTermDefinition)
+    "definitionText",  # TermDefinition -> the explanation after the bold label
     "abbreviation",  # concept -> Latin acronym (also a skos:altLabel)
 )
 

@@ -12,10 +12,10 @@ the parent does both phases itself.
 Usage::
 
     with CorpusWorkers(jobs=2, size_hint=len(paths)) as workers:
-        articles, kept, problems = claim_slugs(workers.parse(paths, content_dir))   # index views, path order
-        workers.prepare(Vocabulary(), kept)
-        index = ConceptIndex.build(articles)
-        extracted = workers.extract(index, Vocabulary(), kept, scratch=Path("staging"))
+        admitted = admit(workers.parse(paths, content_dir))   # index views, path order
+        workers.prepare(Vocabulary(), admitted.kept, admitted.aliases)
+        index = ConceptIndex.build(admitted.articles)
+        extracted = workers.extract(index, Vocabulary(), admitted.kept, scratch=Path("staging"))
         extracted.shards, extracted.problems, extracted.mentions
 """
 
@@ -33,6 +33,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from graph.content import Article, Problem, parse_article
+from graph.corpus import retarget
 from graph.export import nt_line
 from graph.extract import ExtractionContext, split_extractors
 from graph.resolve import ConceptIndex, index_view
@@ -86,8 +87,10 @@ class _Share:
             if len(context.problems) > before:
                 self.problems.append((position, context.problems[before:]))
 
-    def prepare(self, vocab: Vocabulary, keep: set[int] | None) -> None:
-        """Run the extractors that need no concept index, while the parent builds it."""
+    def prepare(self, vocab: Vocabulary, keep: set[int] | None, aliases: dict[str, str] | None = None) -> None:
+        """Point links written to an alias at its article, then run the extractors that need no concept index."""
+        if aliases:
+            self.articles = {position: retarget(article, aliases) for position, article in self.articles.items()}
         self.lines, self.problems = set(), []
         vocabulary_only, _ = split_extractors()
         self._run(vocabulary_only, ExtractionContext(vocab=vocab, index=None), keep)  # type: ignore[arg-type]
@@ -262,13 +265,16 @@ class CorpusWorkers:
                 send(connection)
         return results  # type: ignore[return-value]
 
-    def prepare(self, vocab: Vocabulary, keep: set[int] | None) -> None:
-        """Start the extractors that need no concept index (returns at once; extract() collects them)."""
+    def prepare(self, vocab: Vocabulary, keep: set[int] | None, aliases: dict[str, str] | None = None) -> None:
+        """Start the extractors that need no concept index (returns at once; extract() collects them).
+
+        `aliases` (graph.corpus.Admitted.aliases) points the links written to an alias at its article.
+        """
         if self.local is not None:
-            self.local.prepare(vocab, keep)
+            self.local.prepare(vocab, keep, aliases)
         else:
             for connection in self.connections:
-                connection.send(("prepare", vocab, keep))
+                connection.send(("prepare", vocab, keep, aliases))
         self.prepared = True
 
     def extract(self, index: ConceptIndex, vocab: Vocabulary, keep: set[int] | None, scratch: Path) -> Extracted:

@@ -147,6 +147,31 @@ def extract_graph(tmp_path):
     return run
 
 
+@pytest.fixture
+def built_client(tmp_path):
+    """Return a function that builds tmp_path/content and returns (Flask test client of the app serving it, report)."""
+    from api import create_app
+    from graph.config import Settings
+
+    apps = []
+
+    def run(**options):
+        report = build(tmp_path / "content", tmp_path / "build", **options)
+        assert report.written, (report.failure, [str(p) for p in report.problems])
+        app = create_app(Settings(graph_file=tmp_path / "build" / "graph.nt", query_workers=0))
+        apps.append(app)
+        return app.test_client(), report
+
+    yield run
+    for app in apps:
+        app.extensions["mkg"].close()
+
+
+def front_matter_article(front: str, body: str = "نص.", title: str = "عنوان") -> str:
+    """Return an inline article with extra front-matter lines (YAML) after title and description."""
+    return f"---\ntitle: {title}\ndescription: وصف قصير.\n{front.strip()}\n---\n\n# {title}\n\n{body}\n"
+
+
 # --- REST concept API (issue 5) -------------------------------------------------------------------
 
 REST_CORPUS_ARTICLES = 1000  # the issue's 1,000-article corpus: ~17 s to generate and build

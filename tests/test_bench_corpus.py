@@ -18,6 +18,7 @@ from bench.__main__ import main  # noqa: E402
 from bench.corpus import generate  # noqa: E402
 
 LINK = re.compile(r"\[([^\]\n]+)\]\(([^)\s]+)\)")
+SITE_FIELDS = {"date", "lastmod", "author", "tags", "categories", "aliases", "layout", "weight", "toc", "image"}
 FAQ_HEADINGS = ("التعليمات", "الأسئلة الشائعة")
 
 
@@ -74,8 +75,8 @@ def test_every_article_has_front_matter_links_and_faq(tmp_path: Path) -> None:
     for path in paths:
         assert re.fullmatch(r"[a-z0-9]+([-_][a-z0-9]+)*", path.stem), path.name
         meta, body = split(path.read_text(encoding="utf-8"))
-        assert set(meta) == {"keywords", "title", "description"}
-        assert all(isinstance(v, str) and v for v in meta.values())
+        assert {"keywords", "title", "description"} <= set(meta) <= {"keywords", "title", "description", *SITE_FIELDS}
+        assert all(isinstance(meta[k], str) and meta[k] for k in ("keywords", "title", "description"))
         keywords = [k.strip() for k in meta["keywords"].split(",")]
         assert 1 <= len(keywords) <= 4 and set(keywords) <= set(words.KEYWORDS)
         assert re.search(r"[\u0600-\u06FF]", meta["title"]) and meta["description"].endswith(".")
@@ -114,6 +115,26 @@ def test_corpus_exercises_the_seed_quirks(corpus200: list[Path]) -> None:
     assert 0.5 < sum("## الخط السفلي" in b for b in bodies) / len(bodies) < 0.9
     assert any(re.search(r'^<h5><a href="[A-Za-z0-9]+">TTT</a></h5>$', b, re.M) for b in bodies)
     assert any(brand in text for brand in ("Facebook", "YouTube", "Twitter", "Instagram"))
+
+
+def test_corpus_exercises_what_real_sites_write(corpus200: list[Path]) -> None:
+    directory = corpus200[0].parent
+    drafts = sorted(directory.glob("draft-*.md"))
+    assert len(drafts) == 2 and all(split(p.read_text(encoding="utf-8"))[0]["draft"] is True for p in drafts)
+    texts = [p.read_text(encoding="utf-8") for p in corpus200]
+    metas = [split(t)[0] for t in texts]
+    text = "\n".join(split(t)[1] for t in texts)
+    for name in SITE_FIELDS - {"layout", "weight", "toc", "image"}:
+        assert any(name in meta for meta in metas), name
+    assert any(isinstance(meta.get("tags"), list) for meta in metas)
+    assert any(set(meta) & {"layout", "weight", "toc", "image"} for meta in metas), "no field the build ignores"
+    assert re.search(r"^#### ", text, re.M), "no `####` sub-heading"
+    assert re.search(r"^### (لماذا يهم|متى تستخدم|كيف تبدأ مع) .+؟$", text, re.M), "no question-like sub-heading"
+    aliases = {meta["aliases"][0].strip("/") for meta in metas if "aliases" in meta}
+    assert any(f"](/{alias})" in text for alias in aliases), "no link written to an alias"
+    titles = {meta["title"].split(" (")[0] for meta in metas}
+    defined = set(re.findall(r"^\*\*([^*\n]+):\*\*", text, re.M))
+    assert defined & titles, "no article concept defined in another article"
 
 
 def test_links_follow_a_skewed_distribution(corpus200: list[Path]) -> None:

@@ -97,7 +97,7 @@ def test_seed_what_is_questions_are_about_the_named_concept(seed_graph):
 
 def test_latin_question_list_answer_and_subheadings(write_article, extract_graph):
     body = (
-        "## Anything\n\n### What is growth hacking?\n\nIt is fast growth.\n\n#### Detail\n\n- one\n- two\n\n"
+        "## FAQ\n\n### What is growth hacking?\n\nIt is fast growth.\n\n#### Detail\n\n- one\n- two\n\n"
         "Closing words.\n\n### ليس سؤالا\n\nنص.\n\n### سؤال بلا جواب؟\n\n## التالي\n\nنص.\n"
     )
     write_article("growth.md", article_text(title="النمو", body=body))

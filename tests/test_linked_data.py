@@ -45,7 +45,10 @@ def test_concept_rdf_in_every_format_is_its_bounded_description(client, media_ty
     assert (V.concept("social-media"), SKOS.prefLabel, None) in graph
     assert (V.concept("social-media"), V.MKG.hasArticle, None) not in graph
     subjects = {str(s) for s in graph.subjects()}
-    assert not any(s.startswith(str(V.article("social-media-marketing-smm"))) for s in subjects)
+    # of another article, only its definition of this concept (mkg:hasTermDefinition), never its own facts
+    definition = V.part("social-media-marketing-smm", "definition", 8)
+    assert {s for s in subjects if s.startswith(str(V.article("social-media-marketing-smm")))} == {str(definition)}
+    assert (definition, V.MKG.definitionOf, VIRAL) in graph and (VIRAL, V.MKG.hasTermDefinition, definition) in graph
 
 
 def test_concept_rdf_equals_the_store_description(client, seed_build):

@@ -25,6 +25,7 @@ MKG = VOCAB.MKG
 PREFIXES = """\
 @prefix rdf:     <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
 @prefix xsd:     <http://www.w3.org/2001/XMLSchema#> .
+@prefix dct:     <http://purl.org/dc/terms/> .
 @prefix skos:    <http://www.w3.org/2004/02/skos/core#> .
 @prefix schema:  <https://schema.org/> .
 @prefix mkg:     <https://marketing-kg.example/ontology#> .
@@ -74,8 +75,12 @@ article:viral-marketing a schema:Article , schema:FAQPage ;
     schema:inLanguage "ar" ;
     mkg:sourcePath "viral-marketing.md" ;
     mkg:contentHash "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" ;
+    dct:created "2023-05-01"^^xsd:date ;
+    dct:modified "2024-01-02T10:00:00+03:00"^^xsd:dateTime ;
+    dct:creator "Jane Doe" ;
     mkg:link <https://marketing-kg.example/article/viral-marketing#link-1> ;
-    mkg:section <https://marketing-kg.example/article/viral-marketing#section-1> ;
+    mkg:section <https://marketing-kg.example/article/viral-marketing#section-1> ,
+        <https://marketing-kg.example/article/viral-marketing#section-2> ;
     schema:mainEntity <https://marketing-kg.example/article/viral-marketing#faq-1> .
 
 <https://marketing-kg.example/article/viral-marketing#link-1> a mkg:Link ;
@@ -89,7 +94,24 @@ article:viral-marketing a schema:Article , schema:FAQPage ;
 <https://marketing-kg.example/article/viral-marketing#section-1> a mkg:Section ;
     schema:name "ما هو التسويق الفيروسي؟"@ar ;
     mkg:position 1 ;
-    mkg:sourceLine 8 .
+    mkg:headingLevel 2 ;
+    mkg:sourceLine 8 ;
+    schema:hasPart <https://marketing-kg.example/article/viral-marketing#section-2> .
+
+<https://marketing-kg.example/article/viral-marketing#section-2> a mkg:Section ;
+    schema:name "مقاييس التتبع"@ar ;
+    mkg:position 2 ;
+    mkg:headingLevel 3 ;
+    mkg:sourceLine 12 ;
+    mkg:subSectionOf <https://marketing-kg.example/article/viral-marketing#section-1> .
+
+<https://marketing-kg.example/article/viral-marketing#definition-1> a mkg:TermDefinition ;
+    mkg:definitionOf concept:الرسالة ;
+    mkg:definitionText "ما تريد الحملة أن ينشره الناس."@ar ;
+    schema:name "الرسالة"@ar ;
+    schema:isPartOf article:viral-marketing ;
+    mkg:sourceLine 14 ;
+    mkg:position 1 .
 
 <https://marketing-kg.example/article/viral-marketing#faq-1> a schema:Question ;
     schema:name "كيف أجعل علامتي التجارية تنتشر بسرعة؟"@ar ;
@@ -123,6 +145,7 @@ concept:الرسالة a mkg:Concept , skos:Concept , mkg:DefinedTerm ;
     skos:definition "ما تريد الحملة أن ينشره الناس."@ar ;
     mkg:hasArticle false ;
     mkg:definedIn concept:viral-marketing ;
+    mkg:hasTermDefinition <https://marketing-kg.example/article/viral-marketing#definition-1> ;
     mkg:slug "الرسالة" .
 
 org:facebook a schema:Organization ;
@@ -136,6 +159,9 @@ TERM = VOCAB.concept("الرسالة")
 ARTICLE = VOCAB.article("viral-marketing")
 LINK = VOCAB.part("viral-marketing", "link", 1)
 SECTION = VOCAB.part("viral-marketing", "section", 1)
+SUBSECTION = VOCAB.part("viral-marketing", "section", 2)
+DEFINITION = VOCAB.part("viral-marketing", "definition", 1)
+DCT = "http://purl.org/dc/terms/"
 FAQ = VOCAB.part("viral-marketing", "faq", 1)
 ANSWER = URIRef(f"{FAQ}-answer")
 FIGURE = VOCAB.part("viral-marketing", "figure", 1)
@@ -293,7 +319,7 @@ def test_valid_graph_has_no_violation(shapes: Graph) -> None:
 
 
 # Each case: a small edit of VALID that breaks exactly one rule, and the one
-# (focus node, result path) the violation must name. Paths through the take-away list are
+# (focus node, result path) the violation must name (or None and the set of them). Paths through the take-away list are
 # written as tuples: mkg:takeaway / rdf:rest* (/ rdf:first).
 
 
@@ -351,10 +377,10 @@ VIOLATION_CASES = {
         SKOS.definition,
     ),
     "article-concept: no keyword": (drop(VM, MKG.hasKeyword), VM, MKG.hasKeyword),
-    "article-concept: subjectOf not an Article": (
+    "article-concept: subjectOf not an Article": (  # the term definition written in it is hit too
         drop(ARTICLE, RDF.type, SCHEMA.Article),
-        VM,
-        SCHEMA.subjectOf,
+        None,
+        {(VM, SCHEMA.subjectOf), (DEFINITION, SCHEMA.isPartOf)},
     ),
     "article-concept: two articles": (
         add(
@@ -480,6 +506,35 @@ VIOLATION_CASES = {
     "figure: no position": (drop(FIGURE, MKG.position), FIGURE, MKG.position),
     "section: no name": (drop(SECTION, SCHEMA.name), SECTION, SCHEMA.name),
     "section: two positions": (lambda g: g.add((SECTION, MKG.position, Literal(2))), SECTION, MKG.position),
+    "section: no heading level": (drop(SUBSECTION, MKG.headingLevel), SUBSECTION, MKG.headingLevel),
+    "section: heading level 7": (put(SUBSECTION, MKG.headingLevel, Literal(7)), SUBSECTION, MKG.headingLevel),
+    "section: nested under a deeper heading": (
+        put(SECTION, MKG.headingLevel, Literal(4)),
+        SUBSECTION,
+        (str(MKG.subSectionOf), str(MKG.headingLevel)),
+    ),
+    "section: nested in a non-section": (put(SUBSECTION, MKG.subSectionOf, LINK), SUBSECTION, MKG.subSectionOf),
+    "section: part of two sections": (
+        add('<https://marketing-kg.example/article/viral-marketing#section-3> a mkg:Section ; schema:name "ثالث"@ar ;'
+            " mkg:position 3 ; mkg:headingLevel 2 ;"
+            " schema:hasPart <https://marketing-kg.example/article/viral-marketing#section-2> ."),
+        SUBSECTION,
+        f"^{SCHEMA.hasPart}",
+    ),
+    "section: part is not a section": (lambda g: g.add((SECTION, SCHEMA.hasPart, FIGURE)), SECTION, SCHEMA.hasPart),
+    # term definition, article dates
+    "definition: no text": (drop(DEFINITION, MKG.definitionText), DEFINITION, MKG.definitionText),
+    "definition: untagged text": (put(DEFINITION, MKG.definitionText, Literal("x")), DEFINITION, MKG.definitionText),
+    "definition: no concept": (drop(DEFINITION, MKG.definitionOf), DEFINITION, MKG.definitionOf),
+    "definition: not in an article": (put(DEFINITION, SCHEMA.isPartOf, VM), DEFINITION, SCHEMA.isPartOf),
+    "definition: no source line": (drop(DEFINITION, MKG.sourceLine), DEFINITION, MKG.sourceLine),
+    "concept: hasTermDefinition not a TermDefinition": (
+        lambda g: g.add((TERM, MKG.hasTermDefinition, SECTION)), TERM, MKG.hasTermDefinition),
+    "article: two creation dates": (
+        add('article:viral-marketing dct:created "2023-06-01"^^xsd:date .'), ARTICLE, URIRef(DCT + "created")),
+    "article: modified not a date": (
+        put(ARTICLE, URIRef(DCT + "modified"), Literal("last week")), ARTICLE, URIRef(DCT + "modified")),
+    "article: empty author": (add('article:viral-marketing dct:creator "" .'), ARTICLE, URIRef(DCT + "creator")),
     "organization: no name": (drop(ORG, SCHEMA.name), ORG, SCHEMA.name),
     "organization: no slug": (drop(ORG, MKG.slug), ORG, MKG.slug),
     # take-aways
@@ -503,7 +558,7 @@ def test_violation(core_shapes: Graph, case: str) -> None:
     edit, focus, path = VIOLATION_CASES[case]
     data = valid()
     edit(data)
-    assert violations(data, core_shapes) == {(focus, path)}
+    assert violations(data, core_shapes) == (path if focus is None else {(focus, path)})
 
 
 def test_violation_broken_list_node(core_shapes: Graph) -> None:

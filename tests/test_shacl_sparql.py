@@ -229,6 +229,18 @@ MORE_CASES = {
             schema:acceptedAnswer <https://marketing-kg.example/article/viral-marketing#faq-2> .""",
     "keyword with two English labels": 'keyword:business skos:prefLabel "Biz"@en-GB .',
     "blank node as link target": "concept:marketing mkg:linksTo [ a mkg:Concept ] .",
+    # sh:lessThan: a level that is not less, one that is not comparable, a sub-section without a level
+    "outline nesting broken": """
+        <https://marketing-kg.example/article/viral-marketing#section-1> mkg:headingLevel 3 , "two" .
+        <https://marketing-kg.example/article/viral-marketing#section-4> a mkg:Section ; schema:name "x"@ar ;
+            mkg:position 4 ; mkg:subSectionOf <https://marketing-kg.example/article/viral-marketing#section-1> .
+        <https://marketing-kg.example/article/viral-marketing#section-5> a mkg:Section ; schema:name "y"@ar ;
+            mkg:position 5 ; mkg:headingLevel 6 ;
+            mkg:subSectionOf <https://marketing-kg.example/article/viral-marketing#section-2> .""",
+    "term definition and dates broken": """
+        <https://marketing-kg.example/article/viral-marketing#definition-1> mkg:definitionText " "@ar , "x" ;
+            mkg:definitionOf keyword:business ; mkg:sourceLine 0 .
+        article:viral-marketing dct:created "2023-05-01"^^xsd:date , "01/05/2023" ; dct:creator 7 .""",
     # several count groups of one focus broken at once: they share one merged query
     "link and section broken on every path": """
         <https://marketing-kg.example/article/viral-marketing#link-1>
@@ -419,4 +431,5 @@ def test_project_shapes_compile(shapes) -> None:
     for query in queries:
         without_strings = re.sub(r'"(?:[^"\\]|\\.)*"', '""', query)
         for iri in re.findall(r"<([^<>\s\"{}|^`\\]*)>", without_strings):
-            assert iri.startswith(("http://www.w3.org/", "https://schema.org/", VOCAB.base)), iri
+            assert iri.startswith(("http://www.w3.org/", "https://schema.org/", "http://purl.org/dc/terms/",
+                                   VOCAB.base)), iri

@@ -1,4 +1,9 @@
-"""Extract an article's concept: labels, definition, slug, article node and source facts."""
+"""Extract an article's concept: labels, definition, slug (and aliases), article node and source facts.
+
+The article node also gets the front matter's dates and authors: `date` as dct:created, `lastmod`
+as dct:modified (xsd:date, or xsd:dateTime when a time is written) and each author as dct:creator
+(the name as written).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from rdflib import Literal
 from graph.content import Article
 from graph.extract import ExtractionContext, Triple, lang_literal, plain_literal, text_literal
 from graph.resolve import match_key, split_acronym
-from graph.vocab import RDF, SCHEMA, SKOS, XSD
+from graph.vocab import DCTERMS, RDF, SCHEMA, SKOS, XSD
 
 _TYPE, _SKOS_CONCEPT, _IN_SCHEME, _PREF_LABEL = RDF.type, SKOS.Concept, SKOS.inScheme, SKOS.prefLabel
 _DEFINITION, _HIDDEN_LABEL = SKOS.definition, SKOS.hiddenLabel
@@ -49,3 +54,9 @@ def extract(article: Article, context: ExtractionContext) -> Iterator[Triple]:
     yield page, _IN_LANGUAGE, _AR
     yield page, mkg.sourcePath, Literal(article.path)
     yield page, mkg.contentHash, Literal(article.sha256)
+    if article.created is not None:
+        yield page, DCTERMS.created, Literal(article.created)
+    if article.modified is not None:
+        yield page, DCTERMS.modified, Literal(article.modified)
+    for author in article.authors:
+        yield page, DCTERMS.creator, Literal(author)

@@ -1,14 +1,15 @@
-"""Extract FAQ questions: every `###` heading ending in `؟`/`?` and the text under it.
+"""Extract FAQ questions: the `###` headings ending in `؟`/`?` of FAQ sections, and the text under each.
 
 Usage::
 
     for triple in extract(article, context): ...
     # <article#faq-1> a schema:Question ; schema:name "..."@ar ; schema:acceptedAnswer <article#faq-1-answer>
 
-A question is any level-3 heading outside a block quote whose text ends in `؟` or `?`, wherever
-it is and whatever its section is called. Its answer is every paragraph and list item after it
-(outside block quotes) up to the next heading of level 1-3; paragraphs are joined by a blank
-line, consecutive list items by a newline and written `- item`. A question with no answer is
+Which headings are questions is decided with the outline (graph.outline): a level-3 heading
+outside a block quote that ends in `؟` or `?`, inside an FAQ section (a `##` whose title names an
+FAQ, or whose two or more `###` headings all are questions); every other heading is a section. Its answer
+is every paragraph and list item after it (outside block quotes) up to the next heading of level
+1-3; paragraphs are joined by a blank line, consecutive list items by a newline and written `- item`. A question with no answer is
 skipped with a warning. "ما هو X …؟"-style questions whose subject X names a known concept
 also get `schema:about` that concept.
 """
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 
 from rdflib import URIRef
 
-from graph.content import Article, Block, Problem
+from graph.content import Article, Problem
 from graph.extract import ExtractionContext, Triple, plain_literal, text_literal
 from graph.resolve import ConceptIndex, match_key
 from graph.vocab import RDF, SCHEMA
@@ -28,7 +29,6 @@ from graph.vocab import RDF, SCHEMA
 _TYPE, _FAQ_PAGE, _MAIN_ENTITY, _QUESTION, _NAME = RDF.type, SCHEMA.FAQPage, SCHEMA.mainEntity, SCHEMA.Question, SCHEMA.name
 _ACCEPTED_ANSWER, _ANSWER, _TEXT, _ABOUT = SCHEMA.acceptedAnswer, SCHEMA.Answer, SCHEMA.text, SCHEMA.about
 
-QUESTION_MARKS = ("؟", "?")
 # Openings of a "what is X" question (compared after match_key); X follows them.
 _WHAT_IS = tuple(
     match_key(p).split()
@@ -52,8 +52,9 @@ def questions(article: Article) -> list[Question]:
     """Return the article's FAQ questions in reading order, each with its answer text."""
     found: list[Question] = []
     blocks = article.blocks
+    sections = {section.line for section in article.outline}
     for index, block in enumerate(blocks):
-        if not _is_question(block):
+        if block.kind != "heading" or block.level != 3 or block.quote or block.line in sections:
             continue
         parts: list[str] = []
         previous = ""
@@ -71,10 +72,6 @@ def questions(article: Article) -> list[Question]:
             previous = following.kind
         found.append(Question(block.text, block.line, "\n\n".join(parts)))
     return found
-
-
-def _is_question(block: Block) -> bool:
-    return block.kind == "heading" and block.level == 3 and not block.quote and block.text.endswith(QUESTION_MARKS)
 
 
 def subject(question: str, index: ConceptIndex) -> str | None:

@@ -15,7 +15,11 @@ mints a concept whose slug is its label without diacritics/tatweel (-2, -3... wh
 - a minted concept: its typing, scheme, slug, hasArticle false and @ar prefLabel (first term);
 - a concept without an article: the first explanation (by path, line) as skos:definition;
   a concept with an article keeps its own definition;
-- a label that is not already the concept's prefLabel or abbreviation: skos:hiddenLabel.
+- a label that is not already the concept's prefLabel or abbreviation: skos:hiddenLabel;
+- every term, even one naming the article's own concept or a concept defined elsewhere: a
+  mkg:TermDefinition node <article#definition-N> with its text (mkg:definitionText), the label as
+  written (schema:name), its article (schema:isPartOf), source line, position and concept
+  (mkg:definitionOf, and concept mkg:hasTermDefinition node): no article's definition is lost.
 """
 
 from __future__ import annotations
@@ -27,10 +31,10 @@ from rdflib import Literal
 from graph.content import Article
 from graph.extract import ExtractionContext, Triple, plain_literal, text_literal
 from graph.resolve import ConceptIndex, Term, match_key
-from graph.vocab import RDF, SKOS, XSD
+from graph.vocab import RDF, SCHEMA, SKOS, XSD
 
 _TYPE, _SKOS_CONCEPT, _IN_SCHEME, _PREF_LABEL = RDF.type, SKOS.Concept, SKOS.inScheme, SKOS.prefLabel
-_DEFINITION, _HIDDEN_LABEL = SKOS.definition, SKOS.hiddenLabel
+_DEFINITION, _HIDDEN_LABEL, _NAME, _IS_PART_OF = SKOS.definition, SKOS.hiddenLabel, SCHEMA.name, SCHEMA.isPartOf
 _FALSE = Literal(False, datatype=XSD.boolean)
 
 
@@ -47,14 +51,24 @@ def _is_known_label(term: Term, index: ConceptIndex) -> bool:
 
 
 def extract(article: Article, context: ExtractionContext) -> Iterator[Triple]:
-    """Yield each defined term of the article, linked both ways to the article's concept."""
+    """Yield each defined term of the article, linked both ways to the article's concept, and its definition."""
     vocab, index = context.vocab, context.index
     mkg = vocab.MKG
     source = vocab.concept(article.slug)
-    for term in index.terms_of(article.slug):
+    page = vocab.article(article.slug)
+    for position, term in enumerate(index.terms_of(article.slug), start=1):
+        concept = vocab.concept(term.slug)
+        node = vocab.part(article.slug, "definition", position)
+        yield concept, mkg.hasTermDefinition, node
+        yield node, _TYPE, mkg.TermDefinition
+        yield node, mkg.definitionOf, concept
+        yield node, mkg.definitionText, text_literal(term.explanation)
+        yield node, _NAME, text_literal(term.label)
+        yield node, _IS_PART_OF, page
+        yield node, mkg.sourceLine, plain_literal(term.line)
+        yield node, mkg.position, plain_literal(position)
         if term.slug == article.slug:
             continue
-        concept = vocab.concept(term.slug)
         first = index.term_of.get(term.slug) == term
         yield source, mkg.definesTerm, concept
         yield concept, mkg.definedIn, source

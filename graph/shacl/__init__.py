@@ -31,7 +31,8 @@ NotImplementedError naming the construct, it is never skipped):
   xsd:integer, xsd:boolean, with rdflib's well-formedness rules), sh:class, sh:nodeKind,
   sh:minInclusive, sh:minLength, sh:pattern (+ sh:flags i/m/s/x), sh:languageIn (pyshacl's
   matching: the tag, or its primary subtag, case-insensitively; "*" = any tag), sh:uniqueLang,
-  sh:hasValue, sh:in, sh:disjoint, sh:qualifiedValueShape + sh:qualifiedMinCount/MaxCount,
+  sh:hasValue, sh:in, sh:disjoint, sh:lessThan (SPARQL's `<`; not comparable is a result),
+  sh:qualifiedValueShape + sh:qualifiedMinCount/MaxCount,
   sh:node, sh:or, sh:property; node-level constraints on a node shape (value node = focus);
 * sh:severity (default sh:Violation), sh:message, sh:deactivated, sh:name/description/order/
   group/defaultValue (ignored, non-validating);

@@ -71,6 +71,9 @@ class _Compiler(ShapeReader):
         """Return the expression true when the value `v` of a focus node ?this fails one check."""
         if kind == SH.disjoint:
             return f"EXISTS {{ ?this {arg} {v} }}"
+        if kind == SH.lessThan:  # not less than, or not comparable, with some value of `arg`
+            other = self.var()
+            return f"EXISTS {{ ?this {arg} {other} . FILTER(!COALESCE({v} < {other}, false)) }}"
         return self.value_violation(kind, arg, v, frozenset({shape.node}))
 
     def _distinct(self, x: str, path: str, n: int, condition=None) -> str:
@@ -115,6 +118,10 @@ class _Compiler(ShapeReader):
                 elif kind == SH.disjoint:
                     y = self.var()
                     terms.append(f"EXISTS {{ {x} {path} {y} . {x} {arg} {y} }}")
+                elif kind == SH.lessThan:
+                    y, other = self.var(), self.var()
+                    terms.append(f"EXISTS {{ {x} {path} {y} . {x} {arg} {other} . "
+                                 f"FILTER(!COALESCE({y} < {other}, false)) }}")
                 elif kind == SH.qualifiedValueShape:
                     value_shape, low, high = arg
                     sub = self.shape(value_shape)

@@ -14,7 +14,7 @@ VALUE_CONSTRAINTS = (  # one result per violating value node, sh:value = the val
     SH.languageIn, SH["in"], SH.node, SH["or"],
 )
 FOCUS_CONSTRAINTS = (  # property shapes only: one result per focus node (or per language)
-    SH.minCount, SH.maxCount, SH.uniqueLang, SH.disjoint, SH.qualifiedValueShape,
+    SH.minCount, SH.maxCount, SH.uniqueLang, SH.disjoint, SH.lessThan, SH.qualifiedValueShape,
 )
 PARAMETERS = (SH.flags, SH.qualifiedMinCount, SH.qualifiedMaxCount)  # read with their constraint
 NON_VALIDATING = (SH.name, SH.description, SH.order, SH.group, SH.defaultValue)

@@ -21,6 +21,7 @@ GENERIC_MESSAGES = {
     SH.uniqueLang: "More than one value shares a language tag on {path}",
     SH.hasValue: "Missing the expected value {arg}",
     SH.disjoint: "Value is also a value of {arg}",
+    SH.lessThan: "Value is not less than the values of {arg}",
     SH.qualifiedMinCount: "Fewer values than required conform to the qualified value shape",
     SH.qualifiedMaxCount: "More values than allowed conform to the qualified value shape",
     SH.datatype: "Value is not a literal with datatype {arg}",

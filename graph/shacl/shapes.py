@@ -129,9 +129,9 @@ class ShapeReader:
                 raise ValueError(f"shape {node}: sh:uniqueLang must be a boolean")
             if o.value:
                 shape.constraints.append((p, True))
-        elif p == SH.disjoint:
+        elif p in (SH.disjoint, SH.lessThan):
             if not shape.is_property:
-                raise NotImplementedError(f"sh:disjoint on the node shape {node}")
+                raise NotImplementedError(f"{g.qname(p)} on the node shape {node}")
             shape.constraints.append((p, _iri(o)))
         elif p == SH.qualifiedValueShape:
             if not shape.is_property:
