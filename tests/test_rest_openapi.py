@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 from schemathesis import checks
 
 from api.openapi import spec
+from tests.servers import serve_app
 
 ENDPOINTS = {
     "/api/concepts", "/api/concepts/{slug}", "/api/concepts/{slug}/neighbours", "/api/concepts/{slug}/related",
@@ -72,28 +75,34 @@ CHECKS = [checks.not_a_server_error, checks.status_code_conformance, checks.cont
           checks.response_schema_conformance]
 
 
-def _fuzz(schema, path: str, mode) -> None:
-    """Call one operation with 25 generated cases of `mode`; each answer must honour the contract, never 5xx.
+@pytest.mark.parametrize("path", sorted(ENDPOINTS))
+def test_fuzz_live_app_against_its_contract(rest_schema, path):
+    """No 5xx, every status and content type documented, every JSON body valid against its schema."""
+    operation = _operations(rest_schema)[path]
 
-    Driven by hypothesis directly: schemathesis.pytest.from_fixture fails on pytest 9.2 (schemathesis
-    4.32.5: 'Function' object has no attribute '_nodeid').
-    """
-    from hypothesis import given
-
-    @given(case=_operations(schema)[path].as_strategy(mode))
+    @given(case=operation.as_strategy(schemathesis.GenerationMode.POSITIVE))
     @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
     def run(case):
         # identity: schemathesis' WSGI transport does not undo the app's gzip (tested in the app's own tests)
-        response = case.call_and_validate(checks=CHECKS, headers={"Accept-Encoding": "identity"})
-        assert response.status_code < 500
+        case.call_and_validate(checks=CHECKS, headers={"Accept-Encoding": "identity"})
 
     run()
 
 
-@pytest.mark.parametrize("path", sorted(ENDPOINTS))
-def test_fuzz_live_app_against_its_contract(rest_schema, path):
-    """No 5xx, every status and content type documented, every JSON body valid against its schema."""
-    _fuzz(rest_schema, path, schemathesis.GenerationMode.POSITIVE)
+SCHEMATHESIS_SEED = 1  # fixed: a failure reproduces with the same seed (`schemathesis run … --seed 1`)
+
+
+def test_schemathesis_with_every_check_finds_nothing_over_http(seed_build, tmp_path):
+    """`schemathesis run --checks all` against `mkg serve`: gunicorn's own answers (414, 431) included."""
+    _, out = seed_build
+    with serve_app(out / "graph.nt", tmp_path / "server.log", workers=1, threads=8) as server:
+        done = subprocess.run(
+            [sys.executable, "-m", "schemathesis.cli", "run", server.url + "/openapi.json", "--checks", "all",
+             "--max-examples", "60", "--seed", str(SCHEMATHESIS_SEED), "--generation-database", "none",
+             "--request-timeout", "30", "--no-color"],
+            capture_output=True, text=True, cwd=tmp_path, timeout=900)
+    assert done.returncode == 0, done.stdout[-6000:]
+    assert "No issues found" in done.stdout
 
 
 def _operations(schema) -> dict:
@@ -137,4 +146,14 @@ def test_corpus_resources_conform_to_the_contract(rest_corpus_app):
 @pytest.mark.parametrize("path", sorted(ENDPOINTS - {"/api/stats", "/api/validation"}))  # no parameter to break
 def test_fuzz_invalid_input_gets_documented_problems_never_5xx(rest_schema, path):
     """Negative mode: schemathesis breaks the parameter schemas; answers must stay documented 4xx/2xx."""
-    _fuzz(rest_schema, path, schemathesis.GenerationMode.NEGATIVE)
+    from hypothesis import given
+
+    operation = _operations(rest_schema)[path]
+
+    @given(case=operation.as_strategy(schemathesis.GenerationMode.NEGATIVE))
+    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+    def run(case):
+        response = case.call_and_validate(checks=CHECKS, headers={"Accept-Encoding": "identity"})
+        assert response.status_code < 500
+
+    run()
