@@ -1,8 +1,9 @@
 """Orchestrate a build: parse, resolve, extract, validate, then write to a temp dir and swap it in.
 
-A build directory holds graph.nt, graph.ttl, report.json and store-<version>/, the on-disk
-pyoxigraph store of graph.nt for servers to open read-only (see store_dir); the previous
-version's store is kept beside it for servers still reading it, older ones are dropped.
+A build directory holds graph.nt, graph.ttl, report.json and store-<version>/: the on-disk
+pyoxigraph store of graph.nt (compacted) and its read model (graph.readmodel.persist), which
+servers only open; the previous version's directory is kept beside it for servers still reading
+it, older ones are dropped.
 
 Usage::
 
@@ -26,23 +27,24 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph
 
+from graph.built import read_report, source_fingerprint
 from graph.config import ONTOLOGY_DIR, ONTOLOGY_FILES, ConfigError, ontology_file
 from graph.content import Article, Problem, discover
 from graph.corpus import admit
 from graph.export import convert, nt_line
 from graph.extract import ExtractionContext, extractors
 from graph.link_typos import link_typos
+from graph.readmodel import persist
 from graph.resolve import ConceptIndex
 from graph.shards import keep_store, load_store, merge_shards, write_disk_store
+from graph.store.disk import GRAPH_NT, REPORT_FILE, compact, store_dir
+from graph.store.embedded import EmbeddedStore
 from graph.validate import ValidationReport, validate_graph, validate_store
 from graph.vocab import Vocabulary
 from graph.workers import CorpusWorkers, Extracted, collector_paused
 
 BUILD_FORMAT = 1
-REPORT_FILE = "report.json"
-GRAPH_NT = "graph.nt"
 GRAPH_TTL = "graph.ttl"
-STORE_PREFIX = "store-"
 PYSHACL_MAX_TRIPLES = 150_000
 """Up to this size pyshacl (the reference engine) validates; above it, the SPARQL engine on pyoxigraph."""
 DISK_STORE_NICE = 10
@@ -95,18 +97,6 @@ class BuildReport:
         }
 
 
-def source_fingerprint(content_dir: Path) -> str:
-    """Hash the articles a build reads: their paths, sizes and mtimes ("" when the directory is missing)."""
-    if not content_dir.is_dir():
-        return ""
-    digest = hashlib.sha256()
-    paths, _ = discover(content_dir)
-    for path in paths:
-        stat = path.stat()
-        digest.update(f"{path.relative_to(content_dir)}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
-    return digest.hexdigest()[:32]
-
-
 def content_fingerprint(content_dir: Path, vocab: Vocabulary, ontology_dir: Path = ONTOLOGY_DIR,
                         include_drafts: bool = False, *, source: str | None = None) -> str:
     """Hash what a build depends on: the articles (`source`, when known), base IRI, drafts, shapes and code."""
@@ -118,19 +108,6 @@ def content_fingerprint(content_dir: Path, vocab: Vocabulary, ontology_dir: Path
         digest.update(f"{module.name}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
     digest.update((source_fingerprint(content_dir) if source is None else source).encode())
     return digest.hexdigest()[:32]
-
-
-def store_dir(build_dir: Path, version: str) -> Path:
-    """Return where a build keeps the on-disk pyoxigraph store of graph version `version`."""
-    return Path(build_dir) / f"{STORE_PREFIX}{version}"
-
-
-def read_report(out_dir: Path) -> dict | None:
-    """Return the report.json of a previous build in out_dir, or None."""
-    try:
-        return json.loads((out_dir / REPORT_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
 
 
 def is_up_to_date(content_dir: Path, out_dir: Path, vocab: Vocabulary, include_drafts: bool = False) -> bool:
@@ -318,7 +295,22 @@ def _write_outputs(report: BuildReport, shards: list[Path], staging: Path, vocab
     report.timings["store"] = timings["store"]
     for shard in shards:
         shard.unlink()
-    loading.rename(store_dir(staging, report.version))
+    directory = store_dir(staging, report.version)
+    loading.rename(directory)
+    if report.validation is not None and report.validation.conforms:
+        report.timings["readmodel"] = write_read_model(directory, report, vocab, staging / GRAPH_NT)
+
+
+def write_read_model(directory: Path, report: BuildReport, vocab: Vocabulary, graph_nt: Path) -> float:
+    """Compact the version's store and save its read model beside it, so a server only opens files; return s."""
+    started = time.perf_counter()
+    compact(directory)
+    store = EmbeddedStore(directory, version=report.version, query_workers=0, triples=report.triples)
+    try:
+        persist.ensure(directory, store, vocab, graph_nt)
+    finally:
+        store.close()
+    return time.perf_counter() - started
 
 
 def _keep_previous_store(out_dir: Path, staging: Path, version: str) -> None:

@@ -1,5 +1,7 @@
 """Use a finished build as it is: the commands that read one (query, export) never rebuild it.
 
+This module reads builds without importing the pipeline (graph.build imports pyshacl, about a second).
+
 Usage::
 
     graph_nt = built_graph(Path("build"))   # build/graph.nt; BuildUnusable names the command that makes it
@@ -7,10 +9,33 @@ Usage::
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shlex
 from pathlib import Path
 
-from graph.build import GRAPH_NT, read_report, source_fingerprint
+from graph.content import discover
+from graph.store.disk import GRAPH_NT, REPORT_FILE
+
+
+def source_fingerprint(content_dir: Path) -> str:
+    """Hash the articles a build reads: their paths, sizes and mtimes ("" when the directory is missing)."""
+    if not content_dir.is_dir():
+        return ""
+    digest = hashlib.sha256()
+    paths, _ = discover(content_dir)
+    for path in paths:
+        stat = path.stat()
+        digest.update(f"{path.relative_to(content_dir)}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:32]
+
+
+def read_report(out_dir: Path) -> dict | None:
+    """Return the report.json of a previous build in out_dir, or None."""
+    try:
+        return json.loads((out_dir / REPORT_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 class BuildUnusable(Exception):

@@ -25,14 +25,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import pyoxigraph as ox
 from pyshacl import validate as shacl_validate
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH, XSD
 
 from graph.config import ONTOLOGY_DIR, ontology_file
-from graph.vocab import SCHEMA, Vocabulary
-
-SEVERITIES = ("Violation", "Warning", "Info")
+from graph.shacl_sparql import validate_with_sparql
+from graph.vocab import SCHEMA, SEVERITIES, Vocabulary
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,8 +148,6 @@ def validate_graph(data: Graph, vocab: Vocabulary, ontology_dir: Path = ONTOLOGY
     runs graph.shacl_sparql; same results).
     """
     if engine == "sparql":
-        import pyoxigraph as ox
-
         started = time.perf_counter()
         store = ox.Store()
         # Own N-Triples writer: rdflib refuses to serialize an IRI with a space, which the
@@ -204,8 +202,6 @@ def validate_ntriples(source: Path | str | bytes | Iterable[str | bytes], vocab:
 
     `seconds` of the report includes the load (~4-10 s for 1.5 M triples on this machine).
     """
-    import pyoxigraph as ox
-
     started = time.perf_counter()
     store = ox.Store()
     # lenient: skip IRI validation while loading, so a malformed IRI reaches the shapes
@@ -222,8 +218,6 @@ def validate_ntriples(source: Path | str | bytes | Iterable[str | bytes], vocab:
 def validate_store(store, vocab: Vocabulary, ontology_dir: Path = ONTOLOGY_DIR, *, workers: int = 2,
                    started: float | None = None) -> ValidationReport:
     """Validate the default graph of a pyoxigraph Store with the SPARQL engine."""
-    from graph.shacl_sparql import validate_with_sparql
-
     started = time.perf_counter() if started is None else started
     found = validate_with_sparql(store, load_shapes(vocab, ontology_dir), workers=workers)
     sources = _store_source_files(store, vocab)

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from graph.cli import main
-from graph.content import read_content
+from graph.corpus import read_content
 from graph.link_typos import SlugNeighbours, link_typos, one_edit_apart
 from graph.resolve import ConceptIndex
 from tests.conftest import article_text

@@ -6,8 +6,7 @@ from urllib.parse import quote
 
 import pytest
 
-from api.indexes import GraphIndexes, highlight
-from api.search_index import SearchIndex
+from graph.readmodel.search import SearchIndex, highlight
 
 SMM = "social-media-marketing-smm"
 
@@ -127,33 +126,23 @@ def test_corpus_search_every_title_finds_its_concept(rest_corpus_app):
         assert body["results"][0]["match"]["tier"] == "exact"
 
 
-def test_corpus_index_is_built_once_per_version(rest_corpus_app, monkeypatch):
-    """Repeated look-ups and searches reuse the version's index: no index build, no store query (speed: bench)."""
-    service = rest_corpus_app.extensions["mkg"]
-    first = GraphIndexes.for_store(service.store, service.vocab)
+def test_searches_reuse_the_read_model_of_the_version(rest_corpus_app, monkeypatch):
+    """Searches answer from the model made once per graph version: no index is built, no store queried (speed: bench)."""
+    from graph.readmodel import persist
+
+    graph = rest_corpus_app.extensions["mkg"].graph
+    client = rest_corpus_app.test_client()
     work = []
-    for owner, name in ((SearchIndex, "add_graph"), (GraphIndexes, "build"), (type(service.store), "select"),
-                        (type(service.store), "construct")):
+    for owner, name in ((SearchIndex, "add"), (SearchIndex, "freeze"), (persist, "write"), (persist, "read"),
+                        (type(graph.store), "select"), (type(graph.store), "construct")):
         real = getattr(owner, name)
         monkeypatch.setattr(owner, name, lambda *a, _name=name, _real=real, **k: work.append(_name) or _real(*a, **k))
-    hits = 0
-    for prefix in ("ا", "ت", "س", "م", "a", "e"):
-        assert GraphIndexes.for_store(service.store, service.vocab) is first
-        hits += len(first.search(prefix, 20))
+    hits = sum(_search(client, prefix, limit=20)["count"] for prefix in ("ا", "ت", "س", "م", "a", "e", "تسويق"))
     assert hits > 0 and work == []
 
 
-def test_indexes_are_warmed_up_when_the_app_is_created(seed_build):
-    import threading
-
-    from api import create_app
-    from graph.config import Settings
-
-    _, out = seed_build
-    app = create_app(Settings(graph_file=out / "graph.nt", query_workers=0))
-    for thread in threading.enumerate():
-        if thread.name == "mkg-rest-index-warm-up":
-            thread.join(30)
-    service = app.extensions["mkg"]
-    key = (id(service.store), service.store.version, service.vocab.base)
-    assert key in GraphIndexes._cache
+def test_short_prefixes_find_concepts_on_the_corpus(rest_corpus_app):
+    client = rest_corpus_app.test_client()
+    for prefix in ("ا", "ت", "س", "م", "a", "e"):
+        body = _search(client, prefix, limit=20)
+        assert body["count"] == 20 and all(r["match"]["highlight"] for r in body["results"])

@@ -7,10 +7,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from api import create_app
-from api.related import REASONS
 from graph.arabic import is_arabic
-from graph.config import Settings
+from graph.readmodel.related import REASONS
 
 HTML = {"Accept": "text/html"}
 PAGES = {"/": "ar", "/?q=التسويق": "ar", "/query": "en", "/validation": "en", "/ontology": "en",
@@ -53,9 +51,9 @@ def texts(page: str) -> list[tuple[str, str, list[str]]]:
 
 
 @pytest.fixture(scope="module")
-def client(seed_build):
+def client(seed_build, make_client):
     _, out = seed_build
-    return create_app(Settings(graph_file=out / "graph.nt", query_workers=0)).test_client()
+    return make_client(graph_file=out / "graph.nt")
 
 
 def _page(client, path: str) -> str:

@@ -2,7 +2,7 @@
 
 Usage::
 
-    page = concept_page(indexes(), "viral-marketing")
+    page = concept_page(graph().model, "viral-marketing")
     page.title, page.english, [link.label for link in page.links_out]
 """
 
@@ -12,9 +12,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-from api.facts import concept_facts, named_facts
-from api.indexes import GraphIndexes, local_name
-from api.rest_common import pick_label, service
+from api.http import graph, service
+from api.rest.params import pick_label
+from api.rest.present import concept_facts
+from graph.readmodel.facts import named_facts
+from graph.readmodel.indexes import ReadModel
+from graph.readmodel.model import local_name
+from graph.readmodel.related import related_concepts
 
 PREFS = ("ar", "en", "")
 RELATION_NAMES = {  # other relations than linksTo/hasKeyword, as (Arabic, English) headings; ^ = inverse
@@ -32,7 +36,7 @@ RELATION_WORDS = {  # the relations of the neighbourhood graph (REST names), as 
     "definedIn": ("معرَّف في", "defined in"),
     "mentions": ("يذكر", "mentions"),
 }
-REASON_WORDS = {  # the reasons of the related score (api.related.REASONS), as (Arabic, English) words
+REASON_WORDS = {  # the reasons of the related score (graph.readmodel.related.REASONS), as (Arabic, English) words
     "links_to": ("يرتبط به", "links to it"),
     "linked_from": ("يرتبط بهذا المفهوم", "links here"),
     "shared_keywords": ("كلمات مفتاحية مشتركة", "shared keywords"),
@@ -80,7 +84,7 @@ def words(table: dict[str, tuple[str, str]], code: str) -> tuple[str, str]:
     return table.get(code, (code, code))
 
 
-def _reason(idx: GraphIndexes, reason: dict) -> Reason:
+def _reason(idx: ReadModel, reason: dict) -> Reason:
     """Return a related-score reason in words, its "via" slugs as links (keywords, else concepts)."""
     kind = "keyword" if reason["reason"] == "shared_keywords" else "concept"
     arabic, english = words(REASON_WORDS, reason["reason"])
@@ -124,7 +128,7 @@ class ConceptPage:
         return words(KIND_WORDS, self.kind)
 
 
-def node_link(idx: GraphIndexes, kind: str, slug: str, note: str = "") -> NodeLink:
+def node_link(idx: ReadModel, kind: str, slug: str, note: str = "") -> NodeLink:
     """Return how pages show and link one concept, keyword or organisation."""
     node = idx.node(kind, slug)
     if node is None:
@@ -157,7 +161,7 @@ def _merge_relations(relations: dict[str, list[NodeLink]]) -> list[tuple[str, st
     return [(arabic, english, list(links.values())) for (arabic, english), links in merged.items()]
 
 
-def concept_page(idx: GraphIndexes, slug: str) -> ConceptPage:
+def concept_page(idx: ReadModel, slug: str) -> ConceptPage:
     """Return the concept page of a canonical concept slug."""
     node = idx.concepts[slug]
     facts, _ = concept_facts(idx, node, PREFS)
@@ -172,9 +176,9 @@ def concept_page(idx: GraphIndexes, slug: str) -> ConceptPage:
             links_in.append(node_link(idx, edge.source_kind, edge.source, _anchor_note(edge.anchors)))
         elif edge.relation in ("definesTerm", "definedIn", "mentions"):
             relations[edge.relation + "^"].append(node_link(idx, edge.source_kind, edge.source))
-    named = named_facts(facts, {}, idx, PREFS)
+    named = named_facts(facts, {}, idx, PREFS, service().vocab)
     related = [(node_link(idx, "concept", entry["slug"]), entry["score"], [_reason(idx, r) for r in entry["reasons"]])
-               for entry in idx.related(slug)[:10]]
+               for entry in idx.keep(("related-page", slug), lambda: related_concepts(idx, slug, 10))]
     label = pick_label(node.labels, PREFS)
     return ConceptPage(
         slug=slug, iri=node.iri, title=label["value"] if label else slug, english=node.labels.get("en"),
@@ -220,7 +224,7 @@ class GroupPage:
     concepts: list[NodeLink]
 
 
-def group_page(idx: GraphIndexes, kind: str, slug: str) -> GroupPage:
+def group_page(idx: ReadModel, kind: str, slug: str) -> GroupPage:
     """Return the page of a canonical keyword slug (its concepts) or organization slug (who mentions it)."""
     node = idx.node(kind, slug)
     assert node is not None
@@ -252,9 +256,9 @@ class HomePage:
 HOME_LIST_MAX = 200
 
 
-def home_page(idx: GraphIndexes) -> HomePage:
+def home_page(idx: ReadModel) -> HomePage:
     """Return the home page: counts by kind, keywords by size, red links by in-links, orphans."""
-    current = service()
+    current = graph()
     kinds: dict[str, int] = defaultdict(int)
     red_links, orphans, articles = [], [], []
     for slug in idx.sorted_slugs:
@@ -270,7 +274,7 @@ def home_page(idx: GraphIndexes) -> HomePage:
     red_links.sort(key=lambda pair: (-pair[1], pair[0].slug))
     keywords = sorted(((node_link(idx, "keyword", k), len(idx.keyword_concepts.get(k, ()))) for k in idx.keywords),
                       key=lambda pair: (-pair[1], pair[0].slug))
-    return HomePage(current.store.triple_count(), current.store.version, len(idx.concepts), dict(kinds),
+    return HomePage(current.store.triple_count(), current.version, len(idx.concepts), dict(kinds),
                     idx.link_count, keywords, red_links[:HOME_LIST_MAX], orphans[:HOME_LIST_MAX],
                     articles[:HOME_LIST_MAX], len(red_links), len(orphans), len(articles))
 
@@ -287,7 +291,7 @@ class ValidationItem:
     value: str | None
 
 
-def validation_groups(idx: GraphIndexes, report, per_severity: int = 2000) -> dict[str, dict[str, list[ValidationItem]]]:
+def validation_groups(idx: ReadModel, report, per_severity: int = 2000) -> dict[str, dict[str, list[ValidationItem]]]:
     """Return the report's results by severity, then by source file ("" for none); at most `per_severity` each."""
     groups: dict[str, dict[str, list[ValidationItem]]] = {}
     shown: dict[str, int] = defaultdict(int)
