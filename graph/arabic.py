@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["LATIN_ACRONYM", "is_arabic", "match_key", "normalize", "strip_article", "tokens"]
+__all__ = ["LATIN_ACRONYM", "fold", "fold_with_offsets", "is_arabic", "match_key", "normalize", "strip_article", "tokens"]
 
 
 def _build_tables() -> tuple[re.Pattern[str], tuple[tuple[str, str], ...]]:
@@ -102,6 +102,36 @@ def normalize(text: str) -> str:
             break
         out = nxt
     return out
+
+
+def fold(text: str) -> str:
+    """Return `text` with Arabic marks, tatweel and invisible marks removed and letter variants unified.
+
+    The cheap part of ``normalize`` for long texts (the full-text index, link suggestions): no case
+    folding and no whitespace collapsing, and NFKC only for text holding compatibility characters
+    (presentation forms, ligatures, full-width letters). Every kept character stays where it was, so
+    without a removed mark or NFKC the result has the offsets of `text`.
+    """
+    if text and max(text) >= "\ufb00":
+        text = unicodedata.normalize("NFKC", text)
+    out = _REMOVE.sub("", text)
+    for char, replacement in _REPLACE:
+        if char in out:
+            out = out.replace(char, replacement)
+    return out
+
+
+def fold_with_offsets(text: str) -> tuple[str, list[int] | None]:
+    """Return fold(text) and where each of its characters is in `text`: None when in the same place.
+
+    The list is empty when NFKC changed the text (its characters then have no single place in `text`).
+    """
+    folded = fold(text)
+    if len(folded) == len(text):
+        return folded, None
+    if max(text) >= "\ufb00":
+        return folded, []
+    return folded, [i for i, char in enumerate(text) if not _REMOVE.match(char)]
 
 
 def strip_article(word: str) -> str:

@@ -1,0 +1,253 @@
+"""Full-text search over the articles' text: a SQLite FTS5 index made once per graph version, BM25-ranked.
+
+The build keeps each article's text beside its store (``ARTICLE_TEXT``, written by graph.articletext);
+``write_index`` turns it into ``mkg-text-<code>.sqlite`` in the version's directory: a contentless FTS5 table
+over every passage (the description, then the blocks under each heading: body, take-aways, term definitions,
+FAQ answers) in folded form (``graph.arabic.fold``: FTS5's own diacritic folding does not fold Arabic marks),
+a table of the passages as written, and one of the sections they are in. A query's words are folded the same
+way; each must be in a passage (an Arabic word with or without a definite article: ال، وال، بال، فال، كال،
+لل), ranked by FTS5's bm25(); snippets mark the words in the text as written.
+
+Usage::
+
+    write_index(sqlite3.connect("build/store-abc/mkg-text-1234.sqlite"), read_records(Path("mkg-articles.jsonl")))
+    index = TextIndex("build/store-abc/mkg-text-1234.sqlite")
+    index.search("دلو الثلج", limit=5)   # [TextHit(slug='viral-marketing', score=..., passages=[...])]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from graph.arabic import fold, fold_with_offsets, is_arabic, strip_article
+
+ARTICLE_TEXT = "mkg-articles.jsonl"
+"""The file, in a version's directory, holding the text of its articles (written by the build)."""
+ARTICLES = ("", "ال", "وال", "بال", "فال", "كال", "لل")
+"""The definite-article prefixes a query word is also looked for with."""
+MAX_WORDS = 12  # query words used: the rest are dropped (a bounded MATCH expression)
+ROWS_READ = 400  # ranked passages read per query at most (grouped by article)
+PASSAGES_SHOWN = 3  # snippets per article
+SNIPPET_CHARS = 220
+_WORD = re.compile(r"[^\W_]+")
+
+
+def read_records(path: Path) -> Iterator[dict]:
+    """Yield the article records of an article text file (graph.articletext), in file order."""
+    with Path(path).open("rb") as source:
+        for line in source:
+            if line.strip():
+                yield json.loads(line)
+
+
+def word_key(word: str) -> str:
+    """Return the form a folded word is compared in: lower case, without a leading definite article."""
+    lowered = word.casefold()
+    return strip_article(lowered) if is_arabic(lowered) else lowered
+
+
+def query_keys(query: str) -> list[str]:
+    """Return the distinct keys of a query's words, in order (at most MAX_WORDS)."""
+    keys: list[str] = []
+    for word in _WORD.findall(fold(query)):
+        key = word_key(word)
+        if key and key not in keys:
+            keys.append(key)
+    return keys[:MAX_WORDS]
+
+
+def match_expression(keys: list[str]) -> str:
+    """Return the FTS5 MATCH text for these keys: every key, each with or without a definite article."""
+    groups = []
+    for key in keys:
+        forms = [prefix + key for prefix in ARTICLES] if is_arabic(key) and len(key) >= 2 else [key]
+        groups.append("(" + " OR ".join('"' + form.replace('"', '""') + '"' for form in forms) + ")")
+    return " AND ".join(groups)
+
+
+def write_index(connection: sqlite3.Connection, records: Iterable[dict]) -> int:
+    """Write the text index of these article records into an empty database; return the passages indexed."""
+    connection.executescript("""
+        CREATE TABLE passage (id INTEGER PRIMARY KEY, slug TEXT, section INTEGER, heading TEXT, line INTEGER,
+                              text TEXT);
+        CREATE TABLE section (slug TEXT, position INTEGER, level INTEGER, line INTEGER, name TEXT,
+                              parent INTEGER, PRIMARY KEY (slug, position)) WITHOUT ROWID;
+        CREATE VIRTUAL TABLE passage_text USING fts5(text, content='', tokenize='unicode61 remove_diacritics 0');
+    """)
+    count = 0
+    rows: list[tuple] = []
+    with connection:
+        for item in records:
+            slug = item["slug"]
+            connection.executemany("INSERT INTO section VALUES (?, ?, ?, ?, ?, ?)",
+                                   [(slug, *section) for section in item["sections"]])
+            for section, heading, line, text in item["passages"]:
+                count += 1
+                rows.append((count, slug, section, heading, line, text))
+            if len(rows) >= 5000:
+                _insert(connection, rows)
+                rows = []
+        _insert(connection, rows)
+        connection.execute("INSERT INTO passage_text(passage_text) VALUES ('optimize')")
+    return count
+
+
+def _insert(connection: sqlite3.Connection, rows: list[tuple]) -> None:
+    """Insert passages as written and their folded text into the index."""
+    connection.executemany("INSERT INTO passage VALUES (?, ?, ?, ?, ?, ?)", rows)
+    connection.executemany("INSERT INTO passage_text(rowid, text) VALUES (?, ?)",
+                           [(row[0], fold(row[5])) for row in rows])
+
+
+@dataclass
+class Passage:
+    """A passage that matched: where it is (section, heading, line) and its snippet."""
+
+    section: dict | None  # {"position", "name", "level", "line"} of the innermost section, None before the first
+    heading: str | None  # the heading it is under (a section's, or an FAQ question)
+    line: int | None  # the source line of its first block (None for the description)
+    snippet: dict  # {"text", "highlights": [{"start", "end"}, ...]}: offsets in text
+
+
+@dataclass
+class TextHit:
+    """One article that matched: its concept slug, best BM25 score (higher is better) and best passages."""
+
+    slug: str
+    score: float
+    passages: list[Passage] = field(default_factory=list)
+    matched: int = 0  # passages of this article among those read
+
+
+class TextIndex:
+    """Look-ups in one version's text index; one read-only connection per process and thread."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self._local = threading.local()
+
+    def __getstate__(self) -> dict:
+        return {"path": self.path}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["path"])
+
+    def _connection(self) -> sqlite3.Connection:
+        found = getattr(self._local, "connection", None)
+        if found is None or self._local.pid != os.getpid():  # never a connection made before a fork
+            found = sqlite3.connect(f"file:{self.path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+            self._local.connection, self._local.pid = found, os.getpid()
+        return found
+
+    def search(self, query: str, limit: int = 10) -> list[TextHit]:
+        """Return up to `limit` articles whose passages hold every word of `query`, best BM25 first."""
+        keys = query_keys(query)
+        if not keys:
+            return []
+        connection = self._connection()
+        rows = connection.execute(
+            "SELECT rowid, bm25(passage_text) FROM passage_text WHERE passage_text MATCH ? ORDER BY rank LIMIT ?",
+            (match_expression(keys), ROWS_READ)).fetchall()
+        hits: dict[str, TextHit] = {}
+        chosen: list[tuple[int, TextHit]] = []
+        passages = _rows(connection, [rowid for rowid, _ in rows])
+        for rowid, score in rows:
+            slug = passages[rowid][0]
+            hit = hits.get(slug)
+            if hit is None:
+                if len(hits) == limit:
+                    continue
+                hit = hits[slug] = TextHit(slug, round(-score, 4))
+            hit.matched += 1
+            if hit.matched <= PASSAGES_SHOWN:
+                chosen.append((rowid, hit))
+        pattern = key_pattern(keys)
+        sections = _sections(connection, {(passages[rowid][0], passages[rowid][1]) for rowid, _ in chosen})
+        for rowid, hit in chosen:
+            slug, section, heading, line, text = passages[rowid]
+            hit.passages.append(Passage(sections.get((slug, section)), heading, line or None, snippet(text, pattern)))
+        return list(hits.values())
+
+    def suggestions(self, slug: str) -> list[dict] | None:
+        """Return the link suggestions saved for an article's concept (graph.readmodel.linking), None if none."""
+        row = self._connection().execute("SELECT body FROM suggestion WHERE slug = ?", (slug,)).fetchone()
+        return json.loads(row[0]) if row is not None else None
+
+    def every_suggestion(self) -> Iterator[tuple[str, str, list[dict]]]:
+        """Yield (concept slug, article path, suggestions) for every article, by path."""
+        for slug, path, body in self._connection().execute("SELECT slug, path, body FROM suggestion ORDER BY path"):
+            yield slug, path, json.loads(body)
+
+    def sections(self, slug: str) -> list[dict]:
+        """Return the sections of an article, in reading order."""
+        rows = self._connection().execute(
+            "SELECT position, level, line, name, parent FROM section WHERE slug = ? ORDER BY position", (slug,))
+        return [{"position": p, "level": lv, "line": ln, "name": n, "parent": pa or None} for p, lv, ln, n, pa in rows]
+
+
+def _rows(connection: sqlite3.Connection, rowids: list[int]) -> dict[int, tuple]:
+    """Return (slug, section, heading, line, text) of passages by id."""
+    found = {}
+    for start in range(0, len(rowids), 500):
+        chunk = rowids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        for row in connection.execute(f"SELECT id, slug, section, heading, line, text FROM passage WHERE id IN "
+                                      f"({marks})", chunk):
+            found[row[0]] = row[1:]
+    return found
+
+
+def _sections(connection: sqlite3.Connection, wanted: set[tuple[str, int]]) -> dict[tuple[str, int], dict]:
+    """Return the named sections among (slug, position) pairs (position 0, before any section, has none)."""
+    found = {}
+    for slug, position in wanted:
+        if position:
+            row = connection.execute("SELECT level, line, name FROM section WHERE slug = ? AND position = ?",
+                                     (slug, position)).fetchone()
+            if row is not None:
+                found[(slug, position)] = {"position": position, "name": row[2], "level": row[0], "line": row[1]}
+    return found
+
+
+def key_pattern(keys: Iterable[str]) -> re.Pattern[str]:
+    """Return a regex finding, in folded text, the whole words whose word_key is one of `keys`."""
+    alternatives = "|".join(re.escape(key) for key in sorted(keys, key=len, reverse=True))
+    articles = "|".join(prefix for prefix in ARTICLES if prefix)
+    return re.compile(rf"(?<![^\W_])(?:{articles})?(?:{alternatives})(?![^\W_])", re.IGNORECASE)
+
+
+def marked_spans(text: str, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
+    """Return the (start, end) offsets in `text` of the words `pattern` finds in its folded form."""
+    folded, offsets = fold_with_offsets(text)
+    spans = [m.span() for m in pattern.finditer(folded)]
+    if offsets is None:
+        return spans
+    return [(offsets[s], offsets[e - 1] + 1) for s, e in spans] if offsets else []
+
+
+def snippet(text: str, pattern: re.Pattern[str], width: int = SNIPPET_CHARS) -> dict:
+    """Return a window of `text` around its first matching words, with the offsets of every match in it."""
+    spans = marked_spans(text, pattern)
+    first, first_end = spans[0] if spans else (0, 0)
+    start = max(0, first - width // 3)
+    end = min(len(text), start + width)
+    start = max(0, min(start, end - width))
+    if start > 0:  # cut at word boundaries
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < first else start
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space >= first_end else end
+    window = text[start:end].replace("\n", " ")
+    prefix = "… " if start > 0 else ""
+    suffix = " …" if end < len(text) else ""
+    shift = len(prefix) - start
+    marks = [{"start": s + shift, "end": e + shift} for s, e in spans if s >= start and e <= end]
+    return {"text": prefix + window + suffix, "highlights": marks}
