@@ -5,46 +5,53 @@ suggestions (``graph.readmodel.linking``) need the body. The corpus workers writ
 (``record``) while they extract, and the build keeps them in the version's directory as ``ARTICLE_TEXT``.
 
 A record: the slug and path; ``sections`` ([position, level, line, name, parent] per section of the
-outline); ``passages``, the searchable text ([section, heading, line, text]: the blocks under one heading,
-the FAQ answers under their question, the description first with line 0); ``runs``, the text a link
-may be added to ([line, text]: paragraphs and list items outside links, code, images and raw HTML;
-headings and front matter are never in it).
+outline); ``passages``, the searchable text ([section, heading, line, text, [[offset, line], ...]]: the
+blocks under one heading (an FAQ answer under its question), the offset in text where each block after the
+first starts and its line; the description first, line 0); ``runs``, the text a link may be added to
+([line, text]: paragraphs and list items outside links, code, images and raw HTML; headings and front
+matter are never in it).
 
 Usage::
 
     line = record_line(article)                      # b'{"slug": "viral-marketing", ...}\\n'
-    for item in read_records(Path("build/store-abc/mkg-articles.jsonl")): item["slug"]
+    write_records(articles, Path("staging/.shard-0.text.jsonl"))
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 from graph.content import Article
+from graph.readmodel.fulltext import ARTICLE_TEXT
 
-ARTICLE_TEXT = "mkg-articles.jsonl"
-"""The file, in a version's directory, holding the text of its articles (written by the build)."""
+__all__ = ["ARTICLE_TEXT", "record", "record_line", "write_records"]
 
 
 def record(article: Article) -> dict:
     """Return the searchable and linkable text of one article, with the lines it is on."""
     sections = [[s.position, s.level, s.line, s.text, s.parent] for s in article.outline]
-    passages: list[list] = [[0, None, 0, article.description]] if article.description else []
+    passages: list[list] = [[0, None, 0, article.description, []]] if article.description else []
     runs: list[list] = []
-    heading: str | None = None
     current: list | None = None
     for block in article.blocks:
         if block.kind == "heading":
-            heading, current = block.text, None
+            if current is not None and not (passages and passages[-1] is current):
+                passages.append(current)  # a heading with no text of its own is searchable too
+            current = [block.section, block.text, block.line, "", []]
             continue
-        if current is None or current[0] != block.section:
-            current = [block.section, heading, block.line, block.text]
-            passages.append(current)
-        else:
+        if current is None:
+            current = [block.section, None, block.line, "", []]
+        if passages and passages[-1] is current:
+            current[4].append([len(current[3]) + 1, block.line])
             current[3] += "\n" + block.text
+        else:
+            current[2], current[3] = block.line, block.text
+            passages.append(current)
         runs.extend([list(run) for run in block.plain] if block.plain else [[block.line, block.text]])
+    if current is not None and not (passages and passages[-1] is current):
+        passages.append(current)
     return {"slug": article.slug, "path": article.path, "title": article.title, "sections": sections,
             "passages": passages, "runs": runs}
 
@@ -59,11 +66,3 @@ def write_records(articles: Iterable[Article], path: Path) -> Path:
     with Path(path).open("wb") as sink:
         sink.writelines(record_line(article) for article in articles)
     return Path(path)
-
-
-def read_records(path: Path) -> Iterator[dict]:
-    """Yield the records of an article text file, in file order."""
-    with Path(path).open("rb") as source:
-        for line in source:
-            if line.strip():
-                yield json.loads(line)

@@ -2,7 +2,7 @@
 
 Usage::
 
-    open http://127.0.0.1:8000/             # search, statistics, keywords, red links and orphans
+    open http://127.0.0.1:8000/             # search (names and article text), statistics, keywords, red links
     open http://127.0.0.1:8000/query        # SPARQL editor with the example queries
     open http://127.0.0.1:8000/validation   # the SHACL report by severity and source file
 
@@ -19,7 +19,7 @@ from api.examples import EXAMPLES
 from api.http import graph, service
 from api.linked_data import html_response
 from api.rest.reports import validation_report
-from api.ui.presenters import home_page, node_link, validation_groups
+from api.ui.presenters import home_page, node_link, text_hits, validation_groups
 from graph.readmodel.search import highlight
 from graph.store.results import RESULT_FORMATS
 from graph.vocab import SEVERITIES
@@ -27,6 +27,7 @@ from graph.vocab import SEVERITIES
 bp = Blueprint("ui", __name__)
 
 MAX_QUERY_CHARS = 200
+TEXT_HITS_SHOWN = 20
 VALIDATION_ITEMS_SHOWN = 2000  # per severity; /api/validation has them all
 
 
@@ -35,14 +36,15 @@ def home() -> Response:
     """Show the search box, graph statistics, keywords with counts, red links and orphans."""
     idx = graph().model
     query = (request.args.get("q") or "").strip()[:MAX_QUERY_CHARS]
-    hits = []
+    hits, found_in_text = [], None
     if query and "\x00" not in query:
         for hit in idx.search(query, 20):
             span = highlight(hit.text, hit.form, hit.offset, hit.length, hit.key_form)
             start, end = (span["start"], span["end"]) if span else (0, 0)
             hits.append((node_link(idx, "concept", hit.slug), hit.field,
                          (hit.text[:start], hit.text[start:end], hit.text[end:])))
-    return html_response("home.html", page=home_page(idx), query=query, hits=hits)
+        found_in_text = text_hits(idx, query, TEXT_HITS_SHOWN)
+    return html_response("home.html", page=home_page(idx), query=query, hits=hits, text_hits=found_in_text)
 
 
 @bp.get("/query")

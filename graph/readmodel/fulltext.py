@@ -35,6 +35,7 @@ ARTICLES = ("", "ال", "وال", "بال", "فال", "كال", "لل")
 MAX_WORDS = 12  # query words used: the rest are dropped (a bounded MATCH expression)
 ROWS_READ = 400  # ranked passages read per query at most (grouped by article)
 PASSAGES_SHOWN = 3  # snippets per article
+HEADING_WEIGHT = 2.0  # bm25 weight of a passage's heading (a section title or FAQ question) against its text
 SNIPPET_CHARS = 220
 _WORD = re.compile(r"[^\W_]+")
 
@@ -76,10 +77,11 @@ def write_index(connection: sqlite3.Connection, records: Iterable[dict]) -> int:
     """Write the text index of these article records into an empty database; return the passages indexed."""
     connection.executescript("""
         CREATE TABLE passage (id INTEGER PRIMARY KEY, slug TEXT, section INTEGER, heading TEXT, line INTEGER,
-                              text TEXT);
+                              text TEXT, lines TEXT);
         CREATE TABLE section (slug TEXT, position INTEGER, level INTEGER, line INTEGER, name TEXT,
                               parent INTEGER, PRIMARY KEY (slug, position)) WITHOUT ROWID;
-        CREATE VIRTUAL TABLE passage_text USING fts5(text, content='', tokenize='unicode61 remove_diacritics 0');
+        CREATE VIRTUAL TABLE passage_text USING fts5(heading, text, content='',
+                                                     tokenize='unicode61 remove_diacritics 0');
     """)
     count = 0
     rows: list[tuple] = []
@@ -88,9 +90,9 @@ def write_index(connection: sqlite3.Connection, records: Iterable[dict]) -> int:
             slug = item["slug"]
             connection.executemany("INSERT INTO section VALUES (?, ?, ?, ?, ?, ?)",
                                    [(slug, *section) for section in item["sections"]])
-            for section, heading, line, text in item["passages"]:
+            for section, heading, line, text, lines in item["passages"]:
                 count += 1
-                rows.append((count, slug, section, heading, line, text))
+                rows.append((count, slug, section, heading, line, text, json.dumps(lines) if lines else None))
             if len(rows) >= 5000:
                 _insert(connection, rows)
                 rows = []
@@ -101,9 +103,9 @@ def write_index(connection: sqlite3.Connection, records: Iterable[dict]) -> int:
 
 def _insert(connection: sqlite3.Connection, rows: list[tuple]) -> None:
     """Insert passages as written and their folded text into the index."""
-    connection.executemany("INSERT INTO passage VALUES (?, ?, ?, ?, ?, ?)", rows)
-    connection.executemany("INSERT INTO passage_text(rowid, text) VALUES (?, ?)",
-                           [(row[0], fold(row[5])) for row in rows])
+    connection.executemany("INSERT INTO passage VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    connection.executemany("INSERT INTO passage_text(rowid, heading, text) VALUES (?, ?, ?)",
+                           [(row[0], fold(row[3]) if row[3] else None, fold(row[5])) for row in rows])
 
 
 @dataclass
@@ -153,7 +155,8 @@ class TextIndex:
             return []
         connection = self._connection()
         rows = connection.execute(
-            "SELECT rowid, bm25(passage_text) FROM passage_text WHERE passage_text MATCH ? ORDER BY rank LIMIT ?",
+            f"SELECT rowid, bm25(passage_text, {HEADING_WEIGHT}, 1.0) AS score FROM passage_text "
+            "WHERE passage_text MATCH ? ORDER BY score LIMIT ?",
             (match_expression(keys), ROWS_READ)).fetchall()
         hits: dict[str, TextHit] = {}
         chosen: list[tuple[int, TextHit]] = []
@@ -171,8 +174,10 @@ class TextIndex:
         pattern = key_pattern(keys)
         sections = _sections(connection, {(passages[rowid][0], passages[rowid][1]) for rowid, _ in chosen})
         for rowid, hit in chosen:
-            slug, section, heading, line, text = passages[rowid]
-            hit.passages.append(Passage(sections.get((slug, section)), heading, line or None, snippet(text, pattern)))
+            slug, section, heading, line, text, lines = passages[rowid]
+            shown = snippet(text, pattern)
+            hit.passages.append(Passage(sections.get((slug, section)), heading,
+                                        _line_at(line, lines, shown.pop("at")), shown))
         return list(hits.values())
 
     def suggestions(self, slug: str) -> list[dict] | None:
@@ -193,15 +198,23 @@ class TextIndex:
 
 
 def _rows(connection: sqlite3.Connection, rowids: list[int]) -> dict[int, tuple]:
-    """Return (slug, section, heading, line, text) of passages by id."""
+    """Return (slug, section, heading, line, text, block lines) of passages by id."""
     found = {}
     for start in range(0, len(rowids), 500):
         chunk = rowids[start:start + 500]
         marks = ",".join("?" * len(chunk))
-        for row in connection.execute(f"SELECT id, slug, section, heading, line, text FROM passage WHERE id IN "
+        for row in connection.execute(f"SELECT id, slug, section, heading, line, text, lines FROM passage WHERE id IN "
                                       f"({marks})", chunk):
             found[row[0]] = row[1:]
     return found
+
+
+def _line_at(line: int, lines: str | None, offset: int) -> int | None:
+    """Return the source line of the block holding `offset` of a passage (None for the description)."""
+    for start, block_line in json.loads(lines) if lines else ():
+        if start <= offset:
+            line = block_line
+    return line or None
 
 
 def _sections(connection: sqlite3.Connection, wanted: set[tuple[str, int]]) -> dict[tuple[str, int], dict]:
@@ -233,7 +246,8 @@ def marked_spans(text: str, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
 
 
 def snippet(text: str, pattern: re.Pattern[str], width: int = SNIPPET_CHARS) -> dict:
-    """Return a window of `text` around its first matching words, with the offsets of every match in it."""
+    """Return a window of `text` around its first matching words, the offsets of every match in it, and where
+    the first is in `text` ("at")."""
     spans = marked_spans(text, pattern)
     first, first_end = spans[0] if spans else (0, 0)
     start = max(0, first - width // 3)
@@ -250,4 +264,4 @@ def snippet(text: str, pattern: re.Pattern[str], width: int = SNIPPET_CHARS) -> 
     suffix = " …" if end < len(text) else ""
     shift = len(prefix) - start
     marks = [{"start": s + shift, "end": e + shift} for s, e in spans if s >= start and e <= end]
-    return {"text": prefix + window + suffix, "highlights": marks}
+    return {"text": prefix + window + suffix, "highlights": marks, "at": first}

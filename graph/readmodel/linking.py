@@ -31,6 +31,7 @@ import re
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from graph.arabic import fold_with_offsets
 from graph.readmodel.fulltext import word_key
@@ -180,6 +181,13 @@ def suggestions_for(model: ReadModel, matcher: MentionMatcher, record: dict) -> 
         })
     out.sort(key=lambda s: (-s["score"], s["line"], s["target"]))
     return out[:KEPT_PER_ARTICLE]
+
+
+def markdown_link(text: str, slug: str) -> str:
+    """Return the markdown of an internal link, as articles write them: [text](/slug)."""
+    anchor = text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+    target = "".join(quote(char, safe="") if char in " ()<>%" else char for char in slug)
+    return f"[{anchor}](/{target})"
 
 
 def write_suggestions(connection: sqlite3.Connection, model: ReadModel, records: Iterable[dict]) -> int:
