@@ -62,8 +62,8 @@ def _compress(response: Response) -> Response:
     return response
 
 
-CORS_PATHS = r"/(sparql|api/|concept/|keyword/|organization/|export/|ontology|openapi\.json)"
-"""The paths other sites may read (CORS): the data surfaces, not the HTML UI's own assets."""
+CORS_PATHS = r"/(sparql|api/|concept/|keyword/|organization/|export/|ontology|openapi\.json|widget\.js)"
+"""The paths other sites may read (CORS): the data surfaces and the embeddable widget, not the UI's own assets."""
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "

@@ -3,8 +3,9 @@
 Usage::
 
     open http://127.0.0.1:8000/             # search (names and article text), statistics, keywords, red links
-    open http://127.0.0.1:8000/query        # SPARQL editor with the example queries
+    open http://127.0.0.1:8000/sparql       # SPARQL editor (Yasqe + Yasr) with the example queries
     open http://127.0.0.1:8000/validation   # the SHACL report by severity and source file
+    <script src="http://127.0.0.1:8000/widget.js" defer></script>   # <mkg-related slug="…"> on another site
 
 Concept, keyword and ontology pages are served by ``api.linked_data`` (content negotiation). Every page is
 a Jinja template (``templates/``) with autoescaping; scripts and styles come from ``static/`` only (see the
@@ -13,7 +14,9 @@ CSP header); what a page shows is gathered by ``presenters.py`` from the read mo
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, current_app, redirect, request, send_from_directory
 
 from api.examples import EXAMPLES
 from api.http import graph, service
@@ -27,6 +30,7 @@ from graph.vocab import SEVERITIES
 bp = Blueprint("ui", __name__)
 
 MAX_QUERY_CHARS = 200
+DESCRIPTION_TYPES = (("turtle", "text/turtle"), ("jsonld", "application/ld+json"), ("rdfxml", "application/rdf+xml"))
 TEXT_HITS_SHOWN = 20
 VALIDATION_ITEMS_SHOWN = 2000  # per severity; /api/validation has them all
 
@@ -48,12 +52,28 @@ def home() -> Response:
 
 
 @bp.get("/query")
+def old_sparql_page() -> Response:
+    """Send the editor's old address to /sparql (308); a query in the URL comes along in the fragment."""
+    text = request.args.get("query")
+    return redirect("/sparql" + ("#" + urlencode({"query": text}) if text else ""), code=308)
+
+
 def sparql_page() -> Response:
-    """Show the SPARQL editor, the example queries, and the result formats to download."""
-    text = request.args.get("query") or EXAMPLES[0][2]
+    """Return the SPARQL editor page (Yasqe and Yasr), with the example queries and the result formats."""
+    current = graph()
     formats = [(name, media, kind) for name, (media, kind) in RESULT_FORMATS.items()]
-    return html_response("sparql.html", examples=EXAMPLES, query=text, formats=formats,
-                         prefixes=service().vocab.prefixes(), base=service().vocab.base)
+    return html_response("sparql.html", examples=EXAMPLES, query=EXAMPLES[0][2], formats=formats,
+                         prefixes=service().vocab.prefixes(), base=service().vocab.base, version=current.version,
+                         triples=current.store.triple_count(), alternates=DESCRIPTION_TYPES)
+
+
+@bp.get("/widget.js")
+def widget() -> Response:
+    """Serve the <mkg-related> web component other sites embed (static/widget.js; CORS like the data paths)."""
+    response = send_from_directory(current_app.static_folder, "widget.js", mimetype="text/javascript",
+                                   max_age=service().settings.cache_max_age, conditional=True, etag=True)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @bp.get("/validation")

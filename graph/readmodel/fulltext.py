@@ -10,7 +10,7 @@ way; each must be in a passage (an Arabic word with or without a definite articl
 
 Usage::
 
-    write_index(sqlite3.connect("build/store-abc/mkg-text-1234.sqlite"), read_records(Path("mkg-articles.jsonl")))
+    write_index(sqlite3.connect("build/store-abc/mkg-text-1234.sqlite"), read_records(Path("mkg-articles-2.jsonl")))
     index = TextIndex("build/store-abc/mkg-text-1234.sqlite")
     index.search("دلو الثلج", limit=5)   # [TextHit(slug='viral-marketing', score=..., passages=[...])]
 """
@@ -28,8 +28,9 @@ from pathlib import Path
 
 from graph.arabic import fold, fold_with_offsets, is_arabic, strip_article
 
-ARTICLE_TEXT = "mkg-articles.jsonl"
-"""The file, in a version's directory, holding the text of its articles (written by the build)."""
+ARTICLE_TEXT = "mkg-articles-2.jsonl"
+"""The file, in a version's directory, holding the text of its articles (written by the build); its number
+changes with the records' format (graph.articletext), so an older build's file is never misread."""
 ARTICLES = ("", "ال", "وال", "بال", "فال", "كال", "لل")
 """The definite-article prefixes a query word is also looked for with."""
 MAX_WORDS = 12  # query words used: the rest are dropped (a bounded MATCH expression)

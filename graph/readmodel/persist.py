@@ -79,7 +79,8 @@ def _write_text(model: ReadModel, article_text: Path, path: Path) -> None:
         write_suggestions(connection, model, read_records(article_text))
         connection.close()
         os.replace(temporary, path)
-    except (OSError, sqlite3.Error) as exc:  # a read-only or full directory: served without the text
+    except (OSError, sqlite3.Error, ValueError, KeyError, TypeError) as exc:  # a read-only or full directory,
+        # or a damaged text file: served without text search and link suggestions
         _LOG.warning("cannot write the text index %s (%s)", path, exc)
         temporary.unlink(missing_ok=True)
         return
