@@ -14,12 +14,15 @@ CSP header); what a page shows is gathered by ``presenters.py`` from the read mo
 
 from __future__ import annotations
 
+import functools
+import re
+from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, redirect, request, send_from_directory
 
 from api.examples import EXAMPLES
-from api.http import graph, service
+from api.http import graph, policy_with_styles, service
 from api.linked_data import html_response
 from api.rest.reports import validation_report
 from api.ui.presenters import home_page, node_link, text_hits, validation_groups
@@ -58,13 +61,25 @@ def old_sparql_page() -> Response:
     return redirect("/sparql" + ("#" + urlencode({"query": text}) if text else ""), code=308)
 
 
+@functools.lru_cache(maxsize=1)
+def yasr_styles() -> tuple[str, ...]:
+    """Return the <style> texts Yasr's table adds (its bundled column-resizer): the editor page's CSP allows them."""
+    bundle = (Path(__file__).parent / "static" / "vendor" / "yasr" / "yasr.min.js").read_text(encoding="utf-8")
+    found = re.search(r"createStyle\(\w,`( \.grip-resizable\{[^`]*)`\)", bundle)
+    fixed = (found.group(1),) if found else ()
+    # and, built from the resizer's default options, the cursor while a column is dragged or hovered
+    return (*fixed, "*{cursor:col-resize!important}", ".grip-handle .grip-resizable:hover{cursor:col-resize!important}")
+
+
 def sparql_page() -> Response:
     """Return the SPARQL editor page (Yasqe and Yasr), with the example queries and the result formats."""
     current = graph()
     formats = [(name, media, kind) for name, (media, kind) in RESULT_FORMATS.items()]
-    return html_response("sparql.html", examples=EXAMPLES, query=EXAMPLES[0][2], formats=formats,
-                         prefixes=service().vocab.prefixes(), base=service().vocab.base, version=current.version,
-                         triples=current.store.triple_count(), alternates=DESCRIPTION_TYPES)
+    response = html_response("sparql.html", examples=EXAMPLES, query=EXAMPLES[0][2], formats=formats,
+                             prefixes=service().vocab.prefixes(), base=service().vocab.base, version=current.version,
+                             triples=current.store.triple_count(), alternates=DESCRIPTION_TYPES)
+    response.headers["Content-Security-Policy"] = policy_with_styles(yasr_styles())
+    return response
 
 
 @bp.get("/widget.js")
