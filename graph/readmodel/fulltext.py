@@ -247,22 +247,24 @@ def marked_spans(text: str, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
 
 
 def snippet(text: str, pattern: re.Pattern[str], width: int = SNIPPET_CHARS) -> dict:
-    """Return a window of `text` around its first matching words, the offsets of every match in it, and where
-    the first is in `text` ("at")."""
-    spans = marked_spans(text, pattern)
+    """Return a window of `text` around its first matching words (see window)."""
+    return window(text, marked_spans(text, pattern), width)
+
+
+def window(text: str, spans: list[tuple[int, int]], width: int = SNIPPET_CHARS) -> dict:
+    """Return about `width` characters of `text` around the first of `spans`, cut at spaces, with the offsets of
+    the spans inside it ("highlights") and where the first span is in `text` ("at")."""
     first, first_end = spans[0] if spans else (0, 0)
     start = max(0, first - width // 3)
-    end = min(len(text), start + width)
-    start = max(0, min(start, end - width))
+    end = min(len(text), max(start + width, first_end))
     if start > 0:  # cut at word boundaries
-        space = text.find(" ", start)
-        start = space + 1 if 0 <= space < first else start
+        space = text.find(" ", start, first)
+        start = space + 1 if space >= 0 else start
     if end < len(text):
-        space = text.rfind(" ", start, end)
-        end = space if space >= first_end else end
-    window = text[start:end].replace("\n", " ")
+        space = text.rfind(" ", first_end, end)
+        end = space if space >= 0 else end
     prefix = "… " if start > 0 else ""
     suffix = " …" if end < len(text) else ""
     shift = len(prefix) - start
     marks = [{"start": s + shift, "end": e + shift} for s, e in spans if s >= start and e <= end]
-    return {"text": prefix + window + suffix, "highlights": marks, "at": first}
+    return {"text": prefix + text[start:end].replace("\n", " ") + suffix, "highlights": marks, "at": first}

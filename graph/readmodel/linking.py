@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from graph.arabic import fold_with_offsets
-from graph.readmodel.fulltext import word_key
+from graph.readmodel.fulltext import window, word_key
 from graph.readmodel.indexes import ReadModel
 
 FIELD_RANK = {"prefLabel": 0, "abbreviation": 1, "altLabel": 1, "hiddenLabel": 2, "anchor": 3}
@@ -133,18 +133,10 @@ class MentionMatcher:
 
 
 def _snippet(text: str, start: int, end: int) -> dict:
-    """Return about SNIPPET_CHARS of `text` around [start, end), with the match's offsets in it."""
-    left = max(0, start - SNIPPET_CHARS // 2)
-    right = min(len(text), end + SNIPPET_CHARS // 2)
-    if left > 0:
-        space = text.find(" ", left, start)
-        left = space + 1 if space >= 0 else left
-    if right < len(text):
-        space = text.rfind(" ", end, right)
-        right = space if space >= 0 else right
-    prefix, suffix = ("… " if left > 0 else ""), (" …" if right < len(text) else "")
-    shift = len(prefix) - left
-    return {"text": prefix + text[left:right] + suffix, "highlights": [{"start": start + shift, "end": end + shift}]}
+    """Return about SNIPPET_CHARS of a run of text around a mention, with the mention's offsets in it."""
+    shown = window(text, [(start, end)], SNIPPET_CHARS)
+    del shown["at"]
+    return shown
 
 
 def suggestions_for(model: ReadModel, matcher: MentionMatcher, record: dict) -> list[dict]:
