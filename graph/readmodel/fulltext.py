@@ -1,7 +1,7 @@
 """Full-text search over the articles' text: a SQLite FTS5 index made once per graph version, BM25-ranked.
 
 The build keeps each article's text beside its store (``ARTICLE_TEXT``, written by graph.articletext);
-``write_index`` turns it into ``mkg-text-<code>.sqlite`` in the version's directory: a contentless FTS5 table
+``TextDatabaseWriter`` turns it into ``mkg-text-<code>.sqlite`` in the version's directory: a contentless FTS5 table
 over every passage (the description, then the blocks under each heading: body, take-aways, term definitions,
 FAQ answers) in folded form (``graph.arabic.fold``: FTS5's own diacritic folding does not fold Arabic marks),
 a table of the passages as written, and one of the sections they are in. A query's words are folded the same
@@ -10,7 +10,9 @@ way; each must be in a passage (an Arabic word with or without a definite articl
 
 Usage::
 
-    write_index(sqlite3.connect("build/store-abc/mkg-text-1234.sqlite"), read_records(Path("mkg-articles-2.jsonl")))
+    writer = TextDatabaseWriter(Path("build/store-abc/mkg-text-1234.sqlite"))
+    for record in read_records(Path("build/store-abc/mkg-articles-2.jsonl")): writer.add(record, None)
+    writer.close()
     index = TextIndex("build/store-abc/mkg-text-1234.sqlite")
     index.search("دلو الثلج", limit=5)   # [TextHit(slug='viral-marketing', score=..., passages=[...])]
 """
@@ -18,7 +20,9 @@ Usage::
 from __future__ import annotations
 
 import json
+import logging
 import os
+import queue
 import re
 import sqlite3
 import threading
@@ -28,6 +32,7 @@ from pathlib import Path
 
 from graph.arabic import fold, fold_with_offsets, is_arabic, strip_article
 
+_LOG = logging.getLogger("mkg.fulltext")
 ARTICLE_TEXT = "mkg-articles-2.jsonl"
 """The file, in a version's directory, holding the text of its articles (written by the build); its number
 changes with the records' format (graph.articletext), so an older build's file is never misread."""
@@ -74,39 +79,93 @@ def match_expression(keys: list[str]) -> str:
     return " AND ".join(groups)
 
 
-def write_index(connection: sqlite3.Connection, records: Iterable[dict]) -> int:
-    """Write the text index of these article records into an empty database; return the passages indexed."""
-    connection.executescript("""
-        CREATE TABLE passage (id INTEGER PRIMARY KEY, slug TEXT, section INTEGER, heading TEXT, line INTEGER,
-                              text TEXT, lines TEXT);
-        CREATE TABLE section (slug TEXT, position INTEGER, level INTEGER, line INTEGER, name TEXT,
-                              parent INTEGER, PRIMARY KEY (slug, position)) WITHOUT ROWID;
-        CREATE VIRTUAL TABLE passage_text USING fts5(heading, text, content='',
-                                                     tokenize='unicode61 remove_diacritics 0');
-    """)
-    count = 0
-    rows: list[tuple] = []
-    with connection:
-        for item in records:
-            slug = item["slug"]
-            connection.executemany("INSERT INTO section VALUES (?, ?, ?, ?, ?, ?)",
-                                   [(slug, *section) for section in item["sections"]])
-            for section, heading, line, text, lines in item["passages"]:
-                count += 1
-                rows.append((count, slug, section, heading, line, text, json.dumps(lines) if lines else None))
-            if len(rows) >= 5000:
-                _insert(connection, rows)
-                rows = []
-        _insert(connection, rows)
-        connection.execute("INSERT INTO passage_text(passage_text) VALUES ('optimize')")
-    return count
+_SCHEMA = """
+    PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA page_size = 8192;
+    CREATE TABLE passage (id INTEGER PRIMARY KEY, slug TEXT, section INTEGER, heading TEXT, line INTEGER, text TEXT,
+                          lines TEXT);
+    CREATE TABLE section (slug TEXT, position INTEGER, level INTEGER, line INTEGER, name TEXT, parent INTEGER,
+                          PRIMARY KEY (slug, position)) WITHOUT ROWID;
+    CREATE VIRTUAL TABLE passage_text USING fts5(heading, text, content='', tokenize='unicode61 remove_diacritics 0');
+    CREATE TABLE suggestion (slug TEXT PRIMARY KEY, path TEXT, body TEXT) WITHOUT ROWID;
+"""
+_BATCH = 2000  # passages handed to the writer thread at a time
 
 
-def _insert(connection: sqlite3.Connection, rows: list[tuple]) -> None:
-    """Insert passages as written and their folded text into the index."""
-    connection.executemany("INSERT INTO passage VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-    connection.executemany("INSERT INTO passage_text(rowid, heading, text) VALUES (?, ?, ?)",
-                           [(row[0], fold(row[3]) if row[3] else None, fold(row[5])) for row in rows])
+class TextDatabaseWriter:
+    """Write a version's text database: the passages, their FTS5 index, the sections and the link suggestions.
+
+    The caller folds the text and works out the suggestions; a thread of its own does SQLite's part (FTS5
+    tokenising, B-trees), which runs without the GIL: the two overlap on two cores.
+
+    Usage::
+
+        writer = TextDatabaseWriter(Path("mkg-text-1234.sqlite"))
+        for record in read_records(Path("mkg-articles-2.jsonl")):
+            writer.add(record, suggestions_json)
+        writer.close()          # raises what the thread raised
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.passages = Path(path), 0
+        self._batches: queue.Queue = queue.Queue(maxsize=4)
+        self._rows: tuple[list, list, list, list] = ([], [], [], [])
+        self._failure: BaseException | None = None
+        self._thread = threading.Thread(target=self._write, name="mkg-text-writer", daemon=True)
+        self._thread.start()
+
+    def add(self, record: dict, suggestions: str | None) -> None:
+        """Queue one article record (graph.articletext) and its suggestions as JSON (None: not a known concept)."""
+        slug = record["slug"]
+        sections, passages, folded, suggested = self._rows
+        sections.extend((slug, *section) for section in record["sections"])
+        for section, heading, line, text, lines in record["passages"]:
+            self.passages += 1
+            passages.append((self.passages, slug, section, heading, line, text, json.dumps(lines) if lines else None))
+            folded.append((self.passages, fold(heading) if heading else None, fold(text)))
+        if suggestions is not None:
+            suggested.append((slug, record["path"], suggestions))
+        if len(passages) >= _BATCH:
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        if self._failure is not None:
+            raise self._failure
+        self._batches.put(self._rows)
+        self._rows = ([], [], [], [])
+
+    def close(self) -> int:
+        """Write what is left, optimise the index and close; return the passages written."""
+        try:
+            if self._failure is None:
+                self._batches.put(self._rows)
+        finally:
+            self._batches.put(None)  # the thread always stops, even after a failure
+            self._thread.join()
+        if self._failure is not None:
+            raise self._failure
+        return self.passages
+
+    def _write(self) -> None:
+        connection = None
+        try:
+            connection = sqlite3.connect(self.path)
+            connection.executescript(_SCHEMA)
+            while (batch := self._batches.get()) is not None:
+                sections, passages, folded, suggested = batch
+                with connection:
+                    connection.executemany("INSERT INTO section VALUES (?, ?, ?, ?, ?, ?)", sections)
+                    connection.executemany("INSERT INTO passage VALUES (?, ?, ?, ?, ?, ?, ?)", passages)
+                    connection.executemany("INSERT INTO passage_text(rowid, heading, text) VALUES (?, ?, ?)", folded)
+                    connection.executemany("INSERT OR REPLACE INTO suggestion VALUES (?, ?, ?)", suggested)
+            with connection:
+                connection.execute("INSERT INTO passage_text(passage_text) VALUES ('optimize')")
+        except BaseException as exc:  # handed to close(); the queue is drained so the caller never blocks
+            self._failure = exc
+            while self._batches.get() is not None:
+                pass
+        finally:
+            if connection is not None:
+                connection.close()
 
 
 @dataclass
@@ -155,10 +214,14 @@ class TextIndex:
         if not keys:
             return []
         connection = self._connection()
-        rows = connection.execute(
-            f"SELECT rowid, bm25(passage_text, {HEADING_WEIGHT}, 1.0) AS score FROM passage_text "
-            "WHERE passage_text MATCH ? ORDER BY score LIMIT ?",
-            (match_expression(keys), ROWS_READ)).fetchall()
+        try:
+            rows = connection.execute(
+                f"SELECT rowid, bm25(passage_text, {HEADING_WEIGHT}, 1.0) AS score FROM passage_text "
+                "WHERE passage_text MATCH ? ORDER BY score LIMIT ?",
+                (match_expression(keys), ROWS_READ)).fetchall()
+        except sqlite3.OperationalError as exc:  # a word FTS5's tokenizer reads as no word at all: nothing matches
+            _LOG.info("text search %r: %s", query[:80], exc)
+            return []
         hits: dict[str, TextHit] = {}
         chosen: list[tuple[int, TextHit]] = []
         passages = _rows(connection, [rowid for rowid, _ in rows])
@@ -239,11 +302,10 @@ def key_pattern(keys: Iterable[str]) -> re.Pattern[str]:
 
 def marked_spans(text: str, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
     """Return the (start, end) offsets in `text` of the words `pattern` finds in its folded form."""
-    folded, offsets = fold_with_offsets(text)
-    spans = [m.span() for m in pattern.finditer(folded)]
-    if offsets is None:
-        return spans
-    return [(offsets[s], offsets[e - 1] + 1) for s, e in spans] if offsets else []
+    folded = fold_with_offsets(text)
+    if not folded.exact:
+        return []
+    return [(folded.place(m.start()), folded.place(m.end() - 1) + 1) for m in pattern.finditer(folded.text)]
 
 
 def snippet(text: str, pattern: re.Pattern[str], width: int = SNIPPET_CHARS) -> dict:

@@ -25,15 +25,15 @@ Usage::
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import json
 import math
 import re
-import sqlite3
-from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from graph.arabic import fold_with_offsets
+from graph.arabic import fold, fold_with_offsets
 from graph.readmodel.fulltext import window, word_key
 from graph.readmodel.indexes import ReadModel
 
@@ -43,6 +43,8 @@ OTHER_LINES = 20  # lines of further mentions listed per suggestion
 SNIPPET_CHARS = 160
 _END = ""  # the trie key of a complete pattern (no word is empty)
 _WORD = re.compile(r"[^\W_]+")
+_WORD_PARTS = re.compile(r"([^\W_]+)")
+_RUN_BREAK = " \u16a0\u16a0 "  # between two runs: a word no name has (runic letters), so no match spans both
 _LATIN_UPPER = re.compile(r"^[A-Z0-9][A-Z0-9&\-]*$")
 
 
@@ -88,47 +90,58 @@ class MentionMatcher:
 
     def key(self, text: str) -> tuple[str, ...]:
         """Return the word keys of a text."""
-        folded, _ = fold_with_offsets(text)
-        return tuple(self._word_keys(_WORD.findall(folded)))
+        return tuple(self._word_keys(_WORD.findall(fold(text))))
 
     def _word_keys(self, words: list[str]) -> list[str]:
         keys = self._keys
         return [keys[w] if w in keys else keys.setdefault(w, word_key(w)) for w in words]
 
+    def _key_of(self, word: str) -> str:
+        found = self._keys.get(word)
+        return found if found is not None else self._keys.setdefault(word, word_key(word))
+
     def find(self, text: str) -> list[tuple[int, int, Target]]:
         """Return the (start, end, target) of every name in `text`, longest first, left to right, never overlapping."""
-        folded, offsets = fold_with_offsets(text)
-        words = _WORD.findall(folded)
-        keys = self._word_keys(words)
-        trie = self.trie
+        return [(start, end, target) for _, start, end, target in self.find_in_runs([text])]
+
+    def find_in_runs(self, runs: list[str]) -> list[tuple[int, int, int, Target]]:
+        """Return (run, start, end, target) of the names in each text of `runs` (as find), in one pass over all."""
+        text = _RUN_BREAK.join(runs)  # one fold and one split per article: the cost is per character, not per run
+        folded = fold_with_offsets(text)
+        if not folded.exact:
+            return []  # NFKC changed this text: no place to point at
+        parts = _WORD_PARTS.split(folded.text)  # [space, word, space, word, ..., space]
+        words = parts[1::2]
+        trie, memo = self.trie, self._keys
+        known = memo.get
         found: list[tuple[int, int, Target]] = []
         after = 0
-        for i in [i for i, key in enumerate(keys) if key in trie]:
-            if i < after:
+        # one pass over the words: those whose key starts a name, and those not seen yet (their key is worked out)
+        for i in [i for i, word in enumerate(words) if (key := known(word)) is None or key in trie]:
+            if i < after or self._key_of(words[i]) not in trie:
                 continue
-            node, end, target, j = trie[keys[i]], 0, None, i + 1
+            node, end, target, j = trie[memo[words[i]]], 0, None, i + 1
             while True:
                 if _END in node:
                     end, target = j, node[_END]
-                if j == len(keys) or keys[j] not in node:
+                if j == len(words) or self._key_of(words[j]) not in node:
                     break
-                node, j = node[keys[j]], j + 1
+                node, j = node[memo[words[j]]], j + 1
             if target is not None:
                 found.append((i, end, target))
                 after = end
         if not found:
             return []
-        spans = [m.span() for m in _WORD.finditer(folded)]
+        ends = list(itertools.accumulate(map(len, parts)))  # word i spans ends[2i] .. ends[2i + 1]
+        starts = list(itertools.accumulate((len(run) + len(_RUN_BREAK) for run in runs), initial=0))
         out = []
         for i, end, target in found:
-            start, stop = spans[i][0], spans[end - 1][1]
-            if offsets is not None:
-                if not offsets:
-                    continue  # NFKC changed this text: no place to point at
-                start, stop = offsets[start], offsets[stop - 1] + 1
-            if target.exact and text[start:stop] != target.label:
+            start, stop = folded.place(ends[2 * i]), folded.place(ends[2 * end - 1] - 1) + 1
+            run = bisect.bisect_right(starts, start) - 1
+            start, stop = start - starts[run], stop - starts[run]
+            if target.exact and runs[run][start:stop] != target.label:
                 continue
-            out.append((start, stop, target))
+            out.append((run, start, stop, target))
         return out
 
 
@@ -151,12 +164,13 @@ def suggestions_for(model: ReadModel, matcher: MentionMatcher, record: dict) -> 
         elif edge.relation == "definesTerm":
             defined.add(edge.target)
     mentions: dict[str, list[tuple[int, str, int, int, Target]]] = {}
-    for line, text in record["runs"]:
-        for start, end, target in matcher.find(text):
-            slug = target.slug
-            if slug == own or slug in defined or (slug in first_link and line >= first_link[slug]):
-                continue
-            mentions.setdefault(slug, []).append((line, text, start, end, target))
+    runs = record["runs"]
+    for run, start, end, target in matcher.find_in_runs([text for _, text in runs]):
+        slug = target.slug
+        line, text = runs[run]
+        if slug == own or slug in defined or (slug in first_link and line >= first_link[slug]):
+            continue
+        mentions.setdefault(slug, []).append((line, text, start, end, target))
     out = []
     for slug, found in mentions.items():
         concept = model.concepts[slug]
@@ -182,21 +196,8 @@ def markdown_link(text: str, slug: str) -> str:
     return f"[{anchor}](/{target})"
 
 
-def write_suggestions(connection: sqlite3.Connection, model: ReadModel, records: Iterable[dict]) -> int:
-    """Save every article's suggestions (JSON per concept slug, with the article's path); return how many."""
-    matcher = MentionMatcher(model)
-    connection.execute("CREATE TABLE suggestion (slug TEXT PRIMARY KEY, path TEXT, body TEXT) WITHOUT ROWID")
-    count = 0
-    with connection:
-        rows = []
-        for record in records:
-            if record["slug"] not in model.concepts:
-                continue
-            found = suggestions_for(model, matcher, record)
-            count += len(found)
-            rows.append((record["slug"], record["path"], json.dumps(found, ensure_ascii=False)))
-            if len(rows) >= 1000:
-                connection.executemany("INSERT OR REPLACE INTO suggestion VALUES (?, ?, ?)", rows)
-                rows = []
-        connection.executemany("INSERT OR REPLACE INTO suggestion VALUES (?, ?, ?)", rows)
-    return count
+def suggestions_json(model: ReadModel, matcher: MentionMatcher, record: dict) -> str | None:
+    """Return an article's suggestions as the JSON the text database keeps, None when its concept is unknown."""
+    if record["slug"] not in model.concepts:
+        return None
+    return json.dumps(suggestions_for(model, matcher, record), ensure_ascii=False)

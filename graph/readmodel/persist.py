@@ -26,9 +26,9 @@ from pathlib import Path
 
 from graph import arabic
 from graph.readmodel.documents import neighbourhood_document
-from graph.readmodel.fulltext import ARTICLE_TEXT, read_records, write_index
+from graph.readmodel.fulltext import ARTICLE_TEXT, TextDatabaseWriter, read_records
 from graph.readmodel.indexes import ReadModel
-from graph.readmodel.linking import write_suggestions
+from graph.readmodel.linking import MentionMatcher, suggestions_json
 from graph.readmodel.model import json_bytes
 from graph.store import Store
 from graph.store.disk import index_file, write_atomically
@@ -73,11 +73,13 @@ def _write_text(model: ReadModel, article_text: Path, path: Path) -> None:
     temporary = path.with_name(f".{path.name}.{os.getpid()}")
     try:
         temporary.unlink(missing_ok=True)
-        connection = sqlite3.connect(temporary)
-        connection.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA page_size = 8192;")
-        write_index(connection, read_records(article_text))
-        write_suggestions(connection, model, read_records(article_text))
-        connection.close()
+        writer = TextDatabaseWriter(temporary)
+        matcher = MentionMatcher(model)
+        try:
+            for record in read_records(article_text):
+                writer.add(record, suggestions_json(model, matcher, record))
+        finally:
+            writer.close()
         os.replace(temporary, path)
     except (OSError, sqlite3.Error, ValueError, KeyError, TypeError) as exc:  # a read-only or full directory,
         # or a damaged text file: served without text search and link suggestions
