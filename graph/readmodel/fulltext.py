@@ -1,12 +1,15 @@
 """Full-text search over the articles' text: a SQLite FTS5 index made once per graph version, BM25-ranked.
 
 The build keeps each article's text beside its store (``ARTICLE_TEXT``, written by graph.articletext);
-``TextDatabaseWriter`` turns it into ``mkg-text-<code>.sqlite`` in the version's directory: a contentless FTS5 table
-over every passage (the description, then the blocks under each heading: body, take-aways, term definitions,
-FAQ answers) in folded form (``graph.arabic.fold``: FTS5's own diacritic folding does not fold Arabic marks),
-a table of the passages as written, and one of the sections they are in. A query's words are folded the same
-way; each must be in a passage (an Arabic word with or without a definite article: ال، وال، بال، فال، كال،
-لل), ranked by FTS5's bm25(); snippets mark the words in the text as written.
+``TextDatabaseWriter`` turns it into ``mkg-text-<code>.sqlite`` in the version's directory: a contentless FTS5
+table with one row per article (its headings, and its text: the description, body, take-aways, term
+definitions and FAQ answers) in folded form (``graph.arabic.fold``: FTS5's own diacritic folding does not fold
+Arabic marks), the passages as written (the blocks under each heading, with their lines), the sections, and the
+link suggestions (graph.readmodel.linking). A query's words are folded the same way; each must be in the article
+(an Arabic word with or without a definite article: ال، وال، بال، فال، كال، لل), ranked by FTS5's bm25() with
+the headings weighted 2. Each hit shows its best passages (most distinct query words, then most matches),
+with the words marked as written: one FTS5 query over articles and the passages of at most `limit` articles
+read, so a common word costs the articles it is in, not every passage.
 
 Usage::
 
@@ -39,9 +42,8 @@ changes with the records' format (graph.articletext), so an older build's file i
 ARTICLES = ("", "ال", "وال", "بال", "فال", "كال", "لل")
 """The definite-article prefixes a query word is also looked for with."""
 MAX_WORDS = 12  # query words used: the rest are dropped (a bounded MATCH expression)
-ROWS_READ = 400  # ranked passages read per query at most (grouped by article)
 PASSAGES_SHOWN = 3  # snippets per article
-HEADING_WEIGHT = 2.0  # bm25 weight of a passage's heading (a section title or FAQ question) against its text
+HEADING_WEIGHT = 2.0  # bm25 weight of an article's headings (section titles, FAQ questions) against its text
 SNIPPET_CHARS = 220
 _WORD = re.compile(r"[^\W_]+")
 
@@ -85,10 +87,12 @@ _SCHEMA = """
                           lines TEXT);
     CREATE TABLE section (slug TEXT, position INTEGER, level INTEGER, line INTEGER, name TEXT, parent INTEGER,
                           PRIMARY KEY (slug, position)) WITHOUT ROWID;
-    CREATE VIRTUAL TABLE passage_text USING fts5(heading, text, content='', tokenize='unicode61 remove_diacritics 0');
+    CREATE TABLE article (id INTEGER PRIMARY KEY, slug TEXT, first INTEGER, last INTEGER);
+    CREATE VIRTUAL TABLE article_text USING fts5(headings, text, content='', tokenize='unicode61 remove_diacritics 0');
     CREATE TABLE suggestion (slug TEXT PRIMARY KEY, path TEXT, body TEXT) WITHOUT ROWID;
 """
 _BATCH = 2000  # passages handed to the writer thread at a time
+_JOIN = "\n"  # between the passages of an article in its indexed text (never inside one: blocks are one line)
 
 
 class TextDatabaseWriter:
@@ -106,7 +110,7 @@ class TextDatabaseWriter:
     """
 
     def __init__(self, path: Path) -> None:
-        self.path, self.passages = Path(path), 0
+        self.path, self.passages, self.articles = Path(path), 0, 0
         self._batches: queue.Queue = queue.Queue(maxsize=4)
         self._rows: tuple[list, list, list, list] = ([], [], [], [])
         self._failure: BaseException | None = None
@@ -116,12 +120,16 @@ class TextDatabaseWriter:
     def add(self, record: dict, suggestions: str | None) -> None:
         """Queue one article record (graph.articletext) and its suggestions as JSON (None: not a known concept)."""
         slug = record["slug"]
-        sections, passages, folded, suggested = self._rows
+        sections, passages, articles, suggested = self._rows
         sections.extend((slug, *section) for section in record["sections"])
+        first = self.passages + 1
         for section, heading, line, text, lines in record["passages"]:
             self.passages += 1
             passages.append((self.passages, slug, section, heading, line, text, json.dumps(lines) if lines else None))
-            folded.append((self.passages, fold(heading) if heading else None, fold(text)))
+        self.articles += 1
+        headings = _JOIN.join(dict.fromkeys(p[1] for p in record["passages"] if p[1]))
+        articles.append((self.articles, slug, first, self.passages, fold(headings),
+                         fold(_JOIN.join(p[3] for p in record["passages"]))))
         if suggestions is not None:
             suggested.append((slug, record["path"], suggestions))
         if len(passages) >= _BATCH:
@@ -151,14 +159,16 @@ class TextDatabaseWriter:
             connection = sqlite3.connect(self.path)
             connection.executescript(_SCHEMA)
             while (batch := self._batches.get()) is not None:
-                sections, passages, folded, suggested = batch
+                sections, passages, articles, suggested = batch
                 with connection:
                     connection.executemany("INSERT INTO section VALUES (?, ?, ?, ?, ?, ?)", sections)
                     connection.executemany("INSERT INTO passage VALUES (?, ?, ?, ?, ?, ?, ?)", passages)
-                    connection.executemany("INSERT INTO passage_text(rowid, heading, text) VALUES (?, ?, ?)", folded)
+                    connection.executemany("INSERT INTO article VALUES (?, ?, ?, ?)", [a[:4] for a in articles])
+                    connection.executemany("INSERT INTO article_text(rowid, headings, text) VALUES (?, ?, ?)",
+                                           [(a[0], a[4], a[5]) for a in articles])
                     connection.executemany("INSERT OR REPLACE INTO suggestion VALUES (?, ?, ?)", suggested)
             with connection:
-                connection.execute("INSERT INTO passage_text(passage_text) VALUES ('optimize')")
+                connection.execute("INSERT INTO article_text(article_text) VALUES ('optimize')")
         except BaseException as exc:  # handed to close(); the queue is drained so the caller never blocks
             self._failure = exc
             while self._batches.get() is not None:
@@ -185,7 +195,7 @@ class TextHit:
     slug: str
     score: float
     passages: list[Passage] = field(default_factory=list)
-    matched: int = 0  # passages of this article among those read
+    matched: int = 0  # passages of this article holding a word of the query
 
 
 class TextIndex:
@@ -209,40 +219,41 @@ class TextIndex:
         return found
 
     def search(self, query: str, limit: int = 10) -> list[TextHit]:
-        """Return up to `limit` articles whose passages hold every word of `query`, best BM25 first."""
+        """Return up to `limit` articles holding every word of `query`, best BM25 first, with their best passages."""
         keys = query_keys(query)
         if not keys:
             return []
         connection = self._connection()
         try:
             rows = connection.execute(
-                f"SELECT rowid, bm25(passage_text, {HEADING_WEIGHT}, 1.0) AS score FROM passage_text "
-                "WHERE passage_text MATCH ? ORDER BY score LIMIT ?",
-                (match_expression(keys), ROWS_READ)).fetchall()
+                f"SELECT a.id, a.slug, a.first, a.last, bm25(article_text, {HEADING_WEIGHT}, 1.0) AS score "
+                "FROM article_text JOIN article a ON a.id = article_text.rowid WHERE article_text MATCH ? "
+                "ORDER BY score LIMIT ?", (match_expression(keys), limit)).fetchall()
         except sqlite3.OperationalError as exc:  # a word FTS5's tokenizer reads as no word at all: nothing matches
             _LOG.info("text search %r: %s", query[:80], exc)
             return []
-        hits: dict[str, TextHit] = {}
-        chosen: list[tuple[int, TextHit]] = []
-        passages = _rows(connection, [rowid for rowid, _ in rows])
-        for rowid, score in rows:
-            slug = passages[rowid][0]
-            hit = hits.get(slug)
-            if hit is None:
-                if len(hits) == limit:
-                    continue
-                hit = hits[slug] = TextHit(slug, round(-score, 4))
-            hit.matched += 1
-            if hit.matched <= PASSAGES_SHOWN:
-                chosen.append((rowid, hit))
         pattern = key_pattern(keys)
-        sections = _sections(connection, {(passages[rowid][0], passages[rowid][1]) for rowid, _ in chosen})
-        for rowid, hit in chosen:
-            slug, section, heading, line, text, lines = passages[rowid]
-            shown = snippet(text, pattern)
-            hit.passages.append(Passage(sections.get((slug, section)), heading,
-                                        _line_at(line, lines, shown.pop("at")), shown))
-        return list(hits.values())
+        hits = []
+        for _, slug, first, last, score in rows:
+            hit = TextHit(slug, round(-score, 6))
+            found = []  # (distinct words, matches, -position, passage, spans) of each passage that matched
+            passages = connection.execute("SELECT section, heading, line, text, lines FROM passage "
+                                          "WHERE id BETWEEN ? AND ? ORDER BY id", (first, last)).fetchall()
+            for position, passage in enumerate(passages):
+                spans = marked_spans(passage[3], pattern)
+                heading_words = {m.group().casefold() for m in pattern.finditer(fold(passage[1] or ""))}
+                if spans or heading_words:
+                    words = {word_key(fold(passage[3][a:b])) for a, b in spans} | {word_key(w) for w in heading_words}
+                    found.append((len(words), len(spans), -position, passage, spans))
+            hit.matched = len(found)
+            best = sorted(found, key=lambda f: f[:3], reverse=True)[:PASSAGES_SHOWN]
+            sections = _sections(connection, {(slug, f[3][0]) for f in best})
+            for *_, (section, heading, line, text, lines), spans in sorted(best, key=lambda f: -f[2]):
+                shown = window(text, spans)
+                hit.passages.append(Passage(sections.get((slug, section)), heading,
+                                            _line_at(line, lines, shown.pop("at")), shown))
+            hits.append(hit)
+        return hits
 
     def suggestions(self, slug: str) -> list[dict] | None:
         """Return the link suggestions saved for an article's concept (graph.readmodel.linking), None if none."""
@@ -259,18 +270,6 @@ class TextIndex:
         rows = self._connection().execute(
             "SELECT position, level, line, name, parent FROM section WHERE slug = ? ORDER BY position", (slug,))
         return [{"position": p, "level": lv, "line": ln, "name": n, "parent": pa or None} for p, lv, ln, n, pa in rows]
-
-
-def _rows(connection: sqlite3.Connection, rowids: list[int]) -> dict[int, tuple]:
-    """Return (slug, section, heading, line, text, block lines) of passages by id."""
-    found = {}
-    for start in range(0, len(rowids), 500):
-        chunk = rowids[start:start + 500]
-        marks = ",".join("?" * len(chunk))
-        for row in connection.execute(f"SELECT id, slug, section, heading, line, text, lines FROM passage WHERE id IN "
-                                      f"({marks})", chunk):
-            found[row[0]] = row[1:]
-    return found
 
 
 def _line_at(line: int, lines: str | None, offset: int) -> int | None:
@@ -306,11 +305,6 @@ def marked_spans(text: str, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
     if not folded.exact:
         return []
     return [(folded.place(m.start()), folded.place(m.end() - 1) + 1) for m in pattern.finditer(folded.text)]
-
-
-def snippet(text: str, pattern: re.Pattern[str], width: int = SNIPPET_CHARS) -> dict:
-    """Return a window of `text` around its first matching words (see window)."""
-    return window(text, marked_spans(text, pattern), width)
 
 
 def window(text: str, spans: list[tuple[int, int]], width: int = SNIPPET_CHARS) -> dict:
