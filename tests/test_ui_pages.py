@@ -214,3 +214,14 @@ def test_readme_shows_the_two_screenshots():
     for name in ("concept-page.png", "sparql-page.png"):
         assert f"(docs/screenshots/{name})" in readme
         assert (ROOT / "docs" / "screenshots" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_widget_script_is_served_to_other_sites(client):
+    response = client.get("/widget.js", headers={"Origin": "https://www.example.com"})
+    assert response.status_code == 200 and response.mimetype == "text/javascript"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert response.headers["X-Content-Type-Options"] == "nosniff" and "max-age" in response.headers["Cache-Control"]
+    script = response.get_data(as_text=True)
+    assert 'customElements.define("mkg-related"' in script
+    assert "eval(" not in script and "innerHTML" not in script and "new Function" not in script
+    assert client.get("/widget.js", headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
