@@ -30,7 +30,7 @@ from pyshacl import validate as shacl_validate
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH, XSD
 
-from graph.config import ONTOLOGY_DIR
+from graph.config import ONTOLOGY_DIR, ontology_file
 from graph.shacl_sparql import validate_with_sparql
 from graph.vocab import SCHEMA, SEVERITIES, Vocabulary
 
@@ -100,7 +100,7 @@ def _read(path: Path) -> str:
 def load_shapes(vocab: Vocabulary, ontology_dir: Path = ONTOLOGY_DIR) -> Graph:
     """Return the project's SHACL shapes rebased on the vocabulary's base IRI (never user-supplied)."""
     shapes = Graph()
-    shapes.parse(data=vocab.rebase(_read(ontology_dir / "shapes.ttl")), format="turtle")
+    shapes.parse(data=vocab.rebase(_read(ontology_file(ontology_dir, "shapes.ttl"))), format="turtle")
     return shapes
 
 
