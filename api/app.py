@@ -17,10 +17,10 @@ from flask_cors import CORS
 
 from api import exports, health, linked_data, sparql
 from api.answer_cache import AnswerCache
-from api.http import register_error_handlers
+from api.http import CONTENT_SECURITY_POLICY, register_error_handlers
 from api.limits import HeaderBudget
 from api.openapi import bp as openapi_bp
-from api.rest import concepts, keywords, neighbours, paths, reports, search
+from api.rest import concepts, keywords, linking, neighbours, paths, reports, search
 from api.saved_answers import SavedAnswers
 from api.serving.reload import GraphService, install, open_remote_or_none
 from api.ui import pages
@@ -30,8 +30,9 @@ from graph.store.remote import is_remote
 from graph.vocab import Vocabulary
 
 GZIP_MIN_BYTES = 1024
-BLUEPRINTS = (health.bp, sparql.bp, concepts.bp, neighbours.bp, paths.bp, search.bp, keywords.bp, reports.bp,
-              openapi_bp, linked_data.bp, exports.bp, pages.bp)
+__all__ = ["CONTENT_SECURITY_POLICY", "create_app", "open_graph"]
+BLUEPRINTS = (health.bp, sparql.bp, concepts.bp, neighbours.bp, linking.bp, paths.bp, search.bp, keywords.bp,
+              reports.bp, openapi_bp, linked_data.bp, exports.bp, pages.bp)
 
 
 def _settings(config: Settings | dict[str, Any] | None) -> Settings:
@@ -62,19 +63,13 @@ def _compress(response: Response) -> Response:
     return response
 
 
-CORS_PATHS = r"/(sparql|api/|concept/|keyword/|organization/|export/|ontology|openapi\.json)"
-"""The paths other sites may read (CORS): the data surfaces, not the HTML UI's own assets."""
-
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-)
-
+CORS_PATHS = r"/(sparql|api/|concept/|keyword/|organization/|export/|ontology|openapi\.json|widget\.js)"
+"""The paths other sites may read (CORS): the data surfaces and the embeddable widget, not the UI's own assets."""
 
 def _html_security_headers(response: Response) -> Response:
     """Give HTML answers a Content-Security-Policy that runs only the service's own scripts and styles."""
     if response.mimetype == "text/html":
-        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)  # or the page's own
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
     return response

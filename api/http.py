@@ -16,6 +16,7 @@ Usage::
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
 import json
@@ -78,6 +79,22 @@ def best_offer(offers: tuple[tuple[str, str], ...], accept: str) -> str | None:
 def media_type(fmt: str) -> str:
     """Return the media type of an RDF or SPARQL result format name."""
     return RESULT_FORMATS[fmt][0]
+
+
+# ------------------------------------------------------------------------------------------ pages
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+"""The policy of every HTML answer: only the service's own scripts and styles, nothing inline, no eval."""
+
+
+def policy_with_styles(styles: tuple[str, ...]) -> str:
+    """Return CONTENT_SECURITY_POLICY also allowing exactly these <style> texts (by their sha256)."""
+    hashes = " ".join("'sha256-" + base64.b64encode(hashlib.sha256(css.encode()).digest()).decode() + "'"
+                      for css in styles)
+    return CONTENT_SECURITY_POLICY.replace("style-src 'self';", f"style-src 'self' {hashes};")
 
 
 # ------------------------------------------------------------------------------------------ problems

@@ -21,12 +21,13 @@ from collections import OrderedDict
 from urllib.parse import unquote_to_bytes
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, render_template_string, request
+from flask import Blueprint, Response, current_app, request
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
 from api.examples import EXAMPLES
 from api.http import DESCRIPTION_OFFERS, GRAPH_OFFERS, RDFLIB_NAMES, SOLUTION_OFFERS, Problem
+from api.ui.pages import sparql_page
 from graph.store import guard
 from graph.store.pool import QueryBusy, QueryCrashed, QueryFailed, QueryRefused, QueryTimeout
 from graph.store.remote import StoreUnavailable
@@ -314,29 +315,15 @@ def description_graph() -> Graph:
     return graph
 
 
-_HTML = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>SPARQL endpoint</title></head>
-<body><h1>marketing-kg SPARQL endpoint</h1>
-<p>SPARQL 1.1 Protocol, read-only. Send <code>query</code> by GET, form POST or
-<code>application/sparql-query</code> POST. Graph version {{ version }}, {{ triples }} triples.</p>
-<p>Prefixes predeclared: {% for p, ns in prefixes.items() %}<code>{{ p }}:</code> {% endfor %}</p>
-<h2>Result formats</h2><ul>{% for name, (mt, kind) in formats.items() %}
-<li><code>{{ mt }}</code> (<code>format={{ name }}</code>, {{ kind }})</li>{% endfor %}</ul>
-<h2>Examples</h2>{% for slug, title, text in examples %}<h3 id="example-{{ slug }}">{{ title }}</h3>
-<pre>{{ text }}</pre><p><a href="?query={{ text | urlencode }}&amp;format=json">run (JSON)</a></p>{% endfor %}
-</body></html>"""
-
-
 def service_description() -> Response:
-    """Return the service description: HTML for browsers, Turtle (or another RDF format) otherwise."""
+    """Return the service description in RDF (Turtle by default), or the query editor for browsers (HTML)."""
     service = _service()
     offered = ["text/turtle", "text/html", "application/ld+json", "application/rdf+xml"]
     if service.settings.public_url:
         offered.append("application/n-triples")  # N-Triples has no relative IRIs
     best = request.accept_mimetypes.best_match(offered, default="text/turtle")
     if best == "text/html":
-        html = render_template_string(_HTML, version=service.graph.store.version, triples=service.graph.store.triple_count(),
-                                      prefixes=service.vocab.prefixes(), formats=RESULT_FORMATS, examples=EXAMPLES)
-        response = Response(html, content_type="text/html; charset=utf-8")
+        response = sparql_page()  # the query editor, for browsers
     else:
         rdflib_format = RDFLIB_NAMES[dict(DESCRIPTION_OFFERS)[best]]
         response = Response(description_graph().serialize(format=rdflib_format), content_type=f"{best}; charset=utf-8")

@@ -175,7 +175,8 @@ def measure(n: int, args: argparse.Namespace, plan: Plan) -> dict[str, Any]:
                       f"{replica_info['first_start_ready_s']} s), RSS {replica_info['rss_ready_mb']} MB",
                       file=sys.stderr)
                 phase("replica_start")
-            workloads = build_workloads(sample, ours_url, version_graph(vt_store) if others else None)
+            workloads = [w for w in build_workloads(sample, ours_url, version_graph(vt_store) if others else None)
+                         if not args.workloads or any(part in w.name for part in args.workloads)]
             row["workloads"] = [
                 {
                     "name": w.name,
@@ -320,6 +321,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--results-dir", type=Path, default=RESULTS_DIR, help="where to write JSON results")
     p.add_argument("--checkout", type=Path, help="serve ours with this checkout's graph/ and api/ (a before run)")
+    p.add_argument("--workloads", type=lambda text: [part for part in text.split(",") if part],
+                   help="run only the workloads whose name holds one of these comma-separated words "
+                        "(e.g. 'search' or 'search (text),concept detail')")
     p.set_defaults(func=_main)
 
 

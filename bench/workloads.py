@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import re
@@ -9,6 +10,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.corpus import sentence_pool
 from bench.servers import BenchError, http_get
 from bench.wrk import WRK_TIMEOUT_S
 
@@ -81,6 +83,17 @@ def _queries(concepts: list[tuple[str, str]], labels: dict[str, dict[str, str]])
             words = ar.split()
             queries.append(words[0] if i % 2 == 0 or len(words) < 2 else f"{words[0]} {words[1][:3]}")
     return queries
+
+
+def text_search_queries(count: int = ROTATION) -> list[str]:
+    """Return `count` two-word phrases of the generated corpus's sentences (bench.corpus), in a fixed order."""
+    phrases = []
+    for sentence in sentence_pool():
+        words = [w for w in sentence.rstrip(".").split() if len(w) > 3]
+        phrases.extend(f"{a} {b}" for a, b in itertools.pairwise(words))
+    unique = list(dict.fromkeys(phrases))
+    random.Random(1).shuffle(unique)
+    return unique[:count]
 
 
 @dataclass
@@ -179,6 +192,8 @@ SELECT ?s ?p ?o ?label ?hasArticle WHERE {
   ?c skos:prefLabel|skos:altLabel ?label .
   FILTER(CONTAINS(LCASE(STR(?label)), %s))
 } LIMIT 10"""
+    text_search = """PREFIX schema: <https://schema.org/>
+SELECT ?s WHERE { ?s schema:text ?text . FILTER(CONTAINS(?text, %s)) } LIMIT 10"""
     join = """SELECT ?target ?targetLabel ?keyword ?keywordLabel WHERE {
   VALUES ?slug { %s }
   ?c mkg:slug ?slug ; mkg:linksTo ?target .
@@ -242,6 +257,16 @@ SELECT ?s ?p ?o ?label ?hasArticle WHERE {
             [peer(search % _q(q.lower()), peer_h) for q in queries],
             "Cache-Control: no-cache, a query per concept" if variant == "distinct" else f"{len(queries)} queries",
         ))
+    # full-text search of the articles' text: two words of the corpus's sentences, every word required, BM25; the
+    # peer has no article text, so the nearest it can do is a substring filter over the graph's longest texts
+    # (FAQ answers, schema:text)
+    text_queries = text_search_queries()
+    work.append(Workload(
+        "search (text), distinct",
+        [("/api/search?" + urllib.parse.urlencode({"q": q, "in": "text", "limit": 10}), fresh) for q in text_queries],
+        [peer(text_search % _q(q), fresh_sel) for q in text_queries],
+        "Cache-Control: no-cache, two words of the corpus's sentences; the peer: CONTAINS over schema:text",
+    ))
     concepts = sample.concepts
     work += [
         Workload(

@@ -27,6 +27,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph
 
+from graph.articletext import ARTICLE_TEXT
 from graph.built import read_report, source_fingerprint
 from graph.config import ONTOLOGY_DIR, ONTOLOGY_FILES, ConfigError, ontology_file
 from graph.content import Article, Problem, discover
@@ -153,7 +154,7 @@ def extract_to_file(articles: list[Article], vocab: Vocabulary, output: Path,
         problems = extracted.problems + _corpus_shard(index, vocab, extracted, output.parent)
         count, digest = merge_shards(extracted.shards, output)
     finally:
-        for path in extracted.shards:
+        for path in (*extracted.shards, *extracted.texts):
             path.unlink(missing_ok=True)
     return count, digest, problems
 
@@ -261,7 +262,7 @@ def _timed(timings: dict[str, float], name: str, work: Callable[[], object]) -> 
 
 
 def _write_outputs(report: BuildReport, shards: list[Path], staging: Path, vocab: Vocabulary,
-                   ontology_dir: Path, engine: str) -> None:
+                   ontology_dir: Path, engine: str, texts: list[Path]) -> None:
     """Merge the shards into graph.nt, write graph.ttl and the on-disk store, and validate; all at once.
 
     The two cores share: from the start, the on-disk store load from the shards (two pyoxigraph
@@ -297,8 +298,18 @@ def _write_outputs(report: BuildReport, shards: list[Path], staging: Path, vocab
         shard.unlink()
     directory = store_dir(staging, report.version)
     loading.rename(directory)
+    _keep_article_text(texts, directory / ARTICLE_TEXT)
     if report.validation is not None and report.validation.conforms:
         report.timings["readmodel"] = write_read_model(directory, report, vocab, staging / GRAPH_NT)
+
+
+def _keep_article_text(texts: list[Path], target: Path) -> None:
+    """Join the workers' article text files (graph.articletext) into the version's directory."""
+    with target.open("wb") as sink:
+        for text in texts:
+            with text.open("rb") as source:
+                shutil.copyfileobj(source, sink, 1 << 20)
+            text.unlink()
 
 
 def write_read_model(directory: Path, report: BuildReport, vocab: Vocabulary, graph_nt: Path) -> float:
@@ -390,7 +401,7 @@ def build(
         report.problems.extend(extracted.problems + _corpus_shard(index, vocab, extracted, staging))
         del index
         report.timings["extract"] = time.perf_counter() - clock
-        _write_outputs(report, extracted.shards, staging, vocab, ontology_dir, engine)
+        _write_outputs(report, extracted.shards, staging, vocab, ontology_dir, engine, extracted.texts)
     except OSError as exc:
         return _abandon(report, staging, exc)
     except BaseException:

@@ -6,6 +6,7 @@ Usage::
     mkg validate build/graph.ttl --format json
     mkg export --format turtle --out dist/
     mkg query "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    mkg links --suggest          # content/viral-marketing.md:14: suggest [وسائل التواصل الاجتماعي](/social-media)
     mkg serve --port 8000
     mkg push sparql+http://127.0.0.1:7878/
 """
@@ -13,6 +14,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import json
 import sys
@@ -25,6 +27,9 @@ from graph.config import ConfigError, Settings, load_settings
 from graph.corpus import read_content
 from graph.export import FORMATS, convert, ntriples_bytes, ontology_files, split_by_concept
 from graph.push import PushFailed, push_build
+from graph.readmodel.linking import markdown_link
+from graph.sources import open_source
+from graph.store.disk import GRAPH_NT
 from graph.vocab import Vocabulary
 
 
@@ -241,6 +246,59 @@ def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_links(settings: Settings, args: argparse.Namespace) -> int:
+    """Print internal-link suggestions (--suggest) or the links to concepts without an article, as file:line."""
+    vocab = Vocabulary(settings.base_iri)
+    if _built_graph(settings, args) is None:  # the build as it is, never rebuilt (as query and export)
+        return 1
+    version = open_source(dataclasses.replace(settings, query_workers=0, graph_file=None), vocab)
+    try:
+        found = _link_suggestions(version.model, settings) if args.suggest else _red_links(version.model, settings)
+    finally:
+        version.close()
+    if found is None:
+        print("mkg links: this build has no article text; run `mkg build` again", file=sys.stderr)
+        return 1
+    if args.format == "json":
+        print(json.dumps(found, ensure_ascii=False, indent=1))
+    else:
+        for item in found:
+            what = "suggest" if args.suggest else "red link"
+            note = f" (linked later, line {item['linked_at']})" if item.get("linked_at") else ""
+            note += ": no article has this slug yet" if not args.suggest else ""
+            print(f"{item['file']}:{item['line']}: {what} {item['markdown']}{note}")
+        print(f"mkg links: {len(found)} {'suggestion' if args.suggest else 'red link'}"
+              f"{'' if len(found) == 1 else 's'}", file=sys.stderr)
+    return 0
+
+
+def _link_suggestions(model, settings: Settings) -> list[dict] | None:
+    """Return every article's link suggestions, by file and rank, with the file's path under the content dir."""
+    text = model.text_index()
+    if text is None:
+        return None
+    return [{"file": str(settings.content_dir / path), "line": item["line"], "concept": slug,
+             "target": item["target"], "text": item["text"], "markdown": markdown_link(item["text"], item["target"]),
+             "mentions": item["mentions"], "linked_at": item["linked_at"], "score": item["score"]}
+            for slug, path, items in text.every_suggestion() for item in items]
+
+
+def _red_links(model, settings: Settings) -> list[dict]:
+    """Return each link to a concept without an article, by file and line."""
+    found = []
+    for slug in model.sorted_slugs:
+        source = model.concepts[slug].source
+        for edge in model.out.get(("concept", slug), ()):
+            target = model.concepts.get(edge.target)
+            if edge.relation != "linksTo" or source is None or target is None or target.has_article:
+                continue
+            for anchor in edge.anchors:
+                found.append({"file": str(settings.content_dir / source), "line": anchor["line"] or 0,
+                              "concept": slug, "target": edge.target, "text": anchor["text"] or edge.target,
+                              "markdown": markdown_link(anchor["text"] or edge.target, edge.target)})
+    return sorted(found, key=lambda item: (item["file"], item["line"], item["target"]))
+
+
 def _short(term: Any, vocab: Vocabulary) -> str:
     if term is None:
         return ""
@@ -310,6 +368,16 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("--graph", dest="graph_file", help="query this graph file instead of the build")
     q.set_defaults(func=cmd_query)
 
+    li = commands.add_parser("links", help="internal links: the red links, or (--suggest) the unlinked mentions "
+                                           "of other concepts, as file:line")
+    li.add_argument("--suggest", action="store_true", help="list where an article names another concept without "
+                                                            "linking it: file:line: suggest [anchor](/slug)")
+    li.add_argument("--format", choices=("text", "json"), default="text")
+    li.add_argument("--content", dest="content_dir", help="fail if the build is older than these articles "
+                    "(default: the directory it was built from)")
+    li.add_argument("--build-dir", dest="build_dir", help="read this build, as it is (default build/)")
+    li.set_defaults(func=cmd_links)
+
     _add_serve_command(commands)
     return main
 
@@ -351,7 +419,7 @@ def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 _NOT_SETTINGS = {"command", "func", "config", "keep_going", "strict", "quiet", "format", "out", "split", "query",
-                 "path", "dev", "push", "url", "graph", "version"}
+                 "path", "dev", "push", "url", "graph", "version", "suggest"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -79,10 +79,13 @@ class Block:
     quote: int = 0  # n for blocks inside the n-th block quote, 0 outside
     section: int = 0  # position of the innermost enclosing section (graph.outline), 0 before the first
     links: tuple[Link, ...] = ()
+    # the text outside links, code, images and raw HTML as (line, text) runs; () when that is all of `text`,
+    # on `line` (graph.articletext reads it for link suggestions)
+    plain: tuple[tuple[int, str], ...] = ()
 
     def __reduce__(self) -> tuple:
         return Block, (self.kind, self.line, self.text, self.source, self.level, self.quote, self.section,
-                       self.links)
+                       self.links, self.plain)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +183,7 @@ class _BlockWalker:
                         open_sections.append((level, self.section))
                 else:
                     block_kind, level = ("list_item" if in_item else "paragraph"), 0
-                text, links = self._inline(token, line)
+                text, links, plain = self._inline(token, line)
                 if heading_level and opens:
                     self.outline.append(Section(self.section, level, line, text, parent))
                 end = token_map[1] if token_map else start + 1
@@ -190,7 +193,7 @@ class _BlockWalker:
                 source = ("\n".join(source_lines[start:end]) if block_kind == "paragraph"
                           and first.startswith("**") else "")
                 append(Block(block_kind, line, text, source, level, current_quote if quote_depth else 0,
-                             self.section, links))
+                             self.section, links, plain))
             elif kind == "paragraph_open" or kind == "paragraph_close":
                 continue
             elif kind == "blockquote_open":
@@ -217,25 +220,48 @@ class _BlockWalker:
                 )
         return blocks
 
-    def _inline(self, token: Token, line: int) -> tuple[str, tuple[Link, ...]]:
+    def _inline(self, token: Token, line: int) -> tuple[str, tuple[Link, ...], tuple[tuple[int, str], ...]]:
+        """Return the plain text of an inline token, its internal links and its runs of unlinked text."""
         children = token.children
         if children is not None and len(children) == 1 and children[0].type == "text":
-            return squash_spaces(children[0].content), ()  # a block of plain text: the common case
+            return squash_spaces(children[0].content), (), ()  # a block of plain text: the common case
         parts: list[str] = []
         links: list[Link] = []
         anchor_parts: list[str] | None = None
         target: tuple[str, str] | None = None
         current = line
+        plain: list[tuple[int, str]] = []
+        run: list[str] = []  # the unlinked text since the last link, code span, image, HTML or line break
+        cut = False  # whether anything but unlinked text on the first line was met
+
+        def close_run() -> None:
+            text = squash_spaces("".join(run))
+            if text:
+                plain.append((current, text))
+            run.clear()
+
         for child in children or ():
             ctype = child.type
-            if ctype == "text" or ctype == "code_inline":
+            if ctype == "text":
                 parts.append(child.content)
                 if anchor_parts is not None:
                     anchor_parts.append(child.content)
+                else:
+                    run.append(child.content)
+            elif ctype == "code_inline":
+                parts.append(child.content)
+                if anchor_parts is not None:
+                    anchor_parts.append(child.content)
+                close_run()
+                cut = True
             elif ctype == "softbreak" or ctype == "hardbreak":
                 parts.append(" ")
+                close_run()
+                cut = True
                 current += 1
             elif ctype == "link_open":
+                close_run()
+                cut = True
                 href = str(child.attrs.get("href", ""))
                 target = _link_target(href)
                 anchor_parts = []
@@ -253,13 +279,21 @@ class _BlockWalker:
                         links.append(Link(slug, written, anchor, current, self.section))
                 anchor_parts, target = None, None
             elif ctype == "html_inline":
+                close_run()
+                cut = True
                 self.problems.append(
                     Problem("warning", self.path, current, "raw-html",
                             f"inline raw HTML {child.content[:40]!r} ignored: write it as markdown")
                 )
             elif ctype == "image":
                 parts.append(child.content)
-        return squash_spaces("".join(parts)), tuple(links)
+                close_run()
+                cut = True
+        close_run()
+        text = squash_spaces("".join(parts))
+        if not cut and (not plain or (len(plain) == 1 and plain[0][1] == text)):
+            return text, tuple(links), ()  # emphasis only: the unlinked text is the whole text
+        return text, tuple(links), tuple(plain)
 
 
 def parse_article(path: Path, root: Path, max_bytes: int = 5 * 1024 * 1024) -> tuple[Article | None, list[Problem]]:

@@ -125,7 +125,7 @@ def retarget(article: Article, aliases: dict[str, str]) -> Article:
             links = tuple(Link(aliases.get(link.target, link.target), link.written, link.anchor, link.line,
                                link.section) for link in block.links)
             block = Block(block.kind, block.line, block.text, block.source, block.level, block.quote,
-                          block.section, links)
+                          block.section, links, block.plain)
         blocks.append(block)
     return article.with_blocks(tuple(blocks))
 

@@ -64,7 +64,8 @@ def index_view(article: Article) -> Article:
     kept = []
     for block in article.blocks:
         if "(" in block.text or (block.kind == "paragraph" and "**" in block.source[:16]):
-            kept.append(block)
+            kept.append(Block(block.kind, block.line, block.text, block.source, block.level, block.quote,
+                              block.section, block.links) if block.plain else block)  # the index reads no runs
         elif block.links:  # only its links are read: drop the text
             kept.append(Block(block.kind, block.line, "", "", block.level, block.quote, block.section, block.links))
     return article.with_blocks(tuple(kept), ())

@@ -40,6 +40,7 @@ import pyoxigraph as ox
 from graph.config import Settings, default_cache_dir
 from graph.export import file_version
 from graph.readmodel import persist
+from graph.readmodel.fulltext import ARTICLE_TEXT
 from graph.readmodel.indexes import ReadModel
 from graph.store import Store
 from graph.store.disk import ensure_store, prior_build, store_dir
@@ -218,8 +219,10 @@ def open_remote(settings: Settings, vocab: Vocabulary) -> GraphVersion:
         directory = copy.with_suffix("")
         with contextlib.suppress(OSError):
             directory.mkdir(exist_ok=True)
-    model = persist.ensure(directory, store, vocab, copy) if directory is not None and directory.is_dir() else \
-        ReadModel.build(store, vocab)
+    # the article text is not in the graph: a build of this version (`mkg build --push`, `serve --watch`) has it
+    built_text = store_dir(settings.build_dir, store.version) / ARTICLE_TEXT
+    model = persist.ensure(directory, store, vocab, copy, built_text if built_text.is_file() else None) \
+        if directory is not None and directory.is_dir() else ReadModel.build(store, vocab)
     return GraphVersion(store, model, copy, directory)
 
 

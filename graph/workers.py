@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
+from graph.articletext import write_records
 from graph.content import Article, Problem, parse_article
 from graph.corpus import retarget
 from graph.export import nt_line
@@ -53,6 +54,7 @@ class Extracted:
     problems: list[Problem] = field(default_factory=list)
     mentions: dict[str, list[str]] = field(default_factory=dict)
     lines: int = 0
+    texts: list[Path] = field(default_factory=list)  # the article text files (graph.articletext), one per worker
 
 
 class _Share:
@@ -96,10 +98,11 @@ class _Share:
         self._run(vocabulary_only, ExtractionContext(vocab=vocab, index=None), keep)  # type: ignore[arg-type]
 
     def extract(self, index: ConceptIndex, vocab: Vocabulary, keep: set[int] | None, shard: Path
-                ) -> tuple[list[Path], int, list[tuple[int, list[Problem]]], dict[str, list[str]]]:
+                ) -> tuple[list[Path], int, list[tuple[int, list[Problem]]], dict[str, list[str]], Path]:
         """Run the other extractors, then write the sorted distinct lines to shard files named after `shard`.
 
-        Returns (shard files, lines, problems by article position, mentions by article slug).
+        Returns (shard files, lines, problems by article position, mentions by article slug, the text file
+        of the kept articles: graph.articletext).
         """
         context = ExtractionContext(vocab=vocab, index=index)
         self._run(split_extractors()[1], context, keep)
@@ -114,7 +117,10 @@ class _Share:
             with shards[-1].open("wb") as sink:
                 sink.writelines(body[start : start + SHARD_LINES])
         problems, self.problems = self.problems, []
-        return shards, len(body), sorted(problems, key=lambda item: item[0]), context.memo.get("mentions", {})
+        text = write_records((self.articles[p] for p in sorted(self.articles) if keep is None or p in keep),
+                             shard.with_name(f"{shard.stem}.text.jsonl"))
+        return (shards, len(body), sorted(problems, key=lambda item: item[0]), context.memo.get("mentions", {}),
+                text)
 
 
 def _serve(connection: Connection, share: _Share) -> None:
@@ -297,7 +303,8 @@ class CorpusWorkers:
             for connection in self.connections:
                 self._reply(connection)  # the prepare step's
             replies = [self._reply(connection) for connection in self.connections]  # type: ignore[misc]
-        for shards, count, problems, mentions in replies:
+        for shards, count, problems, mentions, text in replies:
+            extracted.texts.append(text)
             extracted.shards.extend(shards)
             extracted.lines += count
             by_position.extend(problems)

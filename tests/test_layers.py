@@ -16,7 +16,7 @@ LAYERS = (
     ("pipeline", ("graph.sources", "graph.build", "graph.push", "graph.workers", "graph.shards", "graph.validate",
                   "graph.shacl", "graph.shacl_sparql", "graph.content", "graph.extract", "graph.resolve",
                   "graph.markdown", "graph.front_matter", "graph.export", "graph.corpus", "graph.outline",
-                  "graph.built", "graph.link_typos")),
+                  "graph.articletext", "graph.built", "graph.link_typos")),
     ("readmodel", ("graph.readmodel",)),
     ("store", ("graph.store",)),
     ("vocab", ("graph.vocab", "graph.config", "graph.arabic")),

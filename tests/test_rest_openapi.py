@@ -16,6 +16,7 @@ from tests.servers import serve_app
 
 ENDPOINTS = {
     "/api/concepts", "/api/concepts/{slug}", "/api/concepts/{slug}/neighbours", "/api/concepts/{slug}/related",
+    "/api/concepts/{slug}/link-suggestions",
     "/api/search", "/api/keywords", "/api/keywords/{slug}", "/api/path", "/api/stats", "/api/validation",
 }
 

@@ -291,16 +291,20 @@ def test_service_description_names_the_configured_public_url(store_settings, med
     assert b"attacker.example" not in response.data
 
 
-def test_service_description_in_html_for_browsers(client):
+def test_browsers_get_the_query_editor_and_rdf_clients_the_description(client):
     response = client.get("/sparql", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
     assert response.status_code == 200
     assert response.content_type == "text/html; charset=utf-8"
     page = response.get_data(as_text=True)
-    assert "<h1>" in page
-    for _, title, _ in EXAMPLES:
+    assert "<h1>SPARQL query editor</h1>" in page and "/static/vendor/yasr/yasr.min.js" in page
+    for _, title, _ in EXAMPLES:  # the service description's examples
         assert title in page
     for media, _ in RESULT_FORMATS.values():
         assert media in page
+    for accept in ("text/turtle", "application/ld+json", "text/turtle, text/html;q=0.9"):
+        described = client.get("/sparql", headers={"Accept": accept})
+        assert described.status_code == 200 and described.mimetype == accept.split(",")[0], accept
+        assert b"SPARQLExecutable" in described.data
 
 
 @pytest.mark.parametrize(("slug", "text"), [(slug, text) for slug, _, text in EXAMPLES], ids=[e[0] for e in EXAMPLES])

@@ -181,45 +181,111 @@ def test_clicking_a_node_opens_its_page(watch, live_server):
     watch.assert_clean()
 
 
-def test_run_an_example_sparql_query(watch, live_server):
+def yasr_rows(page) -> list[list[str]]:
+    """Return the cells of the rows Yasr's table shows (the row-number column left out)."""
+    return page.evaluate("""() => Array.from(document.querySelectorAll('#yasr table.dataTable tbody tr'))
+        .map(tr => Array.from(tr.querySelectorAll('td')).slice(1).map(td => td.innerText.trim()))""")
+
+
+def test_yasgui_runs_a_query_with_sorting_paging_and_the_raw_response(watch, live_server):
     page = watch.page
-    page.goto(live_server + "/query")
+    page.goto(live_server + "/query")  # the old address: 308 to /sparql
+    assert page.url == live_server + "/sparql"
     page.locator(".CodeMirror").wait_for()
     assert page.locator(".CodeMirror .cm-keyword").count() > 0  # Yasqe's SPARQL highlighting ran
     assert page.locator(".CodeMirror .parseErrorIcon").count() == 0  # the project prefixes are declared
     page.click("#example-keywords")
     page.wait_for_selector("#sparql-form[data-state=done]")
-    rows = int(page.get_attribute("#result-table", "data-row-count"))
     query = page.locator("#example-keywords").get_attribute("data-query")
     answer = requests.get(live_server + "/sparql", params={"query": query},
                           headers={"Accept": "application/sparql-results+json"}, timeout=10).json()
-    assert rows == len(answer["results"]["bindings"]) > 0
-    assert page.locator("#result-table tbody tr").count() == rows
-    assert page.locator("#result-table thead th").all_inner_texts() == ["?keyword", "?label", "?concepts"]
-    first_keyword = page.locator("#result-table tbody tr").first.locator("td").first.inner_text()
-    assert first_keyword.startswith("https://marketing-kg.example/keyword/")
-    assert page.locator(".CodeMirror .parseErrorIcon").count() == 0
+    page.wait_for_selector("#yasr table.dataTable tbody tr")
+    assert len(yasr_rows(page)) == len(answer["results"]["bindings"]) > 0
+    headers = page.locator("#yasr table.dataTable thead th").all_inner_texts()
+    assert [h.strip() for h in headers[1:]] == ["keyword", "label", "concepts"]
     assert "PREFIX mkg: <https://marketing-kg.example/ontology#>" in page.evaluate(
         "document.getElementById('query').value")
     page.set_viewport_size({"width": 1280, "height": 1100})
     screenshot(page, "sparql-page.png")
 
-    page.select_option("#download-format", "csv")
+    # more rows than a page: every concept's every label
+    labels = ("SELECT ?concept ?label WHERE { ?concept a mkg:Concept ; skos:prefLabel ?label } "
+              "ORDER BY ?concept ?label")
+    total = len(requests.get(live_server + "/sparql", params={"query": "PREFIX mkg: <https://marketing-kg.example/"
+                                                                       "ontology#> PREFIX skos: <http://www.w3.org/2004"
+                                                                       "/02/skos/core#> " + labels},
+                             headers={"Accept": "application/sparql-results+json"}, timeout=10)
+                .json()["results"]["bindings"])
+    assert total > 10
+    page.evaluate("q => document.querySelector('.CodeMirror').CodeMirror.setValue(q)",
+                  "PREFIX mkg: <https://marketing-kg.example/ontology#>\n"
+                  "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n" + labels)
+    page.click("#run-query")
+    page.wait_for_function(f"() => document.getElementById('yasr').dataset.rowCount === '{total}'")
+    page.select_option("#yasr select.tableSizer", "10")
+    page.wait_for_function("() => document.querySelectorAll('#yasr table.dataTable tbody tr').length === 10")
+    first_page = yasr_rows(page)
+    assert f"of {total} entries" in page.locator("#yasr .dt-info").inner_text()
+    page.locator("#yasr .dt-paging button.next").click()
+    page.wait_for_function("first => document.querySelector('#yasr table.dataTable tbody tr td:nth-child(2)')"
+                           ".innerText.trim() !== first", arg=first_page[0][0])
+    second_page = yasr_rows(page)
+    assert second_page and second_page[0] != first_page[0]
+    assert "11 to " in page.locator("#yasr .dt-info").inner_text()
+
+    page.select_option("#yasr select.tableSizer", "-1")  # all rows, then sort by label, both ways
+    page.wait_for_function(f"() => document.querySelectorAll('#yasr table.dataTable tbody tr').length === {total}")
+    label_header = page.locator("#yasr table.dataTable thead th").nth(2)
+    orders = {}
+    for wanted in ("ascending", "descending"):
+        label_header.click()
+        page.wait_for_function("want => document.querySelectorAll('#yasr table.dataTable thead th')[2]"
+                               ".getAttribute('aria-sort') === want", arg=wanted)
+        orders[wanted] = [row[1] for row in yasr_rows(page)]
+    assert orders["ascending"] != orders["descending"]
+    assert orders["ascending"] == list(reversed(orders["descending"]))
+
+    page.locator("#yasr button.select_response").click()  # the raw response
+    raw = page.locator("#yasr .CodeMirror").first
+    raw.wait_for()
+    assert '"bindings"' in page.evaluate("document.querySelector('#yasr .CodeMirror').CodeMirror.getValue()")
+    assert page.locator("#yasr .yasr_downloadIcon").count() == 1  # Yasr's own download
+
+    page.select_option("#download-format", "csv")  # and every format of the endpoint
     href = page.get_attribute("#download-link", "href")
     csv = requests.get(live_server + href, timeout=10)
     assert csv.headers["Content-Type"].startswith("text/csv")
-    assert len(csv.text.strip().splitlines()) == rows + 1
+    assert len(csv.text.strip().splitlines()) == total + 1
 
-    page.locator(".CodeMirror").click()
+    page.locator("#yasqe .CodeMirror").click()
     page.keyboard.press("Control+End")
     page.keyboard.type(" LIMIT 1")
     page.keyboard.press("Control+Enter")  # Yasqe's run shortcut, answered by our endpoint
-    page.wait_for_function("() => document.getElementById('result-table').dataset.rowCount === '1'")
-    assert page.locator("#result-table tbody tr").count() == 1
+    page.wait_for_function("() => document.getElementById('yasr').dataset.rowCount === '1'")
 
-    page.click("#example-describe")
-    page.wait_for_function("() => document.getElementById('result-text').textContent.includes('viral-marketing')")
+    page.click("#example-describe")  # a CONSTRUCT: Turtle, in the raw response view
+    page.wait_for_function("() => document.getElementById('sparql-form').dataset.state === 'done'"
+                           " && document.getElementById('query-status').textContent.includes('triples')")
+    assert "viral-marketing" in page.evaluate("document.querySelector('#yasr .CodeMirror').CodeMirror.getValue()")
     assert page.locator("#download-format option[value=turtle]").is_enabled()
+    watch.assert_clean()
+
+
+def test_text_search_and_link_suggestions_pages(watch, live_server):
+    page = watch.page
+    page.goto(live_server + "/?q=" + requests.utils.quote("دلو الثلج"))
+    hit = page.locator("#text-hits li[data-slug='viral-marketing']")
+    assert hit.locator("mark").all_inner_texts() == ["دلو", "الثلج"]
+    assert "أمثلة على التسويق الفيروسي" in hit.inner_text()
+    hit.locator("a.node").first.click()
+    page.wait_for_url(re.compile(r"/concept/viral-marketing$"))
+    suggestions = page.locator("#link-suggestions li")
+    api = requests.get(live_server + "/api/concepts/viral-marketing/link-suggestions", timeout=10).json()
+    assert suggestions.count() == api["total"] > 0
+    first = suggestions.first
+    assert first.get_attribute("data-target") == api["items"][0]["target"]["slug"]
+    assert first.locator("mark").inner_text() == api["items"][0]["text"]
+    page.locator("#link-suggestions").screenshot(path=str(ARTIFACTS / "link-suggestions.png"))
     watch.assert_clean()
 
 
@@ -304,5 +370,85 @@ def test_markup_in_a_label_is_shown_as_text_and_never_runs(browser, hostile_serv
         assert page.evaluate("typeof window.__xss") == "undefined"
         screenshot(page, "hostile-label.png")
         assert watch.dialogs == [] and watch.errors == []
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def host_site(live_server):
+    """Another origin: a page on its own local port, under a strict CSP, embedding the widget from the service."""
+    import http.server
+    import threading
+
+    service = live_server
+    policy = (f"default-src 'none'; script-src {service}; connect-src {service}; style-src 'self'; img-src 'none'; "
+              "base-uri 'none'")
+    body = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>A team's site</title>
+<script src="{service}/widget.js" defer></script></head><body><main><h1>Our article</h1>
+<mkg-related id="related" slug="viral-marketing" limit="3" lang="ar" href-template="https://site.example/c/{{slug}}">
+</mkg-related>
+<mkg-related id="unknown" slug="no-such-concept"></mkg-related>
+<mkg-related id="hostile" slug="viral-marketing" href-template="javascript:alert(1)//{{slug}}"></mkg-related>
+<mkg-related id="english" slug="viral-marketing" limit="2" lang="en" heading=""></mkg-related>
+</main></body></html>""".encode()
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Security-Policy", policy)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_widget_renders_related_concepts_on_another_origin_under_its_csp(browser, live_server, host_site):
+    context = browser.new_context(viewport={"width": 900, "height": 700}, locale="en")
+    page = context.new_page()
+    watch = PageWatch(page, host_site)
+    try:
+        page.goto(host_site + "/")
+        page.wait_for_function("() => ['related', 'unknown', 'hostile', 'english'].every(id => "
+                               "['ready', 'empty'].includes(document.getElementById(id).dataset.state))")
+        expected = requests.get(f"{live_server}/api/concepts/viral-marketing/related",
+                                params={"limit": 3, "lang": "ar"}, timeout=10).json()["results"]
+        shown = page.evaluate("""() => {
+            const root = document.getElementById('related').shadowRoot;
+            const nav = root.querySelector('nav'), list = root.querySelector('ul');
+            return {dir: nav.dir, lang: nav.lang, heading: root.querySelector('h2').textContent,
+                    labelledBy: nav.getAttribute('aria-labelledby'), role: list.getAttribute('role'),
+                    listStyle: getComputedStyle(list).listStyleType,
+                    links: Array.from(root.querySelectorAll('li a')).map(a => [a.href, a.textContent, a.lang])};
+        }""")
+        assert shown["links"] == [[f"https://site.example/c/{requests.utils.quote(r['slug'], safe='')}",
+                                   r["label"]["value"], r["label"]["lang"]] for r in expected]
+        assert len(shown["links"]) == 3
+        assert (shown["dir"], shown["lang"], shown["heading"]) == ("rtl", "ar", "مفاهيم ذات صلة")
+        assert shown["labelledBy"] == "title" and shown["role"] == "list"
+        assert shown["listStyle"] == "none"  # the adopted stylesheet applies under style-src 'self'
+        for empty in ("unknown", "hostile"):  # a 404, and an href-template that is not http(s): nothing at all
+            assert page.evaluate(f"document.getElementById('{empty}').shadowRoot.childElementCount") == 0
+        english = page.evaluate("""() => {
+            const root = document.getElementById('english').shadowRoot;
+            return [root.querySelector('nav').dir, root.querySelectorAll('h2').length,
+                    root.querySelector('nav').getAttribute('aria-label'),
+                    Array.from(root.querySelectorAll('a')).map(a => a.getAttribute('href'))];
+        }""")
+        assert english[:3] == ["ltr", 0, "Related concepts"]
+        assert len(english[3]) == 2 and all(h.startswith(live_server + "/concept/") for h in english[3])
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.locator("#related").screenshot(path=str(ARTIFACTS / "widget.png"))
+        assert watch.errors == [] and watch.csp_violations() == [] and watch.dialogs == []
+        assert {url.split("/")[2] for url in watch.foreign} == {live_server.split("/")[2]}  # only the service
     finally:
         context.close()

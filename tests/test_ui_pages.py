@@ -10,10 +10,12 @@ from markupsafe import escape
 
 from api.app import CONTENT_SECURITY_POLICY
 from api.examples import EXAMPLES
+from api.http import policy_with_styles
+from api.ui.pages import yasr_styles
 from graph.build import build
 
 HTML = {"Accept": "text/html"}
-PAGES = ["/", "/?q=التسويق", "/concept/viral-marketing", "/concept/social-media", "/keyword/business", "/query",
+PAGES = ["/", "/?q=التسويق", "/concept/viral-marketing", "/concept/social-media", "/keyword/business", "/sparql",
          "/validation", "/ontology"]
 HOSTILE_TITLE = "<script>window.__xss=1</script><img src=x onerror=alert(1)> عنوان"
 
@@ -50,7 +52,9 @@ def test_every_page_has_the_csp_and_no_inline_script_or_style(client, path):
     response = client.get(path, headers=HTML)
     page = text_of(response)
     assert response.mimetype == "text/html"
-    assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    # the query editor also allows, by hash, the three <style> texts of Yasr's column resizer
+    expected = policy_with_styles(yasr_styles()) if path == "/sparql" else CONTENT_SECURITY_POLICY
+    assert response.headers["Content-Security-Policy"] == expected and "unsafe" not in expected
     assert "script-src 'self';" in CONTENT_SECURITY_POLICY and "unsafe" not in CONTENT_SECURITY_POLICY
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     scripts = re.findall(r"<script\b[^>]*>", page)
@@ -60,7 +64,7 @@ def test_every_page_has_the_csp_and_no_inline_script_or_style(client, path):
     assert not re.search(r"""(src|href)=["'](https?:)?//""", page.split("<main>")[0])  # no CDN
 
 
-@pytest.mark.parametrize("path", ["/docs", "/sparql"])
+@pytest.mark.parametrize("path", ["/docs"])  # /sparql (the editor) is among PAGES: only /static/ scripts
 def test_the_other_html_pages_also_need_no_inline_style_or_script(client, path):
     response = client.get(path, headers=HTML)
     page = text_of(response)
@@ -122,12 +126,21 @@ def test_home_search_without_javascript_lists_hits(client):
 
 
 def test_sparql_page_offers_every_example_and_format(client):
-    page = text_of(client.get("/query", headers=HTML))
+    page = text_of(client.get("/sparql", headers=HTML))
     for slug, _title, text in EXAMPLES:
         assert f'id="example-{slug}" data-query="{escape(text)}"' in page
     for fmt in ("json", "xml", "csv", "tsv", "turtle", "ntriples", "jsonld", "rdfxml"):
         assert f'<option value="{fmt}"' in page
-    assert "/static/vendor/yasqe/yasqe.min.js" in page and "/static/vendor/yasqe/yasqe.min.css" in page
+    for vendored in ("yasqe/yasqe.min.js", "yasqe/yasqe.min.css", "yasr/yasr.min.js", "yasr/yasr.min.css"):
+        assert f"/static/vendor/{vendored}" in page
+        assert client.get(f"/static/vendor/{vendored}").status_code == 200
+
+
+def test_the_old_editor_address_redirects_to_sparql(client):
+    moved = client.get("/query")
+    assert moved.status_code == 308 and moved.headers["Location"] == "/sparql"
+    with_query = client.get("/query", query_string={"query": "ASK {}"})
+    assert with_query.status_code == 308 and with_query.headers["Location"] == "/sparql#query=ASK+%7B%7D"
 
 
 def test_validation_page_groups_by_severity_and_file(client):
@@ -202,3 +215,14 @@ def test_readme_shows_the_two_screenshots():
     for name in ("concept-page.png", "sparql-page.png"):
         assert f"(docs/screenshots/{name})" in readme
         assert (ROOT / "docs" / "screenshots" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_widget_script_is_served_to_other_sites(client):
+    response = client.get("/widget.js", headers={"Origin": "https://www.example.com"})
+    assert response.status_code == 200 and response.mimetype == "text/javascript"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert response.headers["X-Content-Type-Options"] == "nosniff" and "max-age" in response.headers["Cache-Control"]
+    script = response.get_data(as_text=True)
+    assert 'customElements.define("mkg-related"' in script
+    assert "eval(" not in script and "innerHTML" not in script and "new Function" not in script
+    assert client.get("/widget.js", headers={"If-None-Match": response.headers["ETag"]}).status_code == 304

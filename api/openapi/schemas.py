@@ -153,23 +153,66 @@ RELATED = {
                                    "via": {"type": "array", "items": {"type": "string"}}}}}}}]}},
     },
 }
+HIGHLIGHT = {"type": "object", "required": ["start", "end"],
+             "properties": {"start": {"type": "integer"}, "end": {"type": "integer"}}}
+SNIPPET = {"type": "object", "required": ["text", "highlights"],
+           "properties": {"text": {"type": "string"}, "highlights": {"type": "array", "items": HIGHLIGHT}}}
+LABEL_MATCH = {
+    "type": "object", "required": ["field", "text", "tier"],
+    "properties": {
+        "field": {"type": "string", "enum": ["prefLabel", "abbreviation", "altLabel", "hiddenLabel", "anchor", "slug",
+                                             "keyword"]},
+        "text": {"type": "string"}, "lang": {"type": ["string", "null"]},
+        "tier": {"type": "string", "enum": ["exact", "prefix", "word", "infix"]},
+        "keyword": {"type": "string"},
+        "highlight": {"oneOf": [{"type": "null"}, HIGHLIGHT]}}}
+TEXT_MATCH = {
+    "type": "object", "required": ["field", "score", "passages", "snippets"],
+    "properties": {
+        "field": {"type": "string", "enum": ["text"]},
+        "score": {"type": "number", "description": "BM25 (higher is better)"},
+        "passages": {"type": "integer", "description": "matching passages of the article among those ranked"},
+        "snippets": {"type": "array", "items": {"allOf": [SNIPPET, {"type": "object", "properties": {
+            "section": {"oneOf": [{"type": "null"}, {"type": "object", "required": ["position", "name"], "properties": {
+                "position": {"type": "integer"}, "name": {"type": "string"}, "level": {"type": "integer"},
+                "line": {"type": "integer"}}}]},
+            "heading": {"type": ["string", "null"], "description": "the heading above: a section's or an FAQ question"},
+            "line": {"type": ["integer", "null"], "description": "source line (null: the front-matter description)"},
+        }}]}}}}
 SEARCH = {
     "type": "object", "required": ["query", "normalized", "count", "results"],
     "properties": {
         "query": {"type": "string"}, "normalized": {"type": "string"}, "count": {"type": "integer"},
+        "in": {"type": "string", "enum": ["text", "all"], "description": "given when in= is not labels"},
+        "text_available": {"type": "boolean", "description": "false when the served version has no article text"},
         "results": {"type": "array", "items": {"allOf": [
             {"$ref": "#/components/schemas/NodeSummary"},
-            {"type": "object", "required": ["match"], "properties": {"match": {
-                "type": "object", "required": ["field", "text", "tier"],
-                "properties": {
-                    "field": {"type": "string", "enum": ["prefLabel", "abbreviation", "altLabel", "hiddenLabel",
-                                                         "anchor", "slug", "keyword"]},
-                    "text": {"type": "string"}, "lang": {"type": ["string", "null"]},
-                    "tier": {"type": "string", "enum": ["exact", "prefix", "word", "infix"]},
-                    "keyword": {"type": "string"},
-                    "highlight": {"oneOf": [{"type": "null"}, {
-                        "type": "object", "required": ["start", "end"],
-                        "properties": {"start": {"type": "integer"}, "end": {"type": "integer"}}}]}}}}}]}},
+            {"type": "object", "required": ["match"], "properties": {"match": {"oneOf": [LABEL_MATCH, TEXT_MATCH]}}}]}},
+    },
+}
+LINK_SUGGESTIONS = {
+    "type": "object", "required": ["concept", "available", "total", "limit", "offset", "items", "links"],
+    "properties": {
+        "concept": {"$ref": "#/components/schemas/NodeSummary"}, "source": {"type": ["string", "null"]},
+        "available": {"type": "boolean", "description": "false when the served version has no article text"},
+        "total": {"type": "integer"}, "limit": {"type": "integer"}, "offset": {"type": "integer"},
+        "links": PAGE_LINKS,
+        "items": {"type": "array", "items": {
+            "type": "object",
+            "required": ["target", "text", "line", "snippet", "field", "label", "mentions", "markdown", "score"],
+            "properties": {
+                "target": {"$ref": "#/components/schemas/NodeSummary"},
+                "text": {"type": "string", "description": "the words as written at the first unlinked mention"},
+                "line": {"type": "integer", "description": "its line in the article's file"},
+                "snippet": SNIPPET,
+                "field": {"type": "string", "enum": ["prefLabel", "abbreviation", "altLabel", "hiddenLabel", "anchor"]},
+                "label": {"type": "string", "description": "the target's name that matched"},
+                "mentions": {"type": "integer", "description": "unlinked mentions of the target in the article"},
+                "other_lines": {"type": "array", "items": {"type": "integer"}},
+                "linked_at": {"type": ["integer", "null"],
+                              "description": "the line of the article's own link to the target, after this mention"},
+                "target_links_in": {"type": "integer"}, "score": {"type": "number"},
+                "markdown": {"type": "string", "description": "the link to write: [text](/slug)"}}}},
     },
 }
 KEYWORD = {
@@ -219,5 +262,5 @@ SCHEMAS = {
     "NodeSummary": SUMMARY, "Problem": PROBLEM_SCHEMA, "Concept": CONCEPT, "OutlineSection": OUTLINE_SECTION,
     "ConceptPage": PAGE,
     "Neighbours": NEIGHBOURS, "Related": RELATED, "SearchResults": SEARCH, "KeywordPage": KEYWORD_PAGE,
-    "Keyword": KEYWORD, "Path": PATH, "Stats": STATS, "Validation": VALIDATION,
+    "Keyword": KEYWORD, "Path": PATH, "Stats": STATS, "Validation": VALIDATION, "LinkSuggestions": LINK_SUGGESTIONS,
 }

@@ -121,14 +121,30 @@ def spec_json() -> str:
             not_found=True, redirect=True,
             description="score = 3·[c→d] + 2·[d→c] + Σ_shared keywords k 1/log2(1+|C(k)|) + "
                         "Σ_articles a linking both 1.5/log2(1+|out(a)|) + Σ_targets t linked by both 1/log2(1+|in(t)|)"),
+        "/api/concepts/{slug}/link-suggestions": _operation(
+            "getLinkSuggestions", "Where the concept's article names other concepts without linking them",
+            [SLUG, LANG, _limit(50, 200), OFFSET],
+            _ok("LinkSuggestions", "one suggestion per target at its first unlinked mention, most useful first",
+                rdf=False),
+            not_found=True, redirect=True,
+            description="A mention is a label, altLabel, hiddenLabel (anchor text) or abbreviation of another concept "
+                        "in a paragraph or list item (never in links, headings, code or front matter), Arabic-"
+                        "normalised, longest match first. score = 2·[target has an article] + [target is a defined "
+                        "term] + log2(1 + mentions) + 1/(1 + links to the target) − 1.5·[linked later in the "
+                        "article]"),
         "/api/search": _operation(
-            "search", "Find concepts by label, anchor text, abbreviation, slug or keyword",
+            "search", "Find concepts by label, anchor text, abbreviation, slug or keyword, or by their article's text",
             [_param("q", "query", {"type": "string", "minLength": 1, "maxLength": 200,
                                    "pattern": "^[^\\x00]*[^\\x00\\s][^\\x00]*$"},
                     "text in Arabic or English; diacritics, tatweel and letter variants are normalised",
                     required=True, example="التَّسويق الفيروسي"),
+             _param("in", "query", {"type": "string", "enum": ["labels", "text", "all"], "default": "labels"},
+                    "labels: names, anchors, abbreviations, slugs, keywords; text: the articles' text (body, FAQ, "
+                    "take-aways, term definitions; every word, with or without a definite article, BM25); "
+                    "all: label matches, then text matches of other concepts"),
              LANG, _limit(10, 100)],
-            _ok("SearchResults", "matches ranked exact > prefix > word > infix, with highlights")),
+            _ok("SearchResults", "label matches ranked exact > prefix > word > infix, with highlights; text matches "
+                                 "ranked by BM25, with snippets and the section they are in")),
         "/api/keywords": _operation(
             "listKeywords", "Keywords with concept counts", [LANG, _limit(100, 500), OFFSET],
             _ok("KeywordPage", "a page of keywords")),

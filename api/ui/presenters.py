@@ -17,6 +17,7 @@ from api.rest.params import pick_label
 from api.rest.present import concept_facts
 from graph.readmodel.facts import named_facts
 from graph.readmodel.indexes import ReadModel
+from graph.readmodel.linking import markdown_link
 from graph.readmodel.model import local_name
 from graph.readmodel.related import related_concepts
 
@@ -122,6 +123,41 @@ class ConceptPage:
     created: str | None = None
     modified: str | None = None
     authors: list[str] = field(default_factory=list)
+    link_suggestions: list[dict] | None = None  # None: the version has no article text
+
+
+def marked_parts(text: str, highlights: list[dict]) -> list[tuple[str, bool]]:
+    """Return `text` cut into (piece, is highlighted) parts by {"start", "end"} offsets."""
+    parts, at = [], 0
+    for span in sorted(highlights, key=lambda h: h["start"]):
+        if span["start"] < at:
+            continue
+        parts += [(text[at:span["start"]], False), (text[span["start"]:span["end"]], True)]
+        at = span["end"]
+    return [part for part in [*parts, (text[at:], False)] if part[0]]
+
+
+def suggestion_rows(idx: ReadModel, slug: str) -> list[dict] | None:
+    """Return the link suggestions of a concept's article as the page lists them, None without article text."""
+    text = idx.text_index()
+    if text is None:
+        return None
+    return [{"target": node_link(idx, "concept", item["target"]), "line": item["line"], "text": item["text"],
+             "parts": marked_parts(item["snippet"]["text"], item["snippet"]["highlights"]),
+             "markdown": markdown_link(item["text"], item["target"]), "mentions": item["mentions"],
+             "linked_at": item["linked_at"]}
+            for item in text.suggestions(slug) or ()]
+
+
+def text_hits(idx: ReadModel, query: str, limit: int) -> list[tuple[NodeLink, list[dict]]] | None:
+    """Return the concepts whose article text matches `query`, with their passages, None without article text."""
+    text = idx.text_index()
+    if text is None:
+        return None
+    return [(node_link(idx, "concept", hit.slug),
+             [{"section": p.section["name"] if p.section else None, "heading": p.heading, "line": p.line,
+               "parts": marked_parts(p.snippet["text"], p.snippet["highlights"])} for p in hit.passages])
+            for hit in text.search(query, limit) if hit.slug in idx.concepts]
 
     @property
     def kind_words(self) -> tuple[str, str]:
@@ -204,6 +240,7 @@ def concept_page(idx: ReadModel, slug: str) -> ConceptPage:
                           f"{d['source']}:{d['line']}" if d["source"] else "")
                          for d in named["also_defined_in"]],
         created=named["created"], modified=named["modified"], authors=named["authors"],
+        link_suggestions=suggestion_rows(idx, slug) if node.has_article else [],
     )
 
 

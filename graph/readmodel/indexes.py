@@ -24,6 +24,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from graph.arabic import normalize
+from graph.readmodel.fulltext import TextIndex
 from graph.readmodel.model import SCHEMA, SKOS, Concept, Edge, local_name
 from graph.readmodel.scan import fact_lines, graph_rows
 from graph.readmodel.search import Hit, SearchIndex
@@ -93,6 +94,7 @@ class ReadModel:
         self.facts_path: str | None = None
         self.neighbourhood_offsets: dict[str, tuple[int, int]] = {}  # concept slug -> its saved neighbourhood
         self.neighbourhood_path: str | None = None
+        self.text_path: str | None = None  # the text index and link suggestions (fulltext.py, linking.py)
 
     def __getstate__(self) -> dict:
         """Return the state to save: everything but the values kept per process."""
@@ -314,6 +316,12 @@ class ReadModel:
         """Return the JSON of a concept's neighbourhood with the default parameters, saved with the model."""
         where = self.neighbourhood_offsets.get(slug) if self.neighbourhood_path else None
         return read_block(self.neighbourhood_path, where) if where is not None else None
+
+    def text_index(self) -> TextIndex | None:
+        """Return the text index of this version (full-text search, link suggestions), None without article text."""
+        if self.text_path is None:
+            return None
+        return self.keep(("text-index", self.text_path), lambda: TextIndex(self.text_path))
 
     def group_suggestions(self, kind: str, slug: str, limit: int = 5) -> list[str]:
         """Return keyword (or organization) slugs close to an unknown one."""

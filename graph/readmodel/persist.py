@@ -18,13 +18,17 @@ import gc
 import hashlib
 import logging
 import multiprocessing
+import os
 import pickle
+import sqlite3
 import time
 from pathlib import Path
 
 from graph import arabic
 from graph.readmodel.documents import neighbourhood_document
+from graph.readmodel.fulltext import ARTICLE_TEXT, TextDatabaseWriter, read_records
 from graph.readmodel.indexes import ReadModel
+from graph.readmodel.linking import MentionMatcher, suggestions_json
 from graph.readmodel.model import json_bytes
 from graph.store import Store
 from graph.store.disk import index_file, write_atomically
@@ -32,8 +36,10 @@ from graph.store.embedded import EmbeddedStore
 from graph.vocab import Vocabulary
 
 _LOG = logging.getLogger("mkg.readmodel")
+_SAVED_FILES = ("facts_path", "neighbourhood_path", "text_path")  # files saved with the model, by name
 _APART_BYTES = 64 << 20  # a graph file this big has its read model made in a spawned process
-_SOURCES = ("model.py", "scan.py", "indexes.py", "search.py", "suggest.py", "paths.py", "documents.py", "persist.py")
+_SOURCES = ("model.py", "scan.py", "indexes.py", "search.py", "suggest.py", "paths.py", "documents.py", "persist.py",
+            "fulltext.py", "linking.py")
 
 
 def _code(vocab: Vocabulary) -> str:
@@ -56,6 +62,31 @@ def _facts_path(directory: Path, vocab: Vocabulary) -> Path:
 
 def _neighbourhoods_path(directory: Path, vocab: Vocabulary) -> Path:
     return index_file(directory, f"neighbourhoods-{_code(vocab)}.json")
+
+
+def _text_path(directory: Path, vocab: Vocabulary) -> Path:
+    return index_file(directory, f"text-{_code(vocab)}.sqlite")
+
+
+def _write_text(model: ReadModel, article_text: Path, path: Path) -> None:
+    """Save the text index and the link suggestions of the articles' text (graph.articletext) with the model."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    try:
+        temporary.unlink(missing_ok=True)
+        writer = TextDatabaseWriter(temporary)
+        matcher = MentionMatcher(model)
+        try:
+            for record in read_records(article_text):
+                writer.add(record, suggestions_json(model, matcher, record))
+        finally:
+            writer.close()
+        os.replace(temporary, path)
+    except (OSError, sqlite3.Error, ValueError, KeyError, TypeError) as exc:  # a read-only or full directory,
+        # or a damaged text file: served without text search and link suggestions
+        _LOG.warning("cannot write the text index %s (%s)", path, exc)
+        temporary.unlink(missing_ok=True)
+        return
+    model.text_path = str(path)
 
 
 def _write_neighbourhoods(model: ReadModel, path: Path) -> None:
@@ -89,43 +120,52 @@ def read(directory: Path, version: str, vocab: Vocabulary) -> ReadModel | None:
             gc.enable()
     if not isinstance(model, ReadModel) or model.version != version:
         return None
-    for name in ("facts_path", "neighbourhood_path"):  # saved by name: the directory may have moved (a build's swap)
+    for name in _SAVED_FILES:  # saved by name: the directory may have moved (a build's swap)
         if getattr(model, name) is not None:
             setattr(model, name, str(Path(directory) / getattr(model, name)))
     return model
 
 
-def write(directory: Path, store: Store, vocab: Vocabulary, graph_nt: Path | None) -> ReadModel:
-    """Make the read model of the store's version and save it (with the facts file) in `directory`."""
+def write(directory: Path, store: Store, vocab: Vocabulary, graph_nt: Path | None,
+          article_text: Path | None = None) -> ReadModel:
+    """Make the read model of the store's version and save it (with the facts file) in `directory`.
+
+    The text index and link suggestions are made from `article_text` (default: the version's own
+    ARTICLE_TEXT, which a build writes) when it exists.
+    """
     directory = Path(directory)
     facts = _facts_path(directory, vocab)
     model = ReadModel.build(store, vocab, graph_nt, facts if graph_nt is not None else None)
     neighbourhoods = _neighbourhoods_path(directory, vocab)
     _write_neighbourhoods(model, neighbourhoods)
-    saved = {name: getattr(model, name) for name in ("facts_path", "neighbourhood_path")}
+    text, article_text = _text_path(directory, vocab), article_text or directory / ARTICLE_TEXT
+    if article_text.is_file():
+        _write_text(model, article_text, text)
+    saved = {name: getattr(model, name) for name in _SAVED_FILES}
     for name, value in saved.items():
         setattr(model, name, Path(value).name if value is not None else None)
     path = model_path(directory, vocab)
     if write_atomically(path, pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)):
         for older in directory.glob(index_file(directory, "*").name):
-            if older.name.startswith(("mkg-readmodel-", "mkg-facts-", "mkg-neighbourhoods-", "mkg-rest-indexes-")) \
-                    and older not in (path, facts, neighbourhoods):
+            if older.name.startswith(("mkg-readmodel-", "mkg-facts-", "mkg-neighbourhoods-", "mkg-rest-indexes-",
+                                      "mkg-text-")) and older not in (path, facts, neighbourhoods, text):
                 older.unlink(missing_ok=True)
     for name, value in saved.items():
         setattr(model, name, value)
     return model
 
 
-def ensure(directory: Path, store: Store, vocab: Vocabulary, graph_nt: Path | None) -> ReadModel:
+def ensure(directory: Path, store: Store, vocab: Vocabulary, graph_nt: Path | None,
+           article_text: Path | None = None) -> ReadModel:
     """Return the saved read model of the store's version, making and saving it first when missing."""
     found = read(directory, store.version, vocab)
     if found is not None:
         return found
     started = time.perf_counter()
-    if _apart(graph_nt) and _write_in_child(directory, store.version, vocab, graph_nt):
+    if _apart(graph_nt) and _write_in_child(directory, store.version, vocab, graph_nt, article_text):
         found = read(directory, store.version, vocab)
     if found is None:
-        found = write(directory, store, vocab, graph_nt)
+        found = write(directory, store, vocab, graph_nt, article_text)
     _LOG.info("made the read model of version %s in %.1f s", store.version, time.perf_counter() - started)
     return found
 
@@ -141,10 +181,12 @@ def _apart(graph_nt: Path | None) -> bool:
         return False
 
 
-def _write_in_child(directory: Path, version: str, vocab: Vocabulary, graph_nt: Path) -> bool:
+def _write_in_child(directory: Path, version: str, vocab: Vocabulary, graph_nt: Path,
+                    article_text: Path | None) -> bool:
     """Make and save the read model in a spawned process; return whether it succeeded."""
     child = multiprocessing.get_context("spawn").Process(
-        target=_child, name="mkg-readmodel", args=(str(directory), version, vocab.base, str(graph_nt)))
+        target=_child, name="mkg-readmodel",
+        args=(str(directory), version, vocab.base, str(graph_nt), str(article_text) if article_text else None))
     try:
         child.start()
     except (OSError, RuntimeError) as exc:  # e.g. spawning from a script without a __main__ guard
@@ -154,10 +196,10 @@ def _write_in_child(directory: Path, version: str, vocab: Vocabulary, graph_nt: 
     return child.exitcode == 0
 
 
-def _child(directory: str, version: str, base: str, graph_nt: str) -> None:
+def _child(directory: str, version: str, base: str, graph_nt: str, article_text: str | None) -> None:
     """Make and save a version's read model (the body of _write_in_child's process)."""
     store = EmbeddedStore(Path(directory), version=version, query_workers=0)
     try:
-        write(Path(directory), store, Vocabulary(base), Path(graph_nt))
+        write(Path(directory), store, Vocabulary(base), Path(graph_nt), Path(article_text) if article_text else None)
     finally:
         store.close()

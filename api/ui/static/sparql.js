@@ -1,18 +1,17 @@
-// SPARQL page: a Yasqe editor (vendored), one-click example queries, results as a table, downloads in every format.
+// The SPARQL page (/sparql for browsers): Yasqe (editor) and Yasr (results: a table to sort, filter and page, the
+// raw response, downloads), vendored; the service description's example queries; every result format to download.
 (function () {
   "use strict";
   const form = document.getElementById("sparql-form");
   const textarea = document.getElementById("query");
   const status = document.getElementById("query-status");
-  const table = document.getElementById("result-table");
-  const text = document.getElementById("result-text");
-  const summary = document.getElementById("result-summary");
   const formatSelect = document.getElementById("download-format");
   const download = document.getElementById("download-link");
+  const results = document.getElementById("yasr");
   if (!form || !textarea) return;
-  const base = form.dataset.base || "";
   const prefixes = JSON.parse(form.dataset.prefixes || "{}");
   let editor = null;
+  let yasr = null;
 
   // The endpoint predeclares the project's prefixes; the editor checks syntax on its own, so the queries it
   // shows declare the prefixes they use (and stay runnable on any other endpoint).
@@ -22,7 +21,8 @@
     const missing = Object.keys(prefixes).filter((p) => !declared.has(p) && new RegExp("(^|[^\\w])" + p + ":").test(body));
     return missing.map((p) => "PREFIX " + p + ": <" + prefixes[p] + ">\n").join("") + q;
   }
-  textarea.value = withPrefixes(textarea.value);
+  const shared = new URLSearchParams(location.hash.slice(1)).get("query");  // /query?query=… redirects here
+  textarea.value = withPrefixes(shared || textarea.value);
 
   if (typeof Yasqe === "function") {
     const holder = document.createElement("div");
@@ -34,7 +34,7 @@
       createShareableLink: null, consumeShareLink: null, resizeable: true, editorHeight: "280px",
       requestConfig: { endpoint: "/sparql", method: "POST" },   // never Yasqe's default (a public endpoint)
     });
-    // Ctrl/Cmd-Enter runs the query here, with our own table, before Yasqe's own request code sees the key.
+    // Ctrl/Cmd-Enter runs the query here, before Yasqe's own request code sees the key.
     holder.addEventListener("keydown", (event) => {
       if ((event.ctrlKey || event.metaKey) && event.key === "Enter") {
         event.preventDefault();
@@ -43,6 +43,16 @@
       }
     }, true);
     editor.on("change", () => { textarea.value = editor.getValue(); updateDownload(); });
+  }
+  if (typeof Yasr === "function" && results) {
+    yasr = new Yasr(results, {
+      persistenceId: null,            // no localStorage
+      prefixes: prefixes,             // IRIs shown as prefixed names
+      pluginOrder: ["table", "response"],
+      defaultPlugin: "table",
+      getPlainQueryLinkToEndpoint: () => "/sparql?" + new URLSearchParams({ query: query() }),
+      getDownloadFileName: () => "result",
+    });
   }
 
   function query() { return editor ? editor.getValue() : textarea.value; }
@@ -71,78 +81,13 @@
     download.setAttribute("download", "result." + ({ turtle: "ttl", ntriples: "nt", rdfxml: "rdf" }[format] || format));
   }
 
-  function termNode(term) {
-    if (!term) return document.createTextNode("");
-    if (term.type === "uri") {
-      let href = null;
-      if (base && term.value.startsWith(base + "concept/")) href = "/concept/" + term.value.slice(base.length + 8);
-      else if (base && term.value.startsWith(base + "keyword/")) href = "/keyword/" + term.value.slice(base.length + 8);
-      else if (/^https?:\/\//i.test(term.value)) href = term.value;   // never javascript: or data: links
-      const code = document.createElement("code");
-      code.textContent = term.value;
-      if (!href) return code;
-      const a = document.createElement("a");
-      a.href = href;
-      a.append(code);
-      return a;
-    }
-    const span = document.createElement("span");
-    span.textContent = term.value;
-    if (term["xml:lang"]) {
-      span.lang = term["xml:lang"];  // no dir of its own: the cell's dir="auto" takes the value's direction
-      const tag = document.createElement("small");
-      tag.dir = "ltr";
-      tag.textContent = "@" + term["xml:lang"];
-      const wrap = document.createElement("span");
-      wrap.append(span, " ", tag);
-      return wrap;
-    }
-    return span;
-  }
-
-  function renderSolutions(body) {
-    const thead = table.tHead;
-    const tbody = table.tBodies[0];
-    thead.replaceChildren();
-    tbody.replaceChildren();
-    text.hidden = true;
-    table.hidden = false;
-    if (typeof body.boolean === "boolean") {
-      summary.textContent = "ASK: " + body.boolean;
-      table.dataset.rowCount = "1";
-      const row = tbody.insertRow();
-      row.insertCell().textContent = String(body.boolean);
-      return;
-    }
-    const vars = body.head.vars;
-    const headRow = thead.insertRow();
-    vars.forEach((v) => { const th = document.createElement("th"); th.textContent = "?" + v; headRow.append(th); });
-    body.results.bindings.forEach((binding) => {
-      const row = tbody.insertRow();
-      vars.forEach((v) => {
-        const cell = row.insertCell();
-        cell.dir = binding[v] && binding[v].type !== "uri" ? "auto" : "ltr";  // an Arabic value reads right to left
-        cell.append(termNode(binding[v]));
-      });
-    });
-    table.dataset.rowCount = String(body.results.bindings.length);
-    summary.textContent = body.results.bindings.length + " rows";
-  }
-
-  function renderGraph(body, rows) {
-    table.hidden = true;
-    table.dataset.rowCount = String(rows);
-    text.hidden = false;
-    text.textContent = body;
-    summary.textContent = rows + " triples (Turtle)";
-  }
-
   async function run(event) {
     if (event) event.preventDefault();
     const q = query();
     const graphForm = ["CONSTRUCT", "DESCRIBE"].includes(queryForm(q));
     status.textContent = "running…";
     form.dataset.state = "running";
+    const started = performance.now();
     try {
       const response = await fetch("/sparql", {
         method: "POST",
@@ -150,20 +95,25 @@
           Accept: graphForm ? "text/turtle" : "application/sparql-results+json" },
         body: new URLSearchParams({ query: q }),
       });
+      const body = await response.text();
+      const contentType = (response.headers.get("Content-Type") || "").split(";")[0];
+      const elapsed = Math.round(performance.now() - started);
       if (!response.ok) {
         let detail = "HTTP " + response.status;
-        try { const problem = await response.json(); detail = problem.title + ": " + problem.detail; } catch (e) { /* not JSON */ }
+        try { const problem = JSON.parse(body); detail = problem.title + ": " + problem.detail; } catch (e) { /* not JSON */ }
+        if (yasr) yasr.setResponse({ status: response.status, statusText: detail, data: body, contentType: contentType,
+                                     executionTime: elapsed }, elapsed);
         throw new Error(detail);
       }
+      if (yasr) yasr.setResponse({ status: response.status, data: body, contentType: contentType, executionTime: elapsed },
+                                 elapsed);
       const rows = response.headers.get("X-Result-Rows") || "?";
-      if (graphForm) renderGraph(await response.text(), rows);
-      else renderSolutions(await response.json());
       const truncated = response.headers.get("X-Result-Truncated") === "true";
-      status.textContent = truncated ? "done (truncated at the row cap)" : "done";
+      results.dataset.rowCount = rows;
+      status.textContent = rows + (graphForm ? " triples" : " rows") + (truncated ? " (truncated at the row cap)" : "");
       form.dataset.state = "done";
     } catch (error) {
       status.textContent = error.message;
-      summary.textContent = "";
       form.dataset.state = "error";
     }
   }
