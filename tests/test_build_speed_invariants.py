@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from markdown_it import MarkdownIt
 from rdflib import Literal
 
 from graph.build import extract_lines
@@ -110,20 +109,6 @@ def test_nt_term_escapes_like_translate():
         assert nt_term(Literal(text)) == '"' + text.translate(table) + '"'
 
 
-def test_link_destination_fast_path_matches_markdown_it():
-    from markdown_it.helpers import parseLinkDestination
-
-    from graph.markdown import _parse_link_destination
-
-    rng = random.Random(1)
-    alphabet = [*"ab/-_#?%&;\\()<> \n\t\x00\x7f\x1fتس", "&amp;", "\\(", "x"]
-    for _ in range(20000):
-        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
-        pos, maximum = rng.randint(0, len(text)), rng.randint(0, len(text) + 2)
-        fast, slow = _parse_link_destination(text, pos, maximum), parseLinkDestination(text, pos, maximum)
-        assert (fast.ok, fast.pos, fast.str) == (slow.ok, slow.pos, slow.str), (text, pos, maximum)
-
-
 def test_is_arabic_split_class_matches_the_full_class():
     from graph.arabic import _ARABIC_LETTER, is_arabic
 
@@ -144,19 +129,3 @@ def test_squash_spaces_matches_split_and_join():
     for _ in range(20000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 10)))
         assert squash_spaces(text) == " ".join(text.split()), repr(text)
-
-
-def test_normalize_rule_matches_markdown_it():
-    from markdown_it.rules_core import StateCore
-    from markdown_it.rules_core.normalize import normalize
-
-    from graph.markdown import MARKDOWN, _normalize
-
-    rng = random.Random(3)
-    for _ in range(5000):
-        text = "".join(rng.choice(["\r", "\n", "\r\n", "\0", "a", "س"]) for _ in range(rng.randint(0, 10)))
-        ours, theirs = StateCore(text, MARKDOWN, {}), StateCore(text, MARKDOWN, {})
-        _normalize(ours)
-        normalize(theirs)
-        assert ours.src == theirs.src, repr(text)
-    assert MARKDOWN.parse("a\r\nb\0") == MarkdownIt("commonmark").parse("a\r\nb\0")
