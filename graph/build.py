@@ -31,6 +31,7 @@ from graph.content import Article, Problem, discover
 from graph.corpus import admit
 from graph.export import convert, nt_line
 from graph.extract import ExtractionContext, extractors
+from graph.progress import Reporter
 from graph.resolve import ConceptIndex
 from graph.shards import keep_store, merge_shards, write_disk_store
 from graph.validate import ValidationReport, validate_file, validate_graph
@@ -327,14 +328,16 @@ def build(
     jobs: int = 0,
     max_file_bytes: int = 5 * 1024 * 1024,
     ontology_dir: Path = ONTOLOGY_DIR,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Reporter | None = None,
     engine: str = "auto",
     include_drafts: bool = False,
 ) -> BuildReport:
     """Build the graph from content_dir into out_dir; out_dir is only replaced by a build that passes.
 
     Drafts (`draft: true`, `published: false`) are left out unless include_drafts (a preview build).
+    `progress` (graph.progress) is told each stage, and the files parsed out of the total.
     """
+    stage = progress or (lambda _stage, _done, _total: None)
     vocab = vocab or Vocabulary()
     report = BuildReport(fingerprint=content_fingerprint(content_dir, vocab, ontology_dir, include_drafts))
     clock = time.perf_counter()
@@ -346,7 +349,9 @@ def build(
                                        "content directory does not exist: create it or pass --content DIR")]
     # One worker set parses (keeping the articles) and then extracts: see graph/workers.py.
     with CorpusWorkers(jobs, size_hint=len(paths)) as workers, collector_paused():
-        admitted = admit(workers.parse(paths, content_dir, max_file_bytes, progress), include_drafts=include_drafts)
+        parsed = workers.parse(paths, content_dir, max_file_bytes, lambda done, total: stage("parse", done, total))
+        admitted = admit(parsed, include_drafts=include_drafts)
+        del parsed
         articles, admitted.articles = admitted.articles, []  # one reference, dropped once the index is built
         report.problems.extend(problems + admitted.problems)
         report.articles = len(articles)
@@ -359,6 +364,7 @@ def build(
                               if admitted.drafts else "no article could be read")
             return report
         clock = time.perf_counter()
+        stage("extract", 0, 0)
         workers.prepare(vocab, admitted.kept, admitted.aliases)  # the extractors needing no index run meanwhile
         try:
             out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -379,6 +385,7 @@ def build(
         report.problems.extend(extracted.problems + _corpus_shard(index, vocab, extracted, staging))
         del index
         report.timings["extract"] = time.perf_counter() - clock
+        stage("write", 0, 0)
         _write_outputs(report, extracted.shards, staging, vocab, ontology_dir, engine)
     except OSError as exc:
         return _abandon(report, staging, exc)

@@ -19,23 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from graph.config import ConfigError, Settings, load_settings
+from graph.progress import terminal_progress
 from graph.vocab import Vocabulary
-
-
-def _progress(stream=None):
-    stream = stream or sys.stderr
-    if not stream.isatty():
-        return None
-
-    def show(done: int, total: int) -> None:
-        if done == total or done % 200 == 0:
-            stream.write(f"\rparsing articles: {done}/{total}")
-            if done == total:
-                stream.write("\n")
-            stream.flush()
-
-    return show
-
 
 SHOWN_INFO = ("ignored", "draft", "unread-field")
 """The info problems `mkg build` prints: what was left out of the graph (the others are in report.json)."""
@@ -59,10 +44,11 @@ def _ensure_build(settings: Settings, vocab: Vocabulary) -> Path:
 
     if settings.graph_file is None and not is_up_to_date(settings.content_dir, settings.build_dir, vocab,
                                                          settings.include_drafts):
-        report = build(settings.content_dir, settings.build_dir, vocab=vocab, jobs=settings.build_jobs,
-                       max_file_bytes=settings.max_file_bytes, ontology_dir=settings.ontology_dir,
-                       progress=_progress(), engine=settings.validation_engine,
-                       include_drafts=settings.include_drafts)
+        with terminal_progress(sys.stderr) as progress:
+            report = build(settings.content_dir, settings.build_dir, vocab=vocab, jobs=settings.build_jobs,
+                           max_file_bytes=settings.max_file_bytes, ontology_dir=settings.ontology_dir,
+                           progress=progress, engine=settings.validation_engine,
+                           include_drafts=settings.include_drafts)
         if not report.written:
             _print_problems(report)
             print(f"mkg: build failed: {report.failure}", file=sys.stderr)
@@ -73,12 +59,13 @@ def _ensure_build(settings: Settings, vocab: Vocabulary) -> Path:
 def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
     from graph.build import build
 
-    report = build(
-        settings.content_dir, settings.build_dir, vocab=Vocabulary(settings.base_iri),
-        keep_going=args.keep_going, strict=args.strict, jobs=settings.build_jobs,
-        max_file_bytes=settings.max_file_bytes, ontology_dir=settings.ontology_dir, progress=_progress(),
-        engine=settings.validation_engine, include_drafts=settings.include_drafts,
-    )
+    with terminal_progress(sys.stderr, quiet=args.quiet) as progress:
+        report = build(
+            settings.content_dir, settings.build_dir, vocab=Vocabulary(settings.base_iri),
+            keep_going=args.keep_going, strict=args.strict, jobs=settings.build_jobs,
+            max_file_bytes=settings.max_file_bytes, ontology_dir=settings.ontology_dir, progress=progress,
+            engine=settings.validation_engine, include_drafts=settings.include_drafts,
+        )
     _print_problems(report)
     summary = (f"{report.articles} articles, {report.triples} triples, "
                + ", ".join(f"{k} {v}" for k, v in report.counts.items())
@@ -255,6 +242,7 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--include-drafts", dest="include_drafts", action="store_true", default=None,
                    help="publish drafts too (`draft: true`, `published: false`): a preview build")
     b.add_argument("--push", metavar="URL", help="then push the graph to this remote store (sparql+http://…)")
+    b.add_argument("-q", "--quiet", action="store_true", help="no progress bar (it shows on a terminal only)")
     b.set_defaults(func=cmd_build)
 
     p = commands.add_parser("push", help="load the built graph into a remote SPARQL store and serve it")
@@ -296,7 +284,7 @@ def parser() -> argparse.ArgumentParser:
     return main
 
 
-_NOT_SETTINGS = {"command", "func", "config", "keep_going", "strict", "format", "out", "split", "query",
+_NOT_SETTINGS = {"command", "func", "config", "keep_going", "strict", "quiet", "format", "out", "split", "query",
                  "path", "dev", "push", "url", "graph", "version"}
 
 
