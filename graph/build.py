@@ -158,7 +158,7 @@ def extract_to_file(articles: list[Article], vocab: Vocabulary, output: Path,
     extracted = Extracted()
     try:
         with CorpusWorkers(jobs, articles=articles) as workers:
-            workers.prepare(vocab, None)  # the workers start while the index is built
+            workers.prepare(vocab, None, None, output.parent)  # the workers start while the index is built
             index = ConceptIndex.build(articles)
             extracted = workers.extract(index, vocab, None, output.parent)
         problems = extracted.problems + _corpus_shard(index, vocab, extracted, output.parent)
@@ -365,7 +365,6 @@ def build(
             return report
         clock = time.perf_counter()
         stage("extract", 0, 0)
-        workers.prepare(vocab, admitted.kept, admitted.aliases)  # the extractors needing no index run meanwhile
         try:
             out_dir.parent.mkdir(parents=True, exist_ok=True)
             staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
@@ -373,6 +372,8 @@ def build(
             report.failure = f"cannot write the build output ({exc.strerror or exc}); the previous build is kept"
             return report
         try:
+            # the extractors needing no index run meanwhile
+            workers.prepare(vocab, admitted.kept, admitted.aliases, staging)
             index = ConceptIndex.build(articles)
             del articles  # index views: the workers hold the articles
             extracted = workers.extract(index, vocab, admitted.kept, staging)
