@@ -374,7 +374,8 @@ def build(
         try:
             # the extractors needing no index run meanwhile
             workers.prepare(vocab, admitted.kept, admitted.aliases, staging)
-            index = ConceptIndex.build(articles)
+            # The index without the blocks it was built from: all the extractors read.
+            index = ConceptIndex.build(articles).for_extraction()
             del articles  # index views: the workers hold the articles
             extracted = workers.extract(index, vocab, admitted.kept, staging)
         except OSError as exc:

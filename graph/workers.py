@@ -225,6 +225,7 @@ class CorpusWorkers:
         self.prepared = False
         self.connections: list[Connection] = []
         self.processes: list[multiprocessing.process.BaseProcess] = []
+        self.slugs: list[set[str]] = []  # per worker: the slugs of the articles it holds
         given = dict(enumerate(articles or ()))
         if self.jobs == 1:
             self.local = _Share(given)
@@ -234,6 +235,7 @@ class CorpusWorkers:
         for n in range(self.jobs):
             parent_end, child_end = context.Pipe()
             share = _Share({p: a for p, a in given.items() if p % self.jobs == n})
+            self.slugs.append({a.slug for a in share.given.values()})
             process = context.Process(target=_serve, args=(child_end, share), daemon=True,
                                       name=f"mkg-corpus-worker-{n}")
             process.start()
@@ -306,7 +308,10 @@ class CorpusWorkers:
             send(connection)
         while busy:
             for connection in wait(list(busy)):
-                collect(self._reply(connection))  # type: ignore[arg-type]
+                replies = self._reply(connection)
+                self.slugs[self.connections.index(connection)].update(
+                    view.slug for _, (view, _) in replies if view is not None)  # type: ignore[attr-defined]
+                collect(replies)  # type: ignore[arg-type]
                 busy[connection] -= 1
                 if not busy[connection]:
                     del busy[connection]
@@ -336,12 +341,12 @@ class CorpusWorkers:
             shard = scratch / ".shard-0.nt"
             replies = [self.local.extract(index, vocab, keep, shard)]
         else:
-            body = pickle.dumps(index.for_extraction(), protocol=pickle.HIGHEST_PROTOCOL)
-            for n, connection in enumerate(self.connections):
+            for n, connection in enumerate(self.connections):  # each worker gets its own articles' terms only
+                body = pickle.dumps(index.for_extraction(self.slugs[n]), protocol=pickle.HIGHEST_PROTOCOL)
                 shard = scratch / f".shard-{n}.nt"
                 connection.send(("extract", vocab, keep, shard))
                 connection.send_bytes(body)
-            del body
+                del body
             for connection in self.connections:
                 self._reply(connection)  # the prepare step's
             replies = [self._reply(connection) for connection in self.connections]  # type: ignore[misc]
