@@ -121,7 +121,8 @@ def open_graph(settings: Settings, vocab: Vocabulary) -> tuple[Store | None, Pat
     graph_path, version = resolve_graph(settings, vocab)
     directory, triples = serving_store(graph_path, version)  # a build's on-disk store, opened read-only
     store = open_store(graph_path, version=version, query_workers=settings.query_workers,
-                       prefixes=vocab.prefixes(), store_dir=directory, triples=triples)
+                       prefixes=vocab.prefixes(), store_dir=directory, triples=triples,
+                       sandbox=settings.sparql_sandbox)
     return store, graph_path
 
 
@@ -153,6 +154,9 @@ def create_app(config: Settings | dict[str, Any] | None = None, *, store: Store 
         allow_headers=["Accept", "Content-Type", "If-None-Match"],
         expose_headers=["ETag", "X-Result-Rows", "X-Result-Truncated", "X-Result-Row-Cap", "Retry-After"],
         supports_credentials=False,
+        # `*` itself rather than the request's Origin echoed: an answer then does not vary by Origin, and a
+        # kept answer holds no header the client chose
+        send_wildcard=tuple(settings.cors_origins) == ("*",),
         max_age=3600,
     )
     app.after_request(_compress)
@@ -163,4 +167,7 @@ def create_app(config: Settings | dict[str, Any] | None = None, *, store: Store 
     from api.rest_response import RepeatedLookups
 
     app.wsgi_app = RepeatedLookups(app, app.wsgi_app)  # a repeated REST look-up skips Flask (its answer is kept)
+    from api.limits import HeaderBudget
+
+    app.wsgi_app = HeaderBudget(app.wsgi_app)  # outermost: oversized headers are refused before anything else
     return app

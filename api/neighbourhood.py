@@ -33,20 +33,20 @@ from api.rest_response import concept_from_path, edge_triples, label_triples, re
 from api.traversal import neighbourhood, shortest_paths
 
 RELATED_MAX_LIMIT = 100
-NEIGHBOURS_MAX_LIMIT = 1000
+NEIGHBOURS_MAX_LIMIT = 500  # with edges at most 2 x limit: the worst answer costs a few concept details
 PATH_MAX_LENGTH = 6
 DIRECTIONS = ("out", "in", "both")
-_ALWAYS_KNOWN_RELATIONS = {"linksTo", "hasKeyword", "definesTerm", "definedIn", "mentions"}
+_ALWAYS_KNOWN_RELATIONS = {"linksTo", "hasKeyword", "definesTerm", "definedIn", "mentions"}  # the ontology's
 
 
 def _relations_param(idx: GraphIndexes) -> set[str]:
     """Return the relations named by ``relation`` (repeatable, comma-separated), linksTo by default."""
-    raw = [part.strip() for value in request.args.getlist("relation") for part in value.split(",")]
-    raw = [part for part in raw if part]
-    if not raw:
+    values = request.args.getlist("relation")
+    if not values:
         return {"linksTo"}
+    raw = [part for value in values for part in value.split(",")]
     known = idx.relations | _ALWAYS_KNOWN_RELATIONS
-    unknown = [r for r in raw if r not in known]
+    unknown = [r for r in raw if r not in known]  # an empty part or a space is unknown too, as in the contract
     if unknown:
         raise bad_parameter("relation", f"unknown relation {unknown[0][:50]!r}; known: {', '.join(sorted(known))}",
                             allowed=sorted(known))

@@ -18,6 +18,8 @@ from api.openapi_schemas import SCHEMAS
 
 PROBLEM = "application/problem+json"
 RDF_MEDIA = ("text/turtle", "application/ld+json", "application/n-triples")
+PRINTABLE = "^[^\\x00-\\x1f]*$"  # what a slug may hold (the server refuses control characters)
+RELATION = "(linksTo|hasKeyword|definesTerm|definedIn|mentions)"
 
 
 def _param(name: str, where: str, schema: dict, description: str, required: bool = False,
@@ -72,6 +74,11 @@ def _operation(op_id: str, summary: str, params: list[dict], ok: dict, *, not_fo
     if redirect:
         responses["301"] = {"description": "the slug is another spelling; Location gives the canonical URL",
                             "headers": {"Location": {"schema": {"type": "string"}}}}
+    responses["414"] = {"description": "the request line is over 8,190 bytes (gunicorn's limit)",
+                        "content": {"text/html": {"schema": {"type": "string"}}}}
+    responses["431"] = {"description": "a header over 4 KB that the service parses, or over 32 KB of headers",
+                        "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}},
+                                    "text/html": {"schema": {"type": "string"}}}}
     responses.update(extra or {})
     op = {"operationId": op_id, "summary": summary, "parameters": [*params, ACCEPT_LANGUAGE], "responses": responses}
     if description:
@@ -85,7 +92,8 @@ def spec_json() -> str:
     paths = {
         "/api/concepts": _operation(
             "listConcepts", "Page through concepts (ordered by slug)",
-            [_param("keyword", "query", {"type": "string", "maxLength": 300}, "only concepts with this keyword slug"),
+            [_param("keyword", "query", {"type": "string", "maxLength": 300, "pattern": PRINTABLE},
+                    "only concepts with this keyword slug (empty: any)"),
              _param("kind", "query", {"type": "string", "enum": ["article", "redlink", "term"]},
                     "article: has an article; term: a defined term; redlink: only linked to"),
              _param("has_article", "query", {"type": "boolean"}, "filter on having an article"),
@@ -101,10 +109,10 @@ def spec_json() -> str:
              _param("depth", "query", {"type": "integer", "minimum": 1, "maximum": 3, "default": 1}, "hops (1-3)"),
              _param("direction", "query", {"type": "string", "enum": ["out", "in", "both"], "default": "both"},
                     "follow outgoing, incoming or both"),
-             _param("relation", "query", {"type": "string", "pattern": "^[A-Za-z]+(,[A-Za-z]+)*$",
+             _param("relation", "query", {"type": "string", "pattern": f"^{RELATION}(,{RELATION})*$",
                                           "default": "linksTo"},
-                    "comma-separated relations to follow: linksTo, hasKeyword, definesTerm, mentions, ..."),
-             _limit(200, 1000), LANG],
+                    "comma-separated relations to follow: linksTo, hasKeyword, definesTerm, definedIn, mentions"),
+             _limit(200, 500), LANG],
             _ok("Neighbours", "nodes (with distance and labels) and edges (with relation and direction)"),
             not_found=True, redirect=True),
         "/api/concepts/{slug}/related": _operation(
@@ -115,7 +123,8 @@ def spec_json() -> str:
                         "Σ_articles a linking both 1.5/log2(1+|out(a)|) + Σ_targets t linked by both 1/log2(1+|in(t)|)"),
         "/api/search": _operation(
             "search", "Find concepts by label, anchor text, abbreviation, slug or keyword",
-            [_param("q", "query", {"type": "string", "minLength": 1, "maxLength": 200},
+            [_param("q", "query", {"type": "string", "minLength": 1, "maxLength": 200,
+                                   "pattern": "^[^\\x00]*[^\\x00\\s][^\\x00]*$"},
                     "text in Arabic or English; diacritics, tatweel and letter variants are normalised",
                     required=True, example="التَّسويق الفيروسي"),
              LANG, _limit(10, 100)],
@@ -129,10 +138,10 @@ def spec_json() -> str:
             _ok("Keyword", "the keyword and a page of its concepts"), not_found=True, redirect=True),
         "/api/path": _operation(
             "getPath", "Shortest link paths between two concepts",
-            [_param("from", "query", {"type": "string", "minLength": 1, "maxLength": 300}, "start concept slug",
-                    required=True, example="social-media-marketing-smm"),
-             _param("to", "query", {"type": "string", "minLength": 1, "maxLength": 300}, "end concept slug",
-                    required=True, example="viral-marketing"),
+            [_param("from", "query", {"type": "string", "minLength": 1, "maxLength": 300, "pattern": PRINTABLE},
+                    "start concept slug", required=True, example="social-media-marketing-smm"),
+             _param("to", "query", {"type": "string", "minLength": 1, "maxLength": 300, "pattern": PRINTABLE},
+                    "end concept slug", required=True, example="viral-marketing"),
              _param("max", "query", {"type": "integer", "minimum": 1, "maximum": 6, "default": 4},
                     "longest path considered (edges)"),
              _param("direction", "query", {"type": "string", "enum": ["out", "both"], "default": "out"},

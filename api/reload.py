@@ -224,9 +224,10 @@ def install(app: Flask) -> LiveService:
 
     @app.errorhandler(StoreUnavailable)
     def store_unavailable(exc: StoreUnavailable):
-        live.store_error = str(exc)
+        live.store_error = str(exc)  # /ready tells operators what failed; clients get no address or host error
+        _LOG.warning("remote store: %s", exc)
         return problem_response(503, "store-unavailable", "Store Unavailable",
-                                f"{exc}; the service answers again as soon as the store is back",
+                                "the graph store is not answering; the service answers again as soon as it is back",
                                 {"Retry-After": str(exc.retry_after)})
 
     @app.errorhandler(QueryTimeout)

@@ -73,10 +73,18 @@ def int_param(name: str, default: int, low: int, high: int) -> int:
     return value
 
 
-def choice_param(name: str, default: str | None, choices: tuple[str, ...]) -> str | None:
-    """Return a query parameter that must be one of `choices`, else `default` when absent or empty."""
+def present_param(name: str) -> str | None:
+    """Return the query parameter's value, None when absent; reject it given twice or empty (as the contract)."""
     raw = single_param(name)
-    if raw is None or raw == "":
+    if raw == "":
+        raise bad_parameter(name, "give a value, or leave the parameter out")
+    return raw
+
+
+def choice_param(name: str, default: str | None, choices: tuple[str, ...]) -> str | None:
+    """Return a query parameter that must be one of `choices`, else `default` when absent."""
+    raw = present_param(name)
+    if raw is None:
         return default
     if raw not in choices:
         raise bad_parameter(name, f"expected one of {', '.join(choices)}, got {raw[:50]!r}", allowed=list(choices))
@@ -84,9 +92,9 @@ def choice_param(name: str, default: str | None, choices: tuple[str, ...]) -> st
 
 
 def bool_param(name: str) -> bool | None:
-    """Return a true/false query parameter, None when absent or empty."""
-    raw = single_param(name)
-    if raw is None or raw == "":
+    """Return a true/false query parameter, None when absent."""
+    raw = present_param(name)
+    if raw is None:
         return None
     lowered = raw.lower()
     if lowered in ("true", "1", "yes"):
@@ -97,9 +105,9 @@ def bool_param(name: str) -> bool | None:
 
 
 def lang_param() -> str | None:
-    """Return the lowercased ``lang`` language tag, None when absent or empty."""
-    raw = single_param("lang")
-    if raw is None or raw == "":
+    """Return the lowercased ``lang`` language tag, None when absent."""
+    raw = present_param("lang")
+    if raw is None:
         return None
     if not _LANG.match(raw):
         raise bad_parameter("lang", f"expected a language tag such as ar or en, got {raw[:50]!r}")
@@ -118,12 +126,31 @@ def slug_param(name: str, value: str | None, required: bool = True) -> str | Non
 
 
 def language_preferences(lang: str | None) -> tuple[str, ...]:
-    """Return the label languages to try, best first: lang, else Accept-Language; then ar, en, untagged."""
-    return _preferences(lang, "" if lang else request.headers.get("Accept-Language", ""))
+    """Return the label languages to try, best first: lang, else Accept-Language; then ar, en, untagged.
+
+    Only languages some label or definition of the graph is in are kept: the answer is the same, and the
+    answers kept per node and preference (`kept`) stay as few as the graph's languages, whatever the headers.
+    """
+    accept_language = "" if lang else request.headers.get("Accept-Language", "")
+    if len(accept_language) > 256:  # not kept: an unusual header must not fill the cache of common ones
+        prefs = _parse_preferences(lang, accept_language)
+    else:
+        prefs = _preferences(lang, accept_language)
+    idx = indexes()
+    return _in_graph(prefs, kept(idx, ("label-languages",), lambda: _label_languages(idx)))
 
 
-@functools.lru_cache(maxsize=1024)
-def _preferences(lang: str | None, accept_language: str) -> tuple[str, ...]:
+def _label_languages(idx: GraphIndexes) -> frozenset[str]:
+    """Return the languages of every label and definition in the indexes ("" for untagged ones)."""
+    nodes = [*idx.concepts.values(), *idx.keywords.values(), *idx.organizations.values()]
+    return frozenset(lang for node in nodes for lang in (*node.labels, *node.definitions))
+
+
+def _in_graph(prefs: tuple[str, ...], languages: frozenset[str]) -> tuple[str, ...]:
+    return tuple(pref for pref in prefs if pref in languages)
+
+
+def _parse_preferences(lang: str | None, accept_language: str) -> tuple[str, ...]:
     """Return language_preferences for a lang parameter and an Accept-Language header (parsed once per pair)."""
     prefs: list[str] = []
     if lang:
@@ -138,6 +165,9 @@ def _preferences(lang: str | None, accept_language: str) -> tuple[str, ...]:
             if candidate not in out:
                 out.append(candidate)
     return tuple(out)
+
+
+_preferences = functools.lru_cache(maxsize=1024)(_parse_preferences)
 
 
 def pick_label(labels: dict[str, str], prefs: tuple[str, ...]) -> dict | None:

@@ -27,6 +27,7 @@ from graph.store.results import serialize_triples
 RDF_TYPES = {"text/turtle": "turtle", "application/ld+json": "jsonld", "application/n-triples": "ntriples"}
 MEDIA_TYPES = {fmt: media for media, fmt in RDF_TYPES.items()}
 ANSWER_CACHE_BYTES = 64 << 20  # per worker process
+ENTRY_OVERHEAD_BYTES = 200  # what an entry costs beyond its key and value: dict slot, tuples, ints
 
 # The resource's own triples and the labels of its objects. Not store.describe(): with pyoxigraph 0.5 its
 # BIND(?resource AS ?s) branch ignores the substitution, so it returns the whole graph for any IRI.
@@ -43,13 +44,19 @@ def wanted_rdf_format(offers_rdf: bool) -> str | None:
     return _rdf_format_for(request.headers.get("Accept", ""))
 
 
-@functools.lru_cache(maxsize=512)
 def _rdf_format_for(accept: str) -> str | None:
-    """Return the RDF format an Accept header prefers over JSON, else None (parsed once per distinct header)."""
+    """Return the RDF format an Accept header prefers over JSON, else None (common short headers parsed once)."""
     if not accept:
         return None
+    return _short_rdf_format_for(accept) if len(accept) <= 256 else _parse_rdf_format(accept)
+
+
+def _parse_rdf_format(accept: str) -> str | None:
     best = parse_accept_header(accept, MIMEAccept).best_match(["application/json", *RDF_TYPES])
     return RDF_TYPES.get(best or "")
+
+
+_short_rdf_format_for = functools.lru_cache(maxsize=512)(_parse_rdf_format)
 
 
 class AnswerCache:
@@ -58,10 +65,10 @@ class AnswerCache:
     def __init__(self, max_bytes: int = ANSWER_CACHE_BYTES) -> None:
         self.max_bytes = max_bytes
         self.size = 0
-        self._answers: OrderedDict[str, tuple[object, int]] = OrderedDict()
+        self._answers: OrderedDict[str | bytes, tuple[object, int]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: str):
+    def get(self, key: str | bytes):
         """Return the value stored under `key`, else None."""
         with self._lock:
             found = self._answers.get(key)
@@ -74,8 +81,9 @@ class AnswerCache:
         """Store a serialised answer (body, content type)."""
         self.put_value(key, (body, content_type), len(body))
 
-    def put_value(self, key: str, value, size: int) -> None:
-        """Store a value of `size` bytes, dropping the least recently used ones beyond the budget."""
+    def put_value(self, key: str | bytes, value, size: int) -> None:
+        """Store a value of `size` bytes, dropping the least recently used ones beyond the budget (its key counts)."""
+        size += len(key) + ENTRY_OVERHEAD_BYTES
         if size > self.max_bytes // 8:
             return
         with self._lock:
@@ -91,8 +99,9 @@ class AnswerCache:
 class RepeatedLookups:
     """WSGI middleware: answer a repeated REST look-up with the bytes and headers Flask gave it the first time."""
 
-    # Only a GET of the REST look-ups with a 200 answer is kept, keyed by the graph version and every part of
-    # the request the answer depends on (path, query, Accept, Accept-Language, Accept-Encoding, Origin). A
+    # Only a GET of the REST look-ups with a 200 answer is kept, keyed by a hash of the graph version and every
+    # part of the request the answer depends on (path, query, Accept, Accept-Language, Accept-Encoding, Origin):
+    # the key's 32 bytes and the kept headers count against the budget, however large the request's headers. A
     # conditional request (If-None-Match) always goes to Flask, which answers 304 without a body; one with
     # Cache-Control: no-cache is computed afresh (and not kept) by Flask, with no per-concept cache either.
 
@@ -111,8 +120,8 @@ class RepeatedLookups:
         if (environ.get("REQUEST_METHOD") != "GET" or not path.startswith(self.PATHS) or store is None
                 or "HTTP_IF_NONE_MATCH" in environ or "no-cache" in environ.get("HTTP_CACHE_CONTROL", "")):
             return self.wsgi_app(environ, start_response)
-        key = "\0".join([store.version, path, environ.get("QUERY_STRING", ""),
-                         *(environ.get(name, "") for name in self.HEADERS)])
+        key = hashlib.sha256("\0".join([store.version, path, environ.get("QUERY_STRING", ""),
+                                        *(environ.get(name, "") for name in self.HEADERS)]).encode()).digest()
         found = self.cache.get(key)
         if found is not None:
             status, headers, body = found
@@ -132,7 +141,9 @@ class RepeatedLookups:
         finally:
             if hasattr(answer, "close"):
                 answer.close()
-        self.cache.put_value(key, (seen["status"], tuple(seen["headers"]), body), len(body) + 512)
+        headers = tuple(seen["headers"])
+        size = len(body) + sum(len(name) + len(value) + 64 for name, value in headers)
+        self.cache.put_value(key, (seen["status"], headers, body), size)
         return [body]
 
 

@@ -26,7 +26,7 @@ MAX_QUERY_CHARS = 200
 
 
 def _query_param() -> tuple[str, str]:
-    """Return (q, its normalised form); reject a blank, overlong or NUL-bearing query."""
+    """Return (q, its normalised form); reject a blank, overlong or NUL-bearing query (as the contract)."""
     query = single_param("q")
     if query is None or not query.strip():
         raise bad_parameter("q", "this parameter is required and may not be blank")
@@ -34,10 +34,7 @@ def _query_param() -> tuple[str, str]:
         raise bad_parameter("q", f"at most {MAX_QUERY_CHARS} characters", maximum=MAX_QUERY_CHARS)
     if "\x00" in query:
         raise bad_parameter("q", "may not contain NUL characters")
-    normalized = normalize(query)
-    if not normalized:
-        raise bad_parameter("q", "nothing is left to search for after normalisation (only diacritics or marks?)")
-    return query, normalized
+    return query, normalize(query)  # only diacritics or marks normalise to nothing, which matches nothing
 
 
 @bp.get("/api/search")
@@ -49,9 +46,12 @@ def search() -> Response:
     limit = int_param("limit", 10, 1, SEARCH_MAX_LIMIT)
     prefs = language_preferences(lang)
 
+    def hits() -> list:
+        return idx.search(query, limit, lang) if normalized else []
+
     def build() -> dict:
         results = []
-        for hit in idx.search(query, limit, lang):
+        for hit in hits():
             match = {"field": hit.field, "text": hit.text, "lang": hit.lang, "tier": TIERS[hit.tier],
                      "highlight": highlight(hit.text, hit.form, hit.offset, hit.length, hit.key_form)}
             if hit.via_keyword:
@@ -60,6 +60,6 @@ def search() -> Response:
         return {"query": query, "normalized": normalized, "count": len(results), "results": results}
 
     def triples() -> list:
-        return label_triples(idx, [("concept", h.slug) for h in idx.search(query, limit, lang)])
+        return label_triples(idx, [("concept", h.slug) for h in hits()])
 
     return respond(build, triples)

@@ -33,6 +33,11 @@ def add_serve_command(commands) -> None:
                        help="killable SPARQL processes per worker (default 2)")
     serve.add_argument("--access-log", dest="access_log",
                        help="write an access log line per request: - for stdout, or a file (default: none)")
+    serve.add_argument("--sparql-sandbox", dest="sparql_sandbox", choices=("required", "off"),
+                       help="required (default): SPARQL queries run only in processes that cannot open network "
+                            "sockets, and are refused where that is impossible; off: opt out")
+    serve.add_argument("--public-url", dest="public_url",
+                       help="the URL clients reach this service at, for the SPARQL service description")
     serve.add_argument("--dev", action="store_true", help="Flask development server (single process)")
     serve.add_argument("--store", help="embedded (default) or a remote SPARQL store: sparql+http://host:port/…")
     serve.add_argument("--watch", action="store_true", default=None,
@@ -79,6 +84,11 @@ def gunicorn_options(settings: Settings) -> dict:
         "threads": settings.threads,
         "worker_class": "gthread",
         "timeout": int(settings.query_timeout * 3 + 30),
+        # bounded requests: 431 beyond 32 header fields or 8 KB in one (api/limits.py caps their total), 414
+        # beyond an 8 KB request line (longer SPARQL queries go by POST)
+        "limit_request_fields": 32,
+        "limit_request_field_size": 8190,
+        "limit_request_line": 8190,
         "graceful_timeout": 10,
         # recycling guards against slow leaks; a new worker is forked from the preloaded master (no graph or
         # index loading) but starts with empty answer caches and new query processes: keep it rare
@@ -184,6 +194,11 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         except GraphUnavailable as exc:
             print(f"mkg serve: {exc}", file=sys.stderr)
             return 1
+        from graph.store.sandbox import sandbox_refusal
+
+        refusal = sandbox_refusal(settings.sparql_sandbox, settings.query_workers)
+        if refusal:
+            print(f"mkg serve: /sparql will answer 503: {refusal}", file=sys.stderr)
     elif settings.watch:  # this process publishes: build content/ and push it before serving
         from api.reload import rebuild
 

@@ -1,5 +1,10 @@
 """The /sparql blueprint: SPARQL 1.1 Protocol, read-only, with negotiation, limits and caching.
 
+A query is checked (UTF-8, size, graph.store.guard) before it reaches a sandboxed query process; its
+errors never echo what the engine, a remote service or the host said beyond the parser's own message.
+A client whose queries made query processes die or outlive the timeout (each kills a query process)
+STRIKES_ALLOWED times within STRIKE_WINDOW_S seconds gets 429 with Retry-After until the window has passed.
+
 Usage::
 
     curl 'http://127.0.0.1:8000/sparql?query=ASK%20%7B%7D' -H 'Accept: application/sparql-results+json'
@@ -8,7 +13,12 @@ Usage::
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
+import threading
+import time
+from collections import OrderedDict
+from urllib.parse import unquote_to_bytes
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template_string, request
@@ -17,8 +27,9 @@ from rdflib.namespace import RDF, RDFS, SH
 
 from api.examples import EXAMPLES
 from api.problems import Problem
-from graph.store.guard import inspect_query
-from graph.store.pool import QueryBusy, QueryFailed, QueryTimeout
+from graph.store import guard
+from graph.store.pool import QueryBusy, QueryCrashed, QueryFailed, QueryRefused, QueryTimeout
+from graph.store.remote import StoreUnavailable
 from graph.store.results import RESULT_FORMATS
 from graph.vocab import SCHEMA, SD
 
@@ -31,10 +42,10 @@ FORMAT_ALIASES = {
     "rdf+xml": "rdfxml",
 }
 GRAPH_ALIASES = {"xml": "rdfxml", "json": "jsonld", "n3": "turtle"}  # for CONSTRUCT/DESCRIBE only
-SOLUTION_TYPES = {
+SOLUTION_TYPES = {  # in order of preference: `*/*` gets JSON, `text/*` CSV
     "application/sparql-results+json": "json", "application/json": "json",
-    "application/sparql-results+xml": "xml", "application/xml": "xml", "text/xml": "xml",
-    "text/csv": "csv", "text/tab-separated-values": "tsv",
+    "application/sparql-results+xml": "xml", "application/xml": "xml",
+    "text/csv": "csv", "text/tab-separated-values": "tsv", "text/xml": "xml",
 }
 GRAPH_TYPES = {
     "text/turtle": "turtle", "application/x-turtle": "turtle", "application/n-triples": "ntriples",
@@ -43,6 +54,46 @@ GRAPH_TYPES = {
 }
 _POSITION = re.compile(r"error at (\d+):(\d+)")
 _SYNTAX_STORE = ox.Store()  # empty: parsing only, queries on it are never iterated
+_LOG = logging.getLogger("mkg.sparql")
+STRIKES_ALLOWED = 3
+STRIKE_WINDOW_S = 60.0
+CLIENTS_KEPT = 10_000
+
+
+class Strikes:
+    """Recent killed query processes per client address, to answer 429 to a client that keeps causing them."""
+
+    def __init__(self) -> None:
+        self._strikes: OrderedDict[str, list[float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _recent(self, client: str, now: float) -> list[float]:
+        times = [t for t in self._strikes.get(client, ()) if now - t < STRIKE_WINDOW_S]
+        if times:
+            self._strikes[client] = times
+            self._strikes.move_to_end(client)
+        else:
+            self._strikes.pop(client, None)
+        return times
+
+    def record(self, client: str) -> None:
+        """Note that a query of `client` made its query process die, or ran out of time and had it killed."""
+        now = time.monotonic()
+        with self._lock:
+            self._strikes[client] = [*self._recent(client, now), now]
+            self._strikes.move_to_end(client)
+            while len(self._strikes) > CLIENTS_KEPT:
+                self._strikes.popitem(last=False)
+
+    def wait(self, client: str) -> float:
+        """Return the seconds `client` must wait before its next query (0 when it may send one now)."""
+        now = time.monotonic()
+        with self._lock:
+            times = self._recent(client, now)
+        return STRIKE_WINDOW_S - (now - times[-1]) if len(times) >= STRIKES_ALLOWED else 0.0
+
+
+STRIKES = Strikes()
 
 
 def _service():
@@ -65,27 +116,45 @@ def _negotiate(form: str) -> str:
                 return fmt
         raise Problem(406, "not-acceptable", "Not Acceptable",
                       f"format={requested[0]!r} cannot carry {form} results; use one of "
-                      f"{', '.join(sorted(set(kind_types.values())))}", parameter="format")
+                      f"{', '.join(sorted(set(kind_types.values())))}", headers={"Vary": "Accept"},
+                      parameter="format")
     if not request.accept_mimetypes:
         return next(iter(kind_types.values()))
     best = request.accept_mimetypes.best_match(list(kind_types))
+    if best is None and graph_form and request.accept_mimetypes.best_match(list(SOLUTION_TYPES)):
+        return "turtle"  # a results format asked for a graph (rdflib's SPARQLStore does): Turtle, as Fuseki
     if best is None:
         raise Problem(406, "not-acceptable", "Not Acceptable",
                       f"none of the Accept header's types can carry {form} results; accepted: "
-                      + ", ".join(kind_types))
+                      + ", ".join(kind_types), headers={"Vary": "Accept"})
     return kind_types[best]
+
+
+def _utf8(data: bytes, percent_encoded: bool) -> None:
+    """Raise 400 unless `data` (percent-decoded first when it is a URL query or a form) is UTF-8."""
+    try:
+        (unquote_to_bytes(data) if percent_encoded else data).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Problem(400, "invalid-encoding", "Invalid Encoding",
+                      f"the request is not valid UTF-8 (byte 0x{exc.object[exc.start]:02X}): send the query in "
+                      "UTF-8, percent-encoded in URLs and forms") from None
 
 
 def _query_text() -> str | None:
     """Return the one query of the request (GET, form POST or direct POST), refusing updates."""
     # `update` anywhere: the URL of a GET or of either POST, or a form body
+    _utf8(request.query_string, percent_encoded=True)
+    if request.method == "POST" and request.mimetype in ("application/sparql-query",
+                                                         "application/x-www-form-urlencoded"):
+        # read (and kept) before the form is parsed from it: werkzeug would keep invalid bytes as %XX
+        _utf8(request.get_data(), percent_encoded=request.mimetype != "application/sparql-query")
     if request.mimetype == "application/sparql-update" or "update" in request.values:
         raise Problem(400, "update-not-allowed", "Update Not Allowed",
                       "this endpoint is read-only: SPARQL Update is never executed")
     if request.method == "POST":
         mimetype = request.mimetype
         if mimetype == "application/sparql-query":
-            return request.get_data(as_text=True)
+            return request.get_data().decode("utf-8")
         if mimetype != "application/x-www-form-urlencoded":
             raise Problem(415, "unsupported-media-type", "Unsupported Media Type",
                           "POST a query as application/sparql-query or application/x-www-form-urlencoded")
@@ -97,8 +166,8 @@ def _query_text() -> str | None:
     return queries[0] if queries else None
 
 
-def _check(query: str) -> tuple[str, int | None]:
-    """Apply size, dataset, refusal and syntax checks; return the query form and its outer LIMIT."""
+def _check(query: str) -> guard.QueryInfo:
+    """Apply size, dataset, refusal and syntax checks; return what the guard read (form, outer LIMIT)."""
     settings = _service().settings
     if len(query.encode()) > settings.max_query_bytes:
         raise Problem(413, "query-too-large", "Query Too Large",
@@ -108,19 +177,19 @@ def _check(query: str) -> tuple[str, int | None]:
             raise Problem(400, "dataset-not-supported", "Dataset Not Supported",
                           f"{name} is refused: this endpoint serves one default graph and never fetches "
                           "remote data; drop the parameter", parameter=name)
-    info = inspect_query(query)
+    info = guard.inspect_query(query, _service().vocab.prefixes())
     if info.refusal:
         slug = "update-not-allowed" if info.is_update else "query-refused"
         raise Problem(400, slug, "Query Refused", info.refusal)
     if getattr(_service().store, "isolates_user_queries", False):
         # parsed where it runs: pyoxigraph plans a query as it parses it, and planning a few hundred triple
         # patterns takes seconds to minutes; only a killable query process (or the remote store) may do it
-        return info.form or "SELECT", info.limit
+        return info
     try:
         _SYNTAX_STORE.query(query, prefixes=_service().vocab.prefixes())
     except SyntaxError as exc:
         raise _syntax_problem(str(exc)) from exc
-    return info.form or "SELECT", info.limit
+    return info
 
 
 def _syntax_problem(message: str) -> Problem:
@@ -130,9 +199,45 @@ def _syntax_problem(message: str) -> Problem:
     return Problem(400, "syntax-error", "SPARQL Syntax Error", message, **extra)
 
 
-def _etag(version: str, query: str, fmt: str, max_rows: int) -> str:
-    normal = " ".join(query.split())
-    return hashlib.sha256(f"{version}\n{fmt}\n{max_rows}\n{normal}".encode()).hexdigest()[:32]
+def _etag(version: str, query: str, fmt: str, max_rows: int, prefixes: dict[str, str]) -> str:
+    """Return the ETag of an answer: a hash of what determines it (`query` with layout and comments dropped)."""
+    declared = "".join(f"{name}={iri}\n" for name, iri in sorted(prefixes.items()))
+    return hashlib.sha256(f"{version}\n{fmt}\n{max_rows}\n{declared}\n{query}".encode()).hexdigest()[:32]
+
+
+def _failure(exc: Exception) -> Problem:
+    """Return the problem for a query that was evaluated and failed, without what the engine or host said."""
+    settings = _service().settings
+    if isinstance(exc, QueryTimeout):
+        STRIKES.record(request.remote_addr or "")
+        return Problem(503, "query-timeout", "Query Timeout",
+                       f"{exc}: the limit is {settings.query_timeout:g} s; add LIMIT or narrow the patterns",
+                       headers={"Retry-After": "5"}, timeout=settings.query_timeout)
+    if isinstance(exc, QueryBusy):
+        return Problem(503, "busy", "Service Busy", str(exc), headers={"Retry-After": "2"})
+    if isinstance(exc, QueryRefused):
+        return Problem(503, "sparql-unavailable", "SPARQL Unavailable", str(exc))
+    if isinstance(exc, QueryCrashed):
+        STRIKES.record(request.remote_addr or "")
+        return Problem(400, "query-too-complex", "Query Too Complex",
+                       "evaluating the query made its query process die (it nests too deep or grows too large); "
+                       f"simplify it. After {STRIKES_ALLOWED} such queries or timeouts within {STRIKE_WINDOW_S:g} s, "
+                       "this client's queries are refused for a while (429)")
+    if isinstance(exc, StoreUnavailable):
+        _LOG.warning("SPARQL query: %s", exc)
+        return Problem(503, "store-unavailable", "Store Unavailable",
+                       "the graph store is not answering; the service answers again as soon as it is back",
+                       headers={"Retry-After": str(exc.retry_after)})
+    assert isinstance(exc, QueryFailed)
+    if exc.kind == "syntax":
+        return _syntax_problem(str(exc))
+    if exc.kind == "format":
+        return Problem(422, "unserializable", "Result Not Serializable", str(exc))
+    if exc.kind == "service":
+        return Problem(400, "service-refused", "Remote Service Refused",
+                       "the query asked another service (SERVICE); this endpoint never makes outbound requests")
+    _LOG.error("SPARQL query failed: %s", str(exc)[:500])
+    return Problem(500, "query-failed", "Query Failed", "evaluating the query failed; the error was logged")
 
 
 @bp.route("/sparql", methods=["GET", "POST"])
@@ -143,11 +248,19 @@ def sparql() -> Response:
         if request.method == "GET" and not request.args:
             return service_description()
         raise Problem(400, "missing-query", "Missing Query", "give the query in the `query` parameter")
-    form, limit = _check(query)
-    fmt = _negotiate(form)
+    wait = STRIKES.wait(request.remote_addr or "")
+    if wait > 0:
+        raise Problem(429, "too-many-failed-queries", "Too Many Failed Queries",
+                      f"{STRIKES_ALLOWED} queries from this client ran out of time or made their query process "
+                      f"die within {STRIKE_WINDOW_S:g} s; send simpler queries after Retry-After",
+                      headers={"Retry-After": str(int(wait) + 1)})
     service = _service()
     settings, store = service.settings, service.store
-    etag = _etag(store.version, query, fmt, settings.max_rows)
+    if getattr(store, "refusal", None):
+        raise _failure(QueryRefused(store.refusal))
+    info = _check(query)
+    fmt = _negotiate(info.form or "SELECT")
+    etag = _etag(store.version, info.normal, fmt, settings.max_rows, service.vocab.prefixes())
     if request.if_none_match.contains_weak(etag):  # weak comparison (RFC 9110 13.1.2): gzip weakens the tag
         response = Response(status=304)
         response.set_etag(etag)
@@ -156,19 +269,9 @@ def sparql() -> Response:
         return response
     try:
         output = store.protocol_query(query, fmt, max_rows=settings.max_rows, timeout=settings.query_timeout,
-                                      limit=limit)
-    except QueryTimeout as exc:
-        raise Problem(503, "query-timeout", "Query Timeout",
-                      f"{exc}: the limit is {settings.query_timeout:g} s; add LIMIT or narrow the patterns",
-                      headers={"Retry-After": "5"}, timeout=settings.query_timeout) from exc
-    except QueryBusy as exc:
-        raise Problem(503, "busy", "Service Busy", str(exc), headers={"Retry-After": "2"}) from exc
-    except QueryFailed as exc:
-        if exc.kind == "syntax":
-            raise _syntax_problem(str(exc)) from exc
-        if exc.kind == "format":
-            raise Problem(422, "unserializable", "Result Not Serializable", str(exc)) from exc
-        raise Problem(500, "query-failed", "Query Failed", str(exc)) from exc
+                                      limit=info.limit)
+    except (QueryTimeout, QueryBusy, QueryRefused, QueryCrashed, QueryFailed, StoreUnavailable) as exc:
+        raise _failure(exc) from None
     media_type = RESULT_FORMATS[fmt][0]
     response = Response(output.body, content_type=f"{media_type}; charset=utf-8")
     response.set_etag(etag)
@@ -182,9 +285,15 @@ def sparql() -> Response:
 
 
 def description_graph() -> Graph:
-    """Return the SPARQL 1.1 Service Description of this endpoint, with the example queries."""
+    """Return the SPARQL 1.1 Service Description of this endpoint, with the example queries.
+
+    The endpoint's IRI is the configured public_url + /sparql, else relative (the document's own URL, which
+    is the endpoint's): never the request's Host header.
+    """
     service = _service()
-    endpoint = URIRef(request.base_url)
+    public = service.settings.public_url.rstrip("/")
+    base = f"{public}{request.path}" if public else ""
+    endpoint = URIRef(base)
     graph = Graph()
     graph.bind("sd", SD)
     graph.bind("sh", SH)
@@ -203,7 +312,7 @@ def description_graph() -> Graph:
     graph.add((default_graph, RDF.type, SD.Graph))
     graph.add((default_graph, URIRef("http://rdfs.org/ns/void#triples"), Literal(service.store.triple_count())))
     for slug, title, text in EXAMPLES:
-        example = URIRef(f"{request.base_url}#example-{slug}")
+        example = URIRef(f"{base}#example-{slug}")
         graph.add((example, RDF.type, SH.SPARQLExecutable))
         graph.add((example, RDF.type, SH.SPARQLConstructExecutable if text.startswith("CONSTRUCT")
                    else SH.SPARQLSelectExecutable))
@@ -227,16 +336,21 @@ _HTML = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>SPA
 
 def service_description() -> Response:
     """Return the service description: HTML for browsers, Turtle (or another RDF format) otherwise."""
-    offered = ["text/turtle", "text/html", "application/n-triples", "application/ld+json", "application/rdf+xml"]
-    best = request.accept_mimetypes.best_match(offered, default="text/turtle")
     service = _service()
+    offered = ["text/turtle", "text/html", "application/ld+json", "application/rdf+xml"]
+    if service.settings.public_url:
+        offered.append("application/n-triples")  # N-Triples has no relative IRIs
+    best = request.accept_mimetypes.best_match(offered, default="text/turtle")
     if best == "text/html":
         html = render_template_string(_HTML, version=service.store.version, triples=service.store.triple_count(),
                                       prefixes=service.vocab.prefixes(), formats=RESULT_FORMATS, examples=EXAMPLES)
-        return Response(html, content_type="text/html; charset=utf-8")
-    rdflib_format = {"text/turtle": "turtle", "application/n-triples": "nt11", "application/ld+json": "json-ld",
-                     "application/rdf+xml": "xml"}[best]
-    body = description_graph().serialize(format=rdflib_format)
-    response = Response(body, content_type=f"{best}; charset=utf-8")
+        response = Response(html, content_type="text/html; charset=utf-8")
+    else:
+        rdflib_format = {"text/turtle": "turtle", "application/n-triples": "nt11", "application/ld+json": "json-ld",
+                         "application/rdf+xml": "xml"}[best]
+        response = Response(description_graph().serialize(format=rdflib_format), content_type=f"{best}; charset=utf-8")
+    response.headers["Cache-Control"] = f"public, max-age={service.settings.cache_max_age}"
+    response.set_etag(hashlib.sha256(f"{service.store.version}\n{best}\n{service.settings.public_url}".encode())
+                      .hexdigest()[:32])
     response.vary.add("Accept")
-    return response
+    return response.make_conditional(request)

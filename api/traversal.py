@@ -12,8 +12,14 @@ Node = tuple[str, str]  # (kind, slug)
 
 
 def neighbourhood(idx: GraphIndexes, start: Node, depth: int, direction: str, relations: set[str],
-                  limit: int) -> tuple[dict[Node, int], list[Node], dict[tuple, tuple[Edge, str]], bool]:
-    """Walk up to `depth` hops from `start`; return (distance by node, node order, edges by key, truncated)."""
+                  limit: int, max_edges: int | None = None
+                  ) -> tuple[dict[Node, int], list[Node], dict[tuple, tuple[Edge, str]], bool]:
+    """Walk up to `depth` hops from `start`; return (distance by node, node order, edges by key, truncated).
+
+    At most `limit` nodes and `max_edges` edges (2 x limit by default) are kept, so the answer's size is
+    bounded by the caps, not by the size of the graph around the start.
+    """
+    max_edges = 2 * limit if max_edges is None else max_edges
     distance = {start: 0}
     order = [start]
     edges: dict[tuple, tuple[Edge, str]] = {}
@@ -37,8 +43,13 @@ def neighbourhood(idx: GraphIndexes, start: Node, depth: int, direction: str, re
                     distance[other] = level
                     order.append(other)
                     nxt.append(other)
-                edges.setdefault((edge.source_kind, edge.source, edge.relation, edge.target_kind, edge.target),
-                                 (edge, way))
+                key = (edge.source_kind, edge.source, edge.relation, edge.target_kind, edge.target)
+                if key in edges:
+                    continue
+                if len(edges) >= max_edges:
+                    truncated = True
+                    continue
+                edges[key] = (edge, way)
         frontier = nxt
     return distance, order, edges, truncated
 

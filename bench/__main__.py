@@ -16,7 +16,9 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-SUBCOMMAND_MODULES: tuple[str, ...] = ("bench.corpus", "bench.build_bench", "bench.serve_bench", "bench.suite")
+SUBCOMMAND_MODULES: tuple[str, ...] = (
+    "bench.corpus", "bench.build_bench", "bench.serve_bench", "bench.suite", "bench.adversarial",
+)
 DEFAULT_COMMAND = "all"
 
 

@@ -41,6 +41,17 @@ def _cold(entry: dict[str, Any]) -> str:
     return "—" if warm.get("cold_p50_ms") is None else f"{warm['cold_p50_ms']:.1f}"
 
 
+def _worst_to_detail(row: dict[str, Any]) -> str:
+    """Say how the worst neighbourhood parameters compare with a concept detail (ours, distinct), per connections."""
+    by_name = {r["workload"]: r["ours"]["runs"] for r in row.get("results", [])}
+    worst, detail = by_name.get("neighbours worst params, distinct"), by_name.get("concept detail, distinct")
+    if not worst or not detail:
+        return ""
+    cells = [f"c={c}: p50 ×{_ratio(worst.get(str(c)), detail.get(str(c)), 'p50_ms')}, req/s "
+             f"÷{_ratio(detail.get(str(c)), worst.get(str(c)), 'rps')}" for c in row["connections"]]
+    return "worst neighbourhood parameters against a concept detail (ours, distinct): " + "; ".join(cells)
+
+
 def table(row: dict[str, Any]) -> str:
     """Render one corpus size's results as markdown."""
     ours, peer = row.get("ours", {}), row.get("peer", {})
@@ -92,6 +103,9 @@ def table(row: dict[str, Any]) -> str:
         "cold: the first (at most 400) distinct requests of each workload sent once before the wrk runs "
         "(2 at a time); for the repeated workloads this fills the answer caches, so wrk measures the warm state.",
     ]
+    worst = _worst_to_detail(row)
+    if worst:
+        lines += ["", worst]
     if ours.get("log_errors"):
         lines += ["", "ours logged errors:", *[f"    {ln}" for ln in ours["log_errors"]]]
     return "\n".join(lines)

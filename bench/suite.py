@@ -63,8 +63,13 @@ STAGES = ("parse", "extract", "validate", "write", "store")
 STARTUP_TARGET = {"articles": 10_000, "max_ready_s": 2.0}
 
 
-def serve_target(workload: str) -> float:
-    """Return the issue's ours/peer req/s target: SPARQL 0.5x uncached and 1x repeated, REST look-ups 1x."""
+def serve_target(workload: str) -> float | None:
+    """Return the issue's ours/peer req/s target: SPARQL 0.5x uncached and 1x repeated, REST look-ups 1x.
+
+    The worst neighbourhood parameters have none: they are held to a few concept details (serve_report).
+    """
+    if "worst" in workload:
+        return None
     if workload.startswith("sparql"):
         return 1.0 if "repeated" in workload else 0.5
     return 1.0

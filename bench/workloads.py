@@ -12,6 +12,9 @@ from pathlib import Path
 from bench.servers import BenchError, http_get
 
 ROTATION = 200  # slugs / search queries a workload rotates over
+WORST_LIMIT = 500  # the largest neighbourhood limit the REST API allows (api/neighbourhood.py)
+WORST_NEIGHBOURS = ("/neighbours?depth=3&direction=both&relation=linksTo,hasKeyword,definesTerm,definedIn,mentions"
+                    f"&limit={WORST_LIMIT}")
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 PREFIXES = "PREFIX skos: <{skos}>\nPREFIX mkg: <{mkg}>\n"
 
@@ -146,6 +149,13 @@ SELECT ?s ?p ?o ?label ?hasArticle WHERE {
   UNION { ?a mkg:linksTo ?c . ?a mkg:linksTo ?d } UNION { ?c mkg:linksTo ?t . ?d mkg:linksTo ?t }
   FILTER(?d != ?c)
 } GROUP BY ?d ORDER BY DESC(?score) ?d LIMIT 10"""
+    relation = "(mkg:linksTo|^mkg:linksTo|mkg:hasKeyword|^mkg:hasKeyword|mkg:definesTerm|^mkg:definesTerm" \
+               "|mkg:definedIn|^mkg:definedIn|mkg:mentions|^mkg:mentions)"
+    worst = f"""SELECT DISTINCT ?n ?label WHERE {{
+  VALUES ?c {{ <%s> }}
+  ?c {relation}/{relation}?/{relation}? ?n
+  OPTIONAL {{ ?n skos:prefLabel ?label }}
+}} LIMIT {WORST_LIMIT}"""
     search = """SELECT ?c ?label WHERE {
   ?c skos:prefLabel|skos:altLabel ?label .
   FILTER(CONTAINS(LCASE(STR(?label)), %s))
@@ -180,6 +190,13 @@ SELECT ?s ?p ?o ?label ?hasArticle WHERE {
                 [peer(template % iri, peer_h) for _, iri in concepts],
                 "Cache-Control: no-cache, every concept" if variant == "distinct" else f"{len(concepts)} concepts",
             ))
+    # the costliest parameters of the neighbourhood: every relation, both ways, three hops, the largest limit
+    work.append(Workload(
+        "neighbours worst params, distinct",
+        [(f"/api/concepts/{q_slug(s, safe='')}{WORST_NEIGHBOURS}", fresh) for s, _ in sample.every_concept],
+        [peer(worst % iri, fresh_sel) for _, iri in sample.every_concept],
+        "Cache-Control: no-cache, every concept; compare with concept detail, distinct",
+    ))
     for variant, queries, ours_h, peer_h in (("distinct", sample.every_query, fresh, fresh_sel),
                                              ("repeated", sample.queries, json_h, sel_h)):
         work.append(Workload(

@@ -51,6 +51,10 @@ class Settings:
     query_workers: int = 2
     cors_origins: tuple[str, ...] = ("*",)
     cache_max_age: int = 60
+    # "required": user SPARQL runs only in query processes that cannot open network sockets (seccomp), and is
+    # refused where that cannot be done; "off" opts out (graph/store/sandbox.py, README "Security")
+    sparql_sandbox: str = "required"
+    public_url: str = ""  # where clients reach the service (e.g. https://kg.example.org), for sd:endpoint
     access_log: str = ""  # `mkg serve`: "" none (as gunicorn and Oxigraph server), "-" stdout, or a file path
     # remote store (graph/store/remote.py): endpoint URLs may be relative to `store`; secrets never logged
     store_query_url: str = ""
@@ -67,6 +71,7 @@ class Settings:
 
 
 _PATHS = {"content_dir", "build_dir", "ontology_dir", "graph_file"}
+_CHOICES = {"sparql_sandbox": ("required", "off")}
 
 
 def _coerce(name: str, value: Any) -> Any:
@@ -89,7 +94,10 @@ def _coerce(name: str, value: Any) -> Any:
             if isinstance(value, str):
                 return tuple(v.strip() for v in value.split(",") if v.strip())
             return tuple(value)
-        return str(value)
+        text = str(value)
+        if name in _CHOICES and text not in _CHOICES[name]:
+            raise ValueError(f"expected one of {', '.join(_CHOICES[name])}")
+        return text
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"setting {name!r}: cannot use {value!r} ({exc})") from exc
 

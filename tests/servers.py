@@ -178,6 +178,22 @@ def serve_remote_app(store_url: str, log: Path, env: dict[str, str] | None = Non
     return _running(command, "/ready", port, log, _clean_env(env), ROOT)
 
 
+def post_query(url: str, query: str, source: str | None = None) -> tuple[int, dict, dict]:
+    """POST a query to url/sparql from local address `source`; return status, headers and the JSON body."""
+    import http.client
+    import json
+
+    host, port = url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=60, source_address=(source, 0) if source else None)
+    try:
+        conn.request("POST", "/sparql", body=query.encode(), headers={
+            "Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"})
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), json.loads(response.read() or b"{}")
+    finally:
+        conn.close()
+
+
 # --- reading SPARQL answers back with rdflib, to compare them with rdflib's or Oxigraph's own ---
 
 RESULT_PARSERS = {

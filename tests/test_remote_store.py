@@ -193,7 +193,7 @@ PARITY_REQUESTS = [
 @pytest.fixture(scope="module")
 def both_apps(seed_build, remote_store, tmp_path_factory):
     _, out = seed_build
-    embedded = create_app(Settings(graph_file=out / "graph.nt", query_workers=0))
+    embedded = create_app(Settings(graph_file=out / "graph.nt", query_workers=1))
     remote_app = create_app(Settings(store=remote_store, build_dir=tmp_path_factory.mktemp("parity"),
                                      query_workers=0))
     yield embedded.test_client(), remote_app.test_client()

@@ -61,7 +61,8 @@ def test_neighbour_limit_truncates(rest_client):
 
 @pytest.mark.parametrize(("query", "parameter"), [
     ("depth=0", "depth"), ("depth=4", "depth"), ("direction=up", "direction"), ("relation=knows", "relation"),
-    ("limit=0", "limit"), ("limit=1001", "limit"),
+    ("limit=0", "limit"), ("limit=501", "limit"), ("relation=", "relation"), ("relation=linksTo,", "relation"),
+    ("relation=linksTo,%20hasKeyword", "relation"), ("direction=", "direction"), ("lang=", "lang"),
 ])
 def test_bad_neighbour_parameters(rest_client, query, parameter):
     _bad(rest_client, f"/api/concepts/social-media/neighbours?{query}", parameter)
@@ -176,10 +177,22 @@ def test_corpus_neighbours_related_and_paths(rest_corpus_app):
         first_target = detail["links_out"][0]["slug"]
         path = _get(client, f"/api/path?from={slug}&to={first_target}")
         assert path["length"] == 1
-    deep = _get(client, f"/api/concepts/{items[0]['slug']}/neighbours?depth=3&limit=1000")
+    deep = _get(client, f"/api/concepts/{items[0]['slug']}/neighbours?depth=3&limit=500")
     assert max(n["distance"] for n in deep["nodes"]) <= 3
     ids = {n["id"] for n in deep["nodes"]}
     assert all(e["source"] in ids and e["target"] in ids for e in deep["edges"])
+
+
+def test_the_worst_neighbourhood_is_bounded_by_its_caps(rest_corpus_app):
+    """Every relation, both ways, three hops, the largest limit: at most limit nodes and 2 x limit edges."""
+    client = rest_corpus_app.test_client()
+    hub = max((item["slug"] for item in _get(client, "/api/concepts?limit=500")["items"]),
+              key=lambda slug: len(_get(client, f"/api/concepts/{slug}/neighbours?depth=1")["nodes"]))
+    worst = _get(client, f"/api/concepts/{hub}/neighbours?depth=3&direction=both&limit=500"
+                         "&relation=linksTo,hasKeyword,definesTerm,definedIn,mentions")
+    assert len(worst["nodes"]) == 500 and len(worst["edges"]) == 1000 and worst["truncated"] is True
+    ids = {n["id"] for n in worst["nodes"]}
+    assert all(e["source"] in ids and e["target"] in ids for e in worst["edges"])
 
 
 def test_corpus_related_scores_follow_the_formula(rest_corpus_app):

@@ -85,14 +85,21 @@ def test_limit_caps_results(rest_client):
 
 
 @pytest.mark.parametrize(("query", "parameter"), [
-    ("", "q"), ("q=", "q"), ("q=%20%20", "q"), ("q=%D9%8E%D9%8E", "q"), ("q=" + "x" * 201, "q"),
+    ("", "q"), ("q=", "q"), ("q=%20%20", "q"), ("q=a%00b", "q"), ("q=" + "x" * 201, "q"),
     ("q=a&limit=0", "limit"), ("q=a&limit=101", "limit"), ("q=a&limit=ten", "limit"), ("q=a&lang=%2A%2A", "lang"),
+    ("q=a&lang=", "lang"),
 ])
 def test_bad_search_parameters_are_400(rest_client, query, parameter):
     response = rest_client.get(f"/api/search?{query}")
     assert response.status_code == 400
     assert response.mimetype == "application/problem+json"
     assert response.get_json(force=True)["parameter"] == parameter
+
+
+def test_a_query_of_diacritics_only_matches_nothing(rest_client):
+    """Valid by the contract (a non-blank string), so answered: nothing is left of it to match."""
+    body = _search(rest_client, "\u064e\u064e")
+    assert body["normalized"] == "" and body["count"] == 0 and body["results"] == []
 
 
 def test_search_lang_picks_display_label(rest_client):

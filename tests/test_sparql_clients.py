@@ -200,6 +200,21 @@ def test_sparqlstore_construct_and_describe(remote, expected_links, seed_graph, 
     assert set(seed_graph.triples((concept, None, None))) <= set(described)
 
 
+@pytest.mark.parametrize("return_format", ["xml", "json"])
+def test_sparqlstore_runs_every_query_form_whatever_results_format_it_asks_for(
+        live_server, expected_labels, expected_links, seed_graph, concept, return_format):
+    """SPARQLStore sends its results format's Accept for graph queries too: those get Turtle, as from Fuseki."""
+    store = SPARQLStore(query_endpoint=live_server + "/sparql", returnFormat=return_format)
+    graph = Graph(store)
+    try:
+        assert {(row.concept, row.label) for row in graph.query(SELECT_LABELS)} == expected_labels
+        assert graph.query(ASK_TRUE).askAnswer is True
+        assert isomorphic(graph.query(CONSTRUCT_LINKS).graph, expected_links)
+        assert set(seed_graph.triples((concept, None, None))) <= set(graph.query(f"DESCRIBE <{concept}>").graph)
+    finally:
+        store.close()
+
+
 def test_sparqlstore_graph_api(remote, seed_graph, concept):
     assert len(remote) == len(seed_graph)
     assert set(remote.triples((concept, None, None))) == set(seed_graph.triples((concept, None, None)))

@@ -7,7 +7,7 @@ import json
 from urllib.parse import urlencode
 
 import pytest
-from rdflib import Graph, Literal
+from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
 
@@ -231,8 +231,8 @@ def test_format_parameter_first_usable_value_wins(client):
     [
         ({"Accept": "image/png"}, {}, "select"),
         ({"Accept": "text/turtle"}, {}, "select"),
-        ({"Accept": "text/csv, application/sparql-results+json"}, {}, "construct"),
         ({"Accept": "application/sparql-results+json;q=0"}, {}, "ask"),
+        ({"Accept": "image/png"}, {}, "construct"),
         ({}, {"format": "turtle"}, "select"),
         ({}, {"format": "csv"}, "construct"),
         ({}, {"format": "yaml"}, "select"),
@@ -241,23 +241,67 @@ def test_format_parameter_first_usable_value_wins(client):
 def test_406_when_no_format_fits(client, headers, params, query):
     response = client.get("/sparql", query_string={"query": QUERIES[query], **params}, headers=headers)
     _assert_problem(response, 406, "not-acceptable")
+    assert "Accept" in response.headers["Vary"]  # a cache must not give this answer to another Accept
+
+
+@pytest.mark.parametrize("accept", ["application/sparql-results+xml", "application/sparql-results+json",
+                                    "text/csv, application/sparql-results+json", "text/tab-separated-values"])
+@pytest.mark.parametrize("query", ["construct", "describe"])
+def test_graph_query_asked_in_a_results_format_gets_turtle(client, seed_graph, accept, query):
+    text = CONSTRUCT_LINKS if query == "construct" else f"DESCRIBE <{sorted(seed_graph.subjects())[0]}>"
+    response = client.get("/sparql", query_string={"query": text}, headers={"Accept": accept})
+    assert response.status_code == 200
+    assert media_type(response.content_type) == "text/turtle"
+    assert len(Graph().parse(data=response.data, format="turtle")) > 0
+
+
+@pytest.mark.parametrize(("accept", "expected"), [
+    ("text/*", "text/csv"),
+    ("text/*;q=0.5, text/tab-separated-values", "text/tab-separated-values"),
+    ("*/*", "application/sparql-results+json"),
+])
+def test_wildcards_pick_a_results_format(client, expected_labels, accept, expected):
+    response = client.get("/sparql", query_string={"query": SELECT_LABELS}, headers={"Accept": accept})
+    assert media_type(response.content_type) == expected
+    rows = {(r["concept"], r["label"]) for r in parse_solutions(response.data, response.content_type)}
+    if expected == "text/csv":  # CSV drops language tags
+        expected_labels = {(c, Literal(str(label))) for c, label in expected_labels}
+    assert rows == expected_labels
 
 
 # --- service description ---------------------------------------------------------------------------
 
 
 def test_service_description_in_turtle(client):
-    response = client.get("/sparql")
+    response = client.get("/sparql", headers={"Host": "attacker.example"})
     assert response.status_code == 200
     assert response.content_type == "text/turtle; charset=utf-8"
-    graph = Graph().parse(data=response.data, format="turtle")
+    assert b"attacker.example" not in response.data  # relative to where it was fetched from, never the Host
+    assert "max-age" in response.headers["Cache-Control"] and "Accept" in response.headers["Vary"]
+    assert client.get("/sparql", headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
+    graph = Graph().parse(data=response.data, format="turtle", publicID="https://kg.example/sparql")
     service = next(iter(graph.subjects(RDF.type, SD.Service)))
+    assert service == URIRef("https://kg.example/sparql")
     assert (service, SD.endpoint, service) in graph
     assert (service, SD.supportedLanguage, SD.SPARQL11Query) in graph
     formats = {str(o).rsplit("/media-types/", 1)[-1] for o in graph.objects(service, SD.resultFormat)}
     assert formats == {media for media, _ in RESULT_FORMATS.values()}
     texts = {str(o) for p in (SH.select, SH.construct) for o in graph.objects(None, p)}
     assert texts == {text for _, _, text in EXAMPLES}
+
+
+@pytest.mark.parametrize("media", ["text/turtle", "application/n-triples", "application/ld+json"])
+def test_service_description_names_the_configured_public_url(store_settings, media):
+    application = _app(store_settings, public_url="https://kg.example.org/")
+    try:
+        response = application.test_client().get("/sparql", headers={"Accept": media, "Host": "attacker.example"})
+        assert media_type(response.content_type) == media
+        graph = parse_graph(response.data, response.content_type)
+        endpoint = URIRef("https://kg.example.org/sparql")
+        assert (endpoint, SD.endpoint, endpoint) in graph
+        assert b"attacker.example" not in response.data
+    finally:
+        application.extensions["mkg"].close()
 
 
 def test_service_description_in_html_for_browsers(client):
@@ -300,6 +344,23 @@ def test_query_just_under_the_size_limit_runs(limited):
     assert _send(limited, "direct", query).status_code == 200
 
 
+@pytest.mark.parametrize("method", ["get", "form", "direct"])
+def test_invalid_utf8_is_400_not_replaced(client, method):
+    raw = 'SELECT ?x { BIND("caf\xe9" AS ?x) }'.encode("latin-1")
+    quoted = urlencode({"query": raw}).encode()
+    if method == "get":
+        response = client.get("/sparql?" + quoted.decode())
+    elif method == "form":
+        response = client.post("/sparql", data=quoted, content_type="application/x-www-form-urlencoded")
+    else:
+        response = client.post("/sparql", data=raw, content_type="application/sparql-query")
+    body = _assert_problem(response, 400, "invalid-encoding")
+    assert "0xE9" in body["detail"]
+    # the replacement character itself, sent as UTF-8, is a character like any other
+    valid = _send(client, method, 'SELECT ?x { BIND("caf\ufffd" AS ?x) }')
+    assert valid.status_code == 200 and "caf\ufffd" in valid.get_data(as_text=True)
+
+
 def test_syntax_error_is_400_with_message_and_position(client):
     query = "SELECT ?s\nWHERE {\n  ?s ?p ?o ]\n}"
     body = _assert_problem(client.get("/sparql", query_string={"query": query}), 400, "syntax-error")
@@ -339,12 +400,30 @@ def test_etag_and_304_on_if_none_match(client):
     assert again.status_code == 304
     assert again.data == b""
     assert again.headers["ETag"] == etag
-    spaced = " \n".join(SELECT_LABELS.split())  # the same query, laid out differently
+    spaced = " \n".join(SELECT_LABELS.split()) + " # a comment"  # the same query, laid out differently
     assert client.get("/sparql", query_string={"query": spaced}, headers={"If-None-Match": etag}).status_code == 304
     other = client.get("/sparql", query_string={"query": SELECT_LABELS}, headers={"Accept": "text/csv"})
     assert other.status_code == 200 and other.headers["ETag"] != etag
     changed = client.get("/sparql", query_string={"query": ASK_TRUE}, headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
+
+
+LITERAL_TWINS = [
+    ('SELECT ?x { BIND("a  b" AS ?x) }', 'SELECT ?x { BIND("a b" AS ?x) }'),
+    ("SELECT ?x { BIND('''a\n b''' AS ?x) }", "SELECT ?x { BIND('''a b''' AS ?x) }"),
+    ('SELECT ?x { BIND("a\tb" AS ?x) }', 'SELECT ?x { BIND("a b" AS ?x) }'),
+    ('SELECT ?x { BIND("#" AS ?x) }', 'SELECT ?x { BIND("# " AS ?x) }'),
+    ("SELECT ?x { BIND(<urn:a#b> AS ?x) } # c", "SELECT ?x { BIND(<urn:a#b%20> AS ?x) }"),
+]
+
+
+@pytest.mark.parametrize(("first", "second"), LITERAL_TWINS)
+def test_queries_that_differ_inside_a_literal_or_iri_never_share_an_etag(client, first, second):
+    one = client.get("/sparql", query_string={"query": first})
+    assert one.status_code == 200
+    other = client.get("/sparql", query_string={"query": second}, headers={"If-None-Match": one.headers["ETag"]})
+    assert other.status_code == 200 and other.headers["ETag"] != one.headers["ETag"]
+    assert other.data != one.data
 
 
 def test_gzip_for_large_results(client):

@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from graph.config import Settings
-from tests.servers import serve_app
+from tests.servers import post_query, serve_app
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -387,3 +387,12 @@ def test_a_query_that_takes_long_to_plan_is_stopped_by_the_timeout_too(timeout_s
     syntax = requests.get(url, params={"query": "SELECT * WHERE { ?s ?p }"}, timeout=30)
     problem = _assert_refused(syntax, ("syntax-error",), statuses=(400,))
     assert problem["line"] == 1 and problem["column"] >= 1
+
+
+def test_a_client_whose_queries_keep_timing_out_is_throttled(timeout_server):
+    """Each timeout kills a query process: after three within a minute the client gets 429, others do not."""
+    for _ in range(3):
+        assert post_query(timeout_server.url, CROSS_PRODUCT, source="127.0.0.7")[0] == 503
+    status, headers, problem = post_query(timeout_server.url, ASK_TRUE, source="127.0.0.7")
+    assert status == 429 and 0 < int(headers["Retry-After"]) <= 61, problem
+    assert post_query(timeout_server.url, ASK_TRUE, source="127.0.0.8")[0] == 200

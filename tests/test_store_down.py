@@ -48,7 +48,7 @@ def test_store_stopped_mid_run_gives_503_then_recovers(seed_build, tmp_path):
         # the store is gone now; the service is still up and answers within the clients' timeouts (no hang)
         sparql = requests.get(server.url + "/sparql", params={"query": SELECT}, timeout=20)
         detail = _problem(sparql, 503, "store-unavailable")["detail"]
-        assert "cannot reach the store" in detail
+        assert "not answering" in detail and f":{port}" not in detail  # no address or host error for clients
         _problem(requests.get(server.url + "/api/concepts/big-data", headers=TURTLE, timeout=20), 503,
                  "store-unavailable")
         _problem(requests.get(server.url + "/concept/big-data", headers=TURTLE, timeout=20), 503,

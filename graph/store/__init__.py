@@ -47,9 +47,9 @@ class Store(Protocol):
 
 
 def open_store(graph_path: Path, *, version: str, query_workers: int, prefixes: dict[str, str],
-               store_dir: Path | None = None, triples: int | None = None) -> Store:
+               store_dir: Path | None = None, triples: int | None = None, sandbox: str = "required") -> Store:
     """Open the embedded store on a built graph: its on-disk store read-only when given, else the file in memory."""
     from graph.store.embedded import EmbeddedStore
 
     return EmbeddedStore(graph_path, version=version, query_workers=query_workers, prefixes=prefixes,
-                         store_dir=store_dir, triples=triples)
+                         store_dir=store_dir, triples=triples, sandbox=sandbox)

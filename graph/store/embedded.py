@@ -4,6 +4,10 @@ With ``store_dir`` (a build's on-disk store) every process opens it read-only on
 never shared across fork (it is dropped in the parent before every fork and reopened lazily), and the query
 processes open their own. Without it, the graph file is loaded into memory as before.
 
+User queries (`protocol_query`) run only in query processes that confine themselves (graph.store.sandbox)
+unless ``sandbox="off"``; where that cannot be done (another platform, or query_workers=0) they are refused
+with QueryRefused, whose message says why and how to opt out.
+
 Usage::
 
     store = EmbeddedStore(Path("build/graph.nt"), version="abc", query_workers=2, prefixes=vocab.prefixes(),
@@ -21,8 +25,9 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from graph.store.disk import open_read_only
-from graph.store.pool import QueryPool, _load_store
+from graph.store.pool import QueryPool, QueryRefused, _load_store
 from graph.store.results import QueryOutput
+from graph.store.sandbox import sandbox_refusal
 
 _STORES: weakref.WeakSet[EmbeddedStore] = weakref.WeakSet()
 
@@ -69,7 +74,7 @@ class EmbeddedStore:
 
     def __init__(self, graph_path: Path, *, version: str, query_workers: int = 2,
                  prefixes: dict[str, str] | None = None, store_dir: Path | None = None,
-                 triples: int | None = None) -> None:
+                 triples: int | None = None, sandbox: str = "required") -> None:
         self.graph_path = Path(graph_path)
         self.version = version
         self.prefixes = prefixes or {}
@@ -77,6 +82,8 @@ class EmbeddedStore:
         self.query_workers = query_workers
         # user queries are parsed, planned and run in killable processes (api/sparql.py skips its own check)
         self.isolates_user_queries = query_workers > 0
+        self.confined = sandbox != "off"
+        self.refusal = sandbox_refusal(sandbox, query_workers)  # why user queries are not evaluated, if so
         self._lock = threading.Lock()
         self._handle: ox.Store | None = None
         self._pool: QueryPool | None = None
@@ -113,13 +120,13 @@ class EmbeddedStore:
 
     def _query_pool(self, wait: bool = True) -> QueryPool | None:
         """Return this process's query pool, starting it on first use (a forked child starts its own)."""
-        if self.query_workers <= 0:
+        if self.query_workers <= 0 or self.refusal:
             return None
         if self._pool is None or self._pool_pid != os.getpid():
             with self._lock:
                 if self._pool is None or self._pool_pid != os.getpid():
                     self._pool = QueryPool(self.graph_path, size=self.query_workers, store_dir=self.store_dir,
-                                           wait=wait)
+                                           wait=wait, confined=self.confined)
                     self._pool_pid = os.getpid()
         return self._pool
 
@@ -149,6 +156,8 @@ class EmbeddedStore:
 
     def protocol_query(self, query: str, fmt: str, *, max_rows: int, timeout: float,
                        limit: int | None = None) -> QueryOutput:
+        if self.refusal:
+            raise QueryRefused(self.refusal)
         request = {"query": query, "format": fmt, "max_rows": max_rows, "prefixes": self.prefixes, "limit": limit}
         pool = self._query_pool()
         if pool is None:

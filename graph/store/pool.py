@@ -4,7 +4,13 @@ pyoxigraph has no query timeout (oxigraph #1926) and a thread cannot be killed, 
 process. It opens the on-disk store of the graph read-only (its pages shared with every other process
 through the page cache), or, for a plain graph file, loads a private in-memory copy. A query that
 outlives its timeout gets its worker killed and replaced; the caller gets QueryTimeout at once, and
-the other workers keep serving.
+the other workers keep serving. A worker that dies under a query (a stack overflow in the engine) is
+replaced too, and the caller gets QueryCrashed.
+
+Each worker confines itself before it reads a query (graph.store.sandbox: no network sockets), unless
+the pool is made with confined=False, and evaluates queries in a thread with a QUERY_STACK_BYTES stack.
+Evaluation errors go back as a kind and a message: "syntax" (the parser's message), "format",
+"service" (a SERVICE the engine tried, always refused here) or "error" (logged, never shown to clients).
 
 Usage::
 
@@ -48,6 +54,18 @@ class QueryFailed(Exception):
         self.kind = kind
 
 
+class QueryCrashed(Exception):
+    """The query process died while evaluating the query; it was replaced."""
+
+
+class QueryRefused(Exception):
+    """User queries are not evaluated here (no sandbox for them); the message says why and what to do."""
+
+
+QUERY_STACK_BYTES = 64 << 20  # the engine recurses on the query's trees (graph.store.guard bounds them)
+_SERVICE_ERRORS = ("is not supported", "service name", "os error 13")
+
+
 def _load_store(graph_path: str):
     import pyoxigraph as ox
 
@@ -73,14 +91,28 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(0)
 
 
-def _worker_main(conn: Connection, graph_path: str, store_dir: str | None = None) -> None:
-    """Serve queries from `conn` on the graph until told to stop."""
-    from graph.store.results import run_query
+def _worker_main(conn: Connection, graph_path: str, store_dir: str | None = None, confined: bool = True) -> None:
+    """Confine this process, then serve queries from `conn` on the graph until told to stop."""
+    if confined:
+        from graph.store.sandbox import SandboxUnavailable, confine
 
+        try:
+            confine()  # first: no query, and no thread, before the filter
+        except SandboxUnavailable as exc:
+            conn.send(("sandbox", str(exc)))
+            return
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
-
     store = _open(graph_path, store_dir)
     conn.send(("ready", 0))
+    threading.stack_size(QUERY_STACK_BYTES)
+    serving = threading.Thread(target=_serve, args=(conn, store), name="mkg-query")
+    serving.start()
+    serving.join()
+
+
+def _serve(conn: Connection, store) -> None:
+    from graph.store.results import run_query
+
     while True:
         try:
             request = conn.recv()
@@ -97,7 +129,9 @@ def _worker_main(conn: Connection, graph_path: str, store_dir: str | None = None
         except ValueError as exc:
             conn.send(("format", str(exc)))
         except Exception as exc:  # evaluation errors of every kind go back to the caller
-            conn.send(("error", f"{type(exc).__name__}: {exc}"))
+            message = f"{type(exc).__name__}: {exc}"
+            service = isinstance(exc, PermissionError) or any(m in str(exc) for m in _SERVICE_ERRORS)
+            conn.send(("service" if service else "error", message))
 
 
 @dataclass
@@ -110,9 +144,11 @@ class QueryPool:
     """A fixed number of query worker processes with per-query timeouts."""
 
     def __init__(self, graph_path: Path, size: int = 2, start_timeout: float = 120.0, *,
-                 store_dir: Path | None = None, wait: bool = True) -> None:
+                 store_dir: Path | None = None, wait: bool = True, confined: bool = True) -> None:
         self.graph_path = str(graph_path)
         self.store_dir = str(store_dir) if store_dir is not None else None
+        self.confined = confined
+        self.unconfinable: str | None = None  # why a worker could not confine itself: none will serve
         self.size = max(1, size)
         self.start_timeout = start_timeout
         self._context = multiprocessing.get_context("spawn")
@@ -121,6 +157,7 @@ class QueryPool:
         self._lock = threading.Lock()
         self._all: set[int] = set()
         self.timeouts = 0
+        self.crashes = 0
         # at exit, before multiprocessing kills its daemon children: a replacement worker still starting
         # then dies quietly instead of raising EOFError in its starter thread
         atexit.register(self.close)
@@ -134,20 +171,27 @@ class QueryPool:
     def _start_worker(self) -> None:
         try:
             self._spawn()
+        except QueryRefused as exc:
+            self.unconfinable = str(exc)
+            _LOG.error("query worker refused to serve: %s", exc)
         except (OSError, EOFError, RuntimeError) as exc:
             if not self._closed:  # e.g. the server is stopping and killed the starting worker
                 _LOG.warning("query worker failed to start (%s); %d running", exc, len(self._all))
 
     def _spawn(self) -> None:
         parent, child = self._context.Pipe()
-        process = self._context.Process(target=_worker_main, args=(child, self.graph_path, self.store_dir), daemon=True,
-                                        name="mkg-query-worker")
+        process = self._context.Process(target=_worker_main, daemon=True, name="mkg-query-worker",
+                                        args=(child, self.graph_path, self.store_dir, self.confined))
         process.start()
         child.close()
         if not parent.poll(self.start_timeout):
             process.kill()
             raise RuntimeError(f"query worker did not load {self.graph_path} in {self.start_timeout} s")
-        parent.recv()
+        status, detail = parent.recv()
+        if status == "sandbox":
+            process.join(timeout=5)
+            parent.close()
+            raise QueryRefused(f"a query process could not forbid itself network sockets: {detail}")
         worker = _Worker(process, parent)
         with self._lock:
             if self._closed:
@@ -173,6 +217,8 @@ class QueryPool:
     def execute(self, request: dict, timeout: float) -> QueryOutput:
         """Run one query request in a free worker; raise QueryTimeout/QueryBusy/QueryFailed."""
         deadline = time.monotonic() + timeout
+        if self.unconfinable:
+            raise QueryRefused(self.unconfinable)
         try:
             worker = self._idle.get(timeout=timeout)
         except queue.Empty:
@@ -188,9 +234,13 @@ class QueryPool:
             status, payload = worker.conn.recv()
         except (EOFError, OSError, BrokenPipeError) as exc:
             if worker is not None:
+                worker.process.join(timeout=1)
+                _LOG.warning("a query process died under a query (exit code %s); replacing it",
+                             worker.process.exitcode)
+                self.crashes += 1
                 self._replace(worker)
                 worker = None
-            raise QueryFailed("error", f"query worker died ({exc})") from exc
+            raise QueryCrashed("the query process evaluating the query died; it was replaced") from exc
         finally:
             if worker is not None:
                 self._idle.put(worker)
