@@ -34,7 +34,7 @@ from graph.extract import ExtractionContext, extractors
 from graph.progress import Reporter
 from graph.resolve import ConceptIndex
 from graph.shards import keep_store, merge_shards, write_disk_store
-from graph.validate import ValidationReport, validate_file, validate_graph
+from graph.validate import ValidationReport, store_source_files, validate_file, validate_graph, with_sources
 from graph.vocab import Vocabulary
 from graph.workers import CorpusWorkers, Extracted, collector_paused
 
@@ -208,12 +208,15 @@ ENGINES = ("auto", "shacl", "pyshacl")
 """auto is shacl; pyshacl is the reference engine (slower, for checking)."""
 
 
-def validate_built(source: bytes | Path, vocab: Vocabulary, ontology_dir: Path,
-                   engine: str = "auto") -> tuple[ValidationReport, str]:
-    """Validate built N-Triples (bytes or a file) with the shacl engine, or pyshacl; return (report, engine)."""
+def validate_built(source: bytes | Path, vocab: Vocabulary, ontology_dir: Path, engine: str = "auto",
+                   sources: dict[str, str] | None = None) -> tuple[ValidationReport, str]:
+    """Validate built N-Triples (bytes or a file) with the shacl engine, or pyshacl; return (report, engine).
+
+    `sources` ({} to leave them for graph.validate.with_sources) names each result's markdown file.
+    """
     engine = "shacl" if engine in ("auto", "sparql") else engine  # sparql: the engine shacl replaced
     if engine == "shacl":
-        return validate_file(source, vocab, ontology_dir), engine
+        return validate_file(source, vocab, ontology_dir, sources=sources), engine
     if engine != "pyshacl":
         raise ValueError(f"unknown validation engine {engine!r}: use {', '.join(ENGINES)}")
     graph = Graph()
@@ -294,12 +297,13 @@ def _write_outputs(report: BuildReport, shards: list[Path], staging: Path, vocab
         turtle = pool.submit(write_turtle)
         started = time.perf_counter()
         report.triples, report.version = merged.result()
-        report.validation, report.engine = validate_built(staging / GRAPH_NT, vocab, ontology_dir, engine)
+        report.validation, report.engine = validate_built(staging / GRAPH_NT, vocab, ontology_dir, engine, {})
         validated = time.perf_counter()
         report.timings["validate"] = validated - started
         turtle.result()
         disk.result()
-    store = ox.Store.read_only(str(loading))
+    store = ox.Store.read_only(str(loading))  # the source files and counts come from the store
+    report.validation = with_sources(report.validation, store_source_files(store, vocab))
     report.counts = _counts(store, vocab)
     del store
     report.timings["write"] = time.perf_counter() - validated

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -230,7 +230,8 @@ def run_engine(source: Path | bytes, vocab: Vocabulary, ontology_dir: Path = ONT
         return shapes.validate_text(text, format="ntriples", allow_warnings=True), renamed
 
 
-def validate_file(source: Path | bytes, vocab: Vocabulary, ontology_dir: Path = ONTOLOGY_DIR) -> ValidationReport:
+def validate_file(source: Path | bytes, vocab: Vocabulary, ontology_dir: Path = ONTOLOGY_DIR, *,
+                  sources: dict[str, str] | None = None) -> ValidationReport:
     """Validate an N-Triples file (or its bytes) with the shacl engine; no store or rdflib Graph of the data is built.
 
     The engine parses the file itself (in Rust, without the GIL) and holds the graph in a compact
@@ -238,7 +239,8 @@ def validate_file(source: Path | bytes, vocab: Vocabulary, ontology_dir: Path = 
     """
     started = time.perf_counter()
     found, renamed = run_engine(source, vocab, ontology_dir)
-    sources = _nt_source_files(source, vocab)
+    if sources is None:  # the build passes its own (with_sources), read from its store
+        sources = _nt_source_files(source, vocab)
     results = []
     for r in found.results:
         focus = _term_text(renamed.get(r.focus_node, r.focus_node))
@@ -289,6 +291,25 @@ def _restored(message: str, renamed: dict[str, str]) -> str:
         for term, original in renamed.items():
             message = message.replace(term[1:-1], original[1:-1])
     return message
+
+
+def with_sources(report: ValidationReport, sources: dict[str, str]) -> ValidationReport:
+    """Return the report with each result's markdown file set from `sources` (page or concept IRI -> path)."""
+    results = [replace(r, source=sources.get(r.focus) or sources.get(r.focus.split("#", 1)[0])) for r in report.results]
+    _sort(results)
+    return replace(report, results=results)
+
+
+def store_source_files(store: ox.Store, vocab: Vocabulary) -> dict[str, str]:
+    """Map each article IRI and concept IRI to its markdown file, from a store holding the graph."""
+    query = (f"SELECT ?page ?path ?concept WHERE {{ ?page <{vocab.MKG.sourcePath}> ?path "
+             f"OPTIONAL {{ ?page <{SCHEMA.about}> ?concept }} }}")
+    sources: dict[str, str] = {}
+    for row in store.query(query):
+        sources[row["page"].value] = row["path"].value
+        if row["concept"] is not None:
+            sources[row["concept"].value] = row["path"].value
+    return sources
 
 
 def _nt_source_files(source: Path | bytes, vocab: Vocabulary) -> dict[str, str]:
