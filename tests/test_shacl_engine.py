@@ -1,5 +1,8 @@
 """The build's SHACL engine (PyPI `shacl`, in Rust, through graph.validate.validate_file) gives pyshacl's results.
 
+The SHACL-SPARQL shape (overlapping labels) runs apart, on pyoxigraph over the triples it names
+(graph.validate._run_apart); its results are compared here as the engine's are.
+
 For the real seed build, a generated corpus (also with several rules broken at once), every
 one-rule-broken graph of test_ontology and more broken cases, the multiset of (severity, focus,
 path, value, source shape) of pyshacl, run the way the pipeline runs it, equals the engine's,
@@ -122,6 +125,23 @@ def assert_same(data: Graph, shapes: Graph) -> Counter:
 # --- (a) the seed build, (b) a generated corpus ------------------------------------------
 
 
+def test_sparql_shape_apart_equals_the_engine_on_the_whole_graph(corpus_graph) -> None:
+    """The overlapping-labels shape run apart gives what the engine gives with it inside, on the whole graph."""
+    import shacl
+
+    from graph.validate import _read
+
+    data = valid() + ttl(MORE_CASES["three concepts share a label, two of them twice"])
+    data += Graph().parse(corpus_graph, format="nt")
+    body = "".join(f"{_nt(s)} {_nt(p)} {_nt(o)} .\n" for s, p, o in data)
+    whole = shacl.Shapes.from_turtle(VOCAB.rebase(_read(ROOT / "ontology" / "shapes.ttl")))
+    expected = whole.validate_text(body, format="ntriples", allow_warnings=True).results
+    found, _ = run_engine(body.encode(), VOCAB)
+    as_key = lambda r: (r.severity, r.focus_node, r.path, r.value, r.message, r.source_shape)  # noqa: E731
+    assert sorted(map(as_key, found.results)) == sorted(map(as_key, expected))
+    assert sum("Overlapping" in (r.message or "") for r in expected) >= 8
+
+
 def test_seed_build_matches_pyshacl(seed_build, shapes) -> None:
     _, out = seed_build
     data = Graph().parse(out / "graph.nt", format="nt")
@@ -206,6 +226,11 @@ MORE_CASES = {
         concept:viral-marketing-2 a mkg:Concept , skos:Concept ;
             skos:prefLabel "ألتسويق  الفيروسـيّ"@ar , "Marketing"@en ; mkg:hasArticle false ;
             mkg:slug "viral-marketing-2" .""",
+    "three concepts share a label, two of them twice": """
+        concept:marketing skos:prefLabel "مشترك"@ar , "shared"@en .
+        concept:viral-marketing skos:prefLabel "مشترك"@ar , "shared"@en .
+        keyword:business skos:prefLabel "مشترك"@ar .
+        <https://marketing-kg.example/concept/%D8%A7> a mkg:Concept ; skos:prefLabel "مشترك"@ar .""",
     "ill-typed integer and boolean": """
         <https://marketing-kg.example/article/viral-marketing#section-1>
             mkg:sourceLine "twelve"^^xsd:integer .
