@@ -1,7 +1,7 @@
 """The build's SHACL engine (PyPI `shacl`, in Rust, through graph.validate.validate_file) gives pyshacl's results.
 
 The SHACL-SPARQL shape (overlapping labels) runs apart, on pyoxigraph over the triples it names
-(graph.validate._run_apart); its results are compared here as the engine's are.
+(graph.shacl_engine._run_apart); its results are compared here as the engine's are.
 
 For the real seed build, a generated corpus (also with several rules broken at once), every
 one-rule-broken graph of test_ontology and more broken cases, the multiset of (severity, focus,
@@ -21,7 +21,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH, SKOS, XSD
 
 from graph.build import build
-from graph.validate import _nt, load_shapes, run_engine, validate_file, validate_graph
+from graph.shacl_engine import run_engine
+from graph.validate import _nt, load_shapes, validate_file, validate_graph
 from graph.vocab import Vocabulary
 from tests.test_ontology import MARKETING, VIOLATION_CASES, VM, ttl, valid
 
