@@ -22,9 +22,8 @@ from pathlib import Path
 
 from flask import Blueprint, Response, send_file
 
-from api.problems import Problem
-from api.rest_common import service
-from graph.export import FORMATS, convert, ntriples_bytes, ontology_files
+from api.http import Problem, cache_control, etag, graph, service
+from graph.export import FORMATS, convert, ontology_files
 
 bp = Blueprint("exports", __name__)
 
@@ -61,27 +60,19 @@ def _write_atomically(target: Path, write) -> None:
 
 def export_file(fmt: str) -> Path:
     """Return the file holding the served graph in `fmt`, converting it on first use."""
-    current = service()
-    source = current.graph_path
+    current, vocab = graph(), service().vocab
+    source = current.export_path
     if source is None:
         raise Problem(503, "export-unavailable", "Export Unavailable",
                       "this app serves a store without a graph file to export")
-    if fmt == "ntriples" and source.suffix == ".nt":
+    if fmt == "ntriples":  # every source is served from N-Triples: a build's, an import's sorted copy, or as given
         return source
     with _lock:
-        where = _cache_dir(source, current.store.version, current.vocab.base)
+        where = _cache_dir(source, current.version, vocab.base)
         os.utime(where)  # in use: not stale
-        if source.suffix != ".nt":  # `mkg export` reads sorted N-Triples: make them from the Turtle file first
-            sorted_nt = where / "graph.nt"
-            if not sorted_nt.is_file():
-                lines = sorted(set(ntriples_bytes(source).decode("utf-8").splitlines(keepends=True)))
-                _write_atomically(sorted_nt, lambda path: path.write_text("".join(lines), encoding="utf-8"))
-            source = sorted_nt
-            if fmt == "ntriples":
-                return source
         target = where / f"graph{FORMATS[fmt][1]}"
         if not target.is_file():
-            _write_atomically(target, lambda path: convert(source, fmt, current.vocab, output=path))
+            _write_atomically(target, lambda path: convert(source, fmt, vocab, output=path))
     return target
 
 
@@ -92,9 +83,9 @@ def download(name: str) -> Response:
     max_age = current.settings.cache_max_age
     if name in GRAPH_DOWNLOADS:
         fmt = GRAPH_DOWNLOADS[name]
-        etag = hashlib.sha256(f"{current.store.version}\n{current.vocab.base}\n{name}".encode()).hexdigest()[:32]
+        tag = etag(graph().version, current.vocab.base, name)
         response = send_file(export_file(fmt), mimetype=FORMATS[fmt][2], as_attachment=True, download_name=name,
-                             etag=etag, conditional=True, max_age=max_age)
+                             etag=tag, conditional=True, max_age=max_age)
     elif name in SCHEMA_DOWNLOADS:
         body = ontology_files(current.vocab, current.settings.ontology_dir)[name]
         response = send_file(io.BytesIO(body), mimetype="text/turtle", as_attachment=True, download_name=name,
@@ -104,5 +95,5 @@ def download(name: str) -> Response:
                       f"no export is called {name[:100]!r}", available=[*GRAPH_DOWNLOADS, *SCHEMA_DOWNLOADS])
     if response.mimetype.startswith("text/") or response.mimetype.endswith(("+json", "triples")):
         response.content_type = f"{response.mimetype}; charset=utf-8"
-    response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    response.headers["Cache-Control"] = cache_control()
     return response

@@ -1,6 +1,6 @@
 """Bound what request headers can cost: 431 for oversized headers, before any parsing or caching.
 
-gunicorn caps the count and size of header fields (api/serve.py); this WSGI middleware also caps their
+gunicorn caps the count and size of header fields (api/serving/gunicorn.py); this WSGI middleware also caps their
 total size and the size of the headers the service parses (content negotiation, conditional requests),
 so no request makes a worker parse or keep hundreds of kilobytes. Its answer is problem+json, as the app's.
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 
-from api.problems import PROBLEM_TYPE_BASE
+from api.http import PROBLEM_TYPE_BASE
 
 MAX_HEADER_BYTES = 32 * 1024  # every header together (gunicorn allows 32 fields of 8 KB)
 MAX_PARSED_HEADER_BYTES = 4 * 1024  # each header the service parses

@@ -15,27 +15,34 @@ browsers, problem+json otherwise).
 
 from __future__ import annotations
 
-import hashlib
+from urllib.parse import quote
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, render_template, request
 
-from api.problems import Problem
-from api.rest_common import indexes, resolve_concept, service, slug_param
-from api.rest_response import edge_triples, label_triples
-from api.ui_data import concept_page, group_page, page_url
-from api.ui_ontology import ontology_page
+from api.http import (
+    HTML,
+    LINKED_DATA_OFFERS,
+    RDF_MEDIA,
+    Problem,
+    best_offer,
+    cache_control,
+    etag,
+    graph,
+    not_acceptable,
+    service,
+)
+from api.rest.params import resolve_concept, slug_param
+from api.rest.present import edge_triples, label_triples
+from api.ui.ontology import ontology_page
+from api.ui.presenters import concept_page, group_page, page_url
 from graph.export import ontology_files
 from graph.store.results import serialize_triples
 
 bp = Blueprint("linked_data", __name__)
 
-RDF_MEDIA = {"text/turtle": "turtle", "application/n-triples": "ntriples", "application/ld+json": "jsonld",
-             "application/rdf+xml": "rdfxml"}
-MEDIA_OF = {fmt: media for media, fmt in RDF_MEDIA.items()}
-_ALSO_ACCEPTED = {"application/json": "jsonld", "application/x-turtle": "turtle", "text/plain": "ntriples"}
-_HTML_MEDIA = ("text/html", "application/xhtml+xml")
-_FORMAT_PARAM = ("html", *MEDIA_OF)
+_FORMAT_PARAM = ("html", "turtle", "ntriples", "jsonld", "rdfxml")
+_URI_SAFE = ":/?#[]@!$&'()*+,;=%~"
 
 
 def negotiate() -> str:
@@ -43,17 +50,17 @@ def negotiate() -> str:
     requested = request.args.get("format")
     if requested:
         if requested not in _FORMAT_PARAM:
-            raise Problem(406, "not-acceptable", "Not Acceptable",
-                          f"format={requested[:40]!r}: use one of {', '.join(_FORMAT_PARAM)}", parameter="format",
-                          allowed=list(_FORMAT_PARAM))
+            raise not_acceptable(f"format={requested[:40]!r}: use one of {', '.join(_FORMAT_PARAM)}",
+                                 parameter="format", allowed=list(_FORMAT_PARAM))
         return requested
+    accept = request.headers.get("Accept", "")
     if not request.accept_mimetypes:
         return "turtle"
-    best = request.accept_mimetypes.best_match([*RDF_MEDIA, *_HTML_MEDIA, *_ALSO_ACCEPTED])
+    best = best_offer(LINKED_DATA_OFFERS, accept)
     if best is None:
-        raise Problem(406, "not-acceptable", "Not Acceptable",
-                      "this resource is available as " + ", ".join([*_HTML_MEDIA, *RDF_MEDIA]))
-    return "html" if best in _HTML_MEDIA else RDF_MEDIA.get(best) or _ALSO_ACCEPTED[best]
+        raise not_acceptable("this resource is available as "
+                             + ", ".join([HTML, "application/xhtml+xml", *RDF_MEDIA.values()]))
+    return best
 
 
 def negotiate_after_lookup() -> tuple[str | None, Problem | None]:
@@ -66,13 +73,11 @@ def negotiate_after_lookup() -> tuple[str | None, Problem | None]:
 
 def _finish(response: Response, fmt: str) -> Response:
     """Add the ETag, caching and Vary headers every Linked Data answer carries; answer 304 when unchanged."""
-    current = service()
-    tag = hashlib.sha256(f"{current.store.version}\n{current.vocab.base}\n{request.full_path}\n{fmt}".encode())
-    etag = tag.hexdigest()[:32]
-    if request.if_none_match.contains(etag):
+    tag = etag(graph().version, service().vocab.base, request.full_path, fmt)
+    if request.if_none_match.contains(tag):
         response = Response(status=304)
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = f"public, max-age={current.settings.cache_max_age}"
+    response.set_etag(tag)
+    response.headers["Cache-Control"] = cache_control()
     response.vary.add("Accept")
     return response
 
@@ -80,8 +85,9 @@ def _finish(response: Response, fmt: str) -> Response:
 def rdf_response(triples: list, fmt: str, iri: str) -> Response:
     """Serialise triples in `fmt` with the project's prefixes, naming the described resource in a Link header."""
     body = serialize_triples(list(dict.fromkeys(triples)), fmt, service().vocab.prefixes())
-    response = Response(body, content_type=f"{MEDIA_OF[fmt]}; charset=utf-8")
-    response.headers["Link"] = f'<{iri}>; rel="describes"'
+    response = Response(body, content_type=f"{RDF_MEDIA[fmt]}; charset=utf-8")
+    # an HTTP header carries ASCII: the IRI as a URI (RFC 3987 3.1), as gunicorn refuses anything else
+    response.headers["Link"] = f'<{quote(iri, safe=_URI_SAFE)}>; rel="describes"'
     return _finish(response, fmt)
 
 
@@ -102,7 +108,7 @@ def _moved(kind: str, canonical: str) -> Response:
     if request.query_string:
         location += "?" + request.query_string.decode("latin-1")
     response = redirect(location, code=301)
-    response.headers["Cache-Control"] = f"public, max-age={service().settings.cache_max_age}"
+    response.headers["Cache-Control"] = cache_control()
     return response
 
 
@@ -111,7 +117,7 @@ def concept(slug: str) -> Response:
     """Answer a concept IRI: the concept page, or its concise bounded description in RDF."""
     fmt, unacceptable = negotiate_after_lookup()
     slug_param("slug", slug)
-    idx = indexes()
+    idx = graph().model
     try:
         canonical = resolve_concept(idx, slug)
     except Problem as problem:
@@ -124,16 +130,16 @@ def concept(slug: str) -> Response:
         raise unacceptable
     iri = idx.concepts[canonical].iri
     if fmt != "html":
-        return rdf_response(service().store.describe(iri), fmt, iri)
+        return rdf_response(graph().store.describe(iri), fmt, iri)
     page = concept_page(idx, canonical)
-    return html_response("concept.html", page=page, alternates=MEDIA_OF)
+    return html_response("concept.html", page=page, alternates=RDF_MEDIA)
 
 
 @bp.get("/article/<slug>")
 def article(slug: str) -> Response:
     """Answer an article IRI (and its #parts) with a 303 to its concept, whose description includes the article."""
     slug_param("slug", slug)
-    idx = indexes()
+    idx = graph().model
     canonical = resolve_concept(idx, slug)
     if not idx.concepts[canonical].article:
         raise Problem(404, "article-not-found", "Article Not Found", f"the concept {canonical!r} has no article")
@@ -159,13 +165,10 @@ def _group(kind: str, relation: str, slug: str) -> Response:
     """Answer a keyword or organization: its page, or its triples, the `relation` edges to it and their labels."""
     fmt, unacceptable = negotiate_after_lookup()
     slug_param("slug", slug)
-    idx = indexes()
+    idx = graph().model
     found = idx.resolve_keyword(slug, kind)
     if found is None:
-        import difflib
-
-        close = difflib.get_close_matches(slug, sorted(idx.keywords if kind == "keyword" else idx.organizations),
-                                            n=5, cutoff=0.5)
+        close = idx.group_suggestions(kind, slug)
         if fmt == "html":
             return not_found_page(kind, slug, [{"slug": s, "type": kind} for s in close])
         raise Problem(404, f"{kind}-not-found", f"{kind.capitalize()} Not Found",
@@ -180,10 +183,10 @@ def _group(kind: str, relation: str, slug: str) -> Response:
     page = group_page(idx, kind, canonical)
     if fmt != "html":
         incoming = [e for e in idx.inc.get((kind, canonical), ()) if e.relation == relation]
-        triples = [*service().store.describe(node.iri), *edge_triples(idx, incoming),
+        triples = [*graph().store.describe(node.iri), *edge_triples(idx, incoming),
                    *label_triples(idx, [("concept", link.slug) for link in page.concepts])]
         return rdf_response(triples, fmt, node.iri)
-    return html_response(f"{kind}.html", page=page, alternates=MEDIA_OF)
+    return html_response(f"{kind}.html", page=page, alternates=RDF_MEDIA)
 
 
 @bp.get("/ontology")
@@ -193,11 +196,11 @@ def ontology() -> Response:
     current = service()
     turtle = ontology_files(current.vocab, current.settings.ontology_dir)["ontology.ttl"]
     if fmt == "html":
-        return html_response("ontology.html", page=ontology_page(turtle, current.vocab), alternates=MEDIA_OF)
+        return html_response("ontology.html", page=ontology_page(turtle, current.vocab), alternates=RDF_MEDIA)
     if fmt == "turtle":
         body = turtle
     else:
         triples = list(ox.parse(turtle, format=ox.RdfFormat.TURTLE))
         body = serialize_triples(triples, fmt, current.vocab.prefixes())
-    response = Response(body, content_type=f"{MEDIA_OF[fmt]}; charset=utf-8")
+    response = Response(body, content_type=f"{RDF_MEDIA[fmt]}; charset=utf-8")
     return _finish(response, fmt)

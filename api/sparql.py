@@ -26,7 +26,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
 from api.examples import EXAMPLES
-from api.problems import Problem
+from api.http import DESCRIPTION_OFFERS, GRAPH_OFFERS, RDFLIB_NAMES, SOLUTION_OFFERS, Problem
 from graph.store import guard
 from graph.store.pool import QueryBusy, QueryCrashed, QueryFailed, QueryRefused, QueryTimeout
 from graph.store.remote import StoreUnavailable
@@ -42,16 +42,8 @@ FORMAT_ALIASES = {
     "rdf+xml": "rdfxml",
 }
 GRAPH_ALIASES = {"xml": "rdfxml", "json": "jsonld", "n3": "turtle"}  # for CONSTRUCT/DESCRIBE only
-SOLUTION_TYPES = {  # in order of preference: `*/*` gets JSON, `text/*` CSV
-    "application/sparql-results+json": "json", "application/json": "json",
-    "application/sparql-results+xml": "xml", "application/xml": "xml",
-    "text/csv": "csv", "text/tab-separated-values": "tsv", "text/xml": "xml",
-}
-GRAPH_TYPES = {
-    "text/turtle": "turtle", "application/x-turtle": "turtle", "application/n-triples": "ntriples",
-    "text/plain": "ntriples", "application/ld+json": "jsonld", "application/json": "jsonld",
-    "application/rdf+xml": "rdfxml", "application/xml": "rdfxml",
-}
+SOLUTION_TYPES = dict(SOLUTION_OFFERS)  # in order of preference: `*/*` gets JSON, `text/*` CSV
+GRAPH_TYPES = dict(GRAPH_OFFERS)
 _POSITION = re.compile(r"error at (\d+):(\d+)")
 _SYNTAX_STORE = ox.Store()  # empty: parsing only, queries on it are never iterated
 _LOG = logging.getLogger("mkg.sparql")
@@ -181,7 +173,7 @@ def _check(query: str) -> guard.QueryInfo:
     if info.refusal:
         slug = "update-not-allowed" if info.is_update else "query-refused"
         raise Problem(400, slug, "Query Refused", info.refusal)
-    if getattr(_service().store, "isolates_user_queries", False):
+    if _service().graph.store.isolates_user_queries:
         # parsed where it runs: pyoxigraph plans a query as it parses it, and planning a few hundred triple
         # patterns takes seconds to minutes; only a killable query process (or the remote store) may do it
         return info
@@ -255,8 +247,8 @@ def sparql() -> Response:
                       f"die within {STRIKE_WINDOW_S:g} s; send simpler queries after Retry-After",
                       headers={"Retry-After": str(int(wait) + 1)})
     service = _service()
-    settings, store = service.settings, service.store
-    if getattr(store, "refusal", None):
+    settings, store = service.settings, service.graph.store
+    if store.refusal:
         raise _failure(QueryRefused(store.refusal))
     info = _check(query)
     fmt = _negotiate(info.form or "SELECT")
@@ -310,7 +302,7 @@ def description_graph() -> Graph:
     graph.add((dataset, RDF.type, SD.Dataset))
     graph.add((dataset, SD.defaultGraph, default_graph))
     graph.add((default_graph, RDF.type, SD.Graph))
-    graph.add((default_graph, URIRef("http://rdfs.org/ns/void#triples"), Literal(service.store.triple_count())))
+    graph.add((default_graph, URIRef("http://rdfs.org/ns/void#triples"), Literal(service.graph.store.triple_count())))
     for slug, title, text in EXAMPLES:
         example = URIRef(f"{base}#example-{slug}")
         graph.add((example, RDF.type, SH.SPARQLExecutable))
@@ -342,15 +334,14 @@ def service_description() -> Response:
         offered.append("application/n-triples")  # N-Triples has no relative IRIs
     best = request.accept_mimetypes.best_match(offered, default="text/turtle")
     if best == "text/html":
-        html = render_template_string(_HTML, version=service.store.version, triples=service.store.triple_count(),
+        html = render_template_string(_HTML, version=service.graph.store.version, triples=service.graph.store.triple_count(),
                                       prefixes=service.vocab.prefixes(), formats=RESULT_FORMATS, examples=EXAMPLES)
         response = Response(html, content_type="text/html; charset=utf-8")
     else:
-        rdflib_format = {"text/turtle": "turtle", "application/n-triples": "nt11", "application/ld+json": "json-ld",
-                         "application/rdf+xml": "xml"}[best]
+        rdflib_format = RDFLIB_NAMES[dict(DESCRIPTION_OFFERS)[best]]
         response = Response(description_graph().serialize(format=rdflib_format), content_type=f"{best}; charset=utf-8")
     response.headers["Cache-Control"] = f"public, max-age={service.settings.cache_max_age}"
-    response.set_etag(hashlib.sha256(f"{service.store.version}\n{best}\n{service.settings.public_url}".encode())
+    response.set_etag(hashlib.sha256(f"{service.graph.store.version}\n{best}\n{service.settings.public_url}".encode())
                       .hexdigest()[:32])
     response.vary.add("Accept")
     return response.make_conditional(request)

@@ -35,6 +35,7 @@ Results: a markdown table on stdout, bench/results/serve-<UTC>.json and serve-la
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import shutil
@@ -126,16 +127,17 @@ def measure(n: int, args: argparse.Namespace, plan: Plan) -> dict[str, Any]:
             # ours
             port = free_port()
             ours_url = f"http://127.0.0.1:{port}"
-            cmd = ours_command(build / "graph.nt", port)
+            checkout = args.checkout.resolve() if getattr(args, "checkout", None) else None
+            cwd, env = checkout or PROJECT_ROOT, child_env(checkout)
+            cmd = ours_command(build / "graph.nt", port, checkout)
             print(f"[n={n}] ours: {' '.join(cmd)}", file=sys.stderr)
             # a first start creates what a build does not have yet (on-disk store, saved REST indexes); the
             # second start is the one timed: start-up from a prior build
-            with Server("mkg serve (first start)", cmd, scratch / "ours-first.log", cwd=PROJECT_ROOT,
-                        env=child_env()) as first:
+            with Server("mkg serve (first start)", cmd, scratch / "ours-first.log", cwd=cwd, env=env) as first:
                 first_ready_s = wait_ready(first, ours_url + "/ready")
             print(f"[n={n}] ours: first start ready in {first_ready_s:.1f} s", file=sys.stderr)
             ours = stack.enter_context(
-                Server("mkg serve", cmd, scratch / "ours.log", cwd=PROJECT_ROOT, env=child_env())
+                Server("mkg serve", cmd, scratch / "ours.log", cwd=cwd, env=env)
             )
             ready_s = wait_ready(ours, ours_url + "/ready")
             ours_info: dict[str, Any] = {
@@ -197,17 +199,56 @@ def measure(n: int, args: argparse.Namespace, plan: Plan) -> dict[str, Any]:
                 if ours_info.get(key) is not None:
                     ours_info[f"{key}_per_10k_concepts"] = round(ours_info[key] * per, 1)
             row["ours"] = ours_info
+            ttl_workloads = [dataclasses.replace(w, name=w.name + " (.ttl source)") for w in workloads
+                             if w.name in TTL_WORKLOADS]
+            row["ttl_source"], ttl_results = measure_ttl_source(build / "graph.ttl", scratch, cwd, checkout, peer,
+                                                                peer_url, ttl_workloads, plan)
+            ours_results.update(ttl_results["ours"])
+            peer_results.update(ttl_results["peer"])
+            phase("ttl_source")
             peer_info["rss_after_mb"] = peer.rss_mb()
             peer.stop()
             peer_info["log"] = keep_log(scratch / "peer.log", f"serve-n{n}-{stamp}-peer.log")
             row["peer"] = peer_info
         row["results"] = [
             {"workload": w.name, "note": w.note, "ours": ours_results[w.name], "peer": peer_results[w.name]}
-            for w in workloads
+            for w in [*workloads, *ttl_workloads]
         ]
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return row
+
+
+TTL_WORKLOADS = ("concept detail, distinct", "neighbours depth=1, distinct", "sparql SELECT join, distinct")
+
+
+def measure_ttl_source(ttl: Path, scratch: Path, cwd: Path, checkout: Path | None, peer: Server, peer_url: str,
+                       workloads: list, plan: Plan) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """Serve the Turtle export (`mkg serve --graph graph.ttl`): start-up twice, memory, a SPARQL query right
+    after the first 200 from /ready, then `workloads` against the peer."""
+    env = {**child_env(checkout), "XDG_CACHE_HOME": str(scratch / "xdg-cache")}  # an empty import cache
+    info: dict[str, Any] = {}
+    query = "/sparql?" + urllib.parse.urlencode({"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"})
+    for start in ("first", "second"):
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        cmd = ours_command(ttl, port, checkout)
+        server = Server(f"mkg serve {ttl.name} ({start} start)", cmd, scratch / f"ours-ttl-{start}.log", cwd=cwd,
+                        env=env)
+        try:
+            info[f"{start}_start_ready_s"] = round(wait_ready(server, url + "/ready"), 2)
+            status, _, body = http_get(url + query, {"Accept": "application/sparql-results+json"})
+            info[f"{start}_query_after_ready"] = {"status": status, "body": body[:200].decode(errors="replace")}
+            info[f"{start}_rss_ready_mb"] = settle(server)
+            info[f"{start}_pss_ready_mb"] = server.pss_mb()
+            print(f"  [ours .ttl] {start} start: ready in {info[f'{start}_start_ready_s']} s, SPARQL right after: "
+                  f"{status}, RSS {info[f'{start}_rss_ready_mb']} MB", file=sys.stderr)
+            if start == "second":
+                results = measure_servers({"ours": (server, url), "peer": (peer, peer_url)}, workloads, plan,
+                                          scratch)
+        finally:
+            server.stop()
+    return info, results
 
 
 def _connections(text: str) -> tuple[int, ...]:
@@ -238,6 +279,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="use an existing cached graph even if graph/ or ontology/ changed since it was built",
     )
     p.add_argument("--results-dir", type=Path, default=RESULTS_DIR, help="where to write JSON results")
+    p.add_argument("--checkout", type=Path, help="serve ours with this checkout's graph/ and api/ (a before run)")
     p.set_defaults(func=_main)
 
 

@@ -41,6 +41,17 @@ def _cold(entry: dict[str, Any]) -> str:
     return "—" if warm.get("cold_p50_ms") is None else f"{warm['cold_p50_ms']:.1f}"
 
 
+def _ttl(info: dict[str, Any]) -> str:
+    """Summarise the two starts of ours on the Turtle export."""
+    parts = []
+    for start in ("first", "second"):
+        if f"{start}_start_ready_s" in info:
+            parts.append(f"{start} start ready in {info[f'{start}_start_ready_s']} s, RSS "
+                         f"{info.get(f'{start}_rss_ready_mb')} MB (PSS {info.get(f'{start}_pss_ready_mb')} MB), "
+                         f"a SPARQL query right after /ready: {info[f'{start}_query_after_ready']['status']}")
+    return "; ".join(parts) or "not measured"
+
+
 def _worst_to_detail(row: dict[str, Any]) -> str:
     """Say how the worst neighbourhood parameters compare with a concept detail (ours, distinct), per connections."""
     by_name = {r["workload"]: r["ours"]["runs"] for r in row.get("results", [])}
@@ -69,6 +80,7 @@ def table(row: dict[str, Any]) -> str:
         f"workers: {ours.get('log_workers')}; log {ours.get('log')}",
         f"peer: oxigraph load {peer.get('load_s')} s, ready in {peer.get('ready_s')} s, RSS "
         f"{peer.get('rss_ready_mb')} MB at ready / {peer.get('rss_after_mb')} MB after",
+        f"ours on the Turtle export (`--graph graph.ttl`): {_ttl(row.get('ttl_source') or {})}",
         "",
         "| workload | conns | ours req/s | ours p50 ms | ours p99 ms | peer req/s | peer p50 ms | peer p99 ms "
         "| ours/peer req/s | ours/peer p50 | cold p50 ms ours / peer | ours non-2xx/304 | peer non-2xx/304 |",

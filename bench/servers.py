@@ -25,13 +25,14 @@ class BenchError(RuntimeError):
     """A step of the benchmark failed in a way that stops this corpus size."""
 
 
-def child_env() -> dict[str, str]:
-    """Return the environment for `mkg` children: the project root first on PYTHONPATH."""
+def child_env(checkout: Path | None = None) -> dict[str, str]:
+    """Return the environment for `mkg` children: the project root (or another checkout) first on PYTHONPATH."""
     # The editable install can map `api` as a namespace package (it was installed before
     # api/__init__.py existed), and the `mkg` script's sys.path does not start with the project, so
     # without this `mkg serve` fails with "cannot import name 'GraphUnavailable' from 'api'".
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p)
+    root = str(checkout or PROJECT_ROOT)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
     return env
 
 
@@ -43,10 +44,10 @@ def mkg_command() -> list[str]:
     return [sys.executable, "-c", "import sys; from graph.cli import main; sys.exit(main())"]
 
 
-def ours_command(graph: Path, port: int) -> list[str]:
-    """Return the `mkg serve` argv for graph on 127.0.0.1:port with WORKERS x THREADS."""
+def ours_command(graph: Path, port: int, checkout: Path | None = None) -> list[str]:
+    """Return the `mkg serve` argv for graph on 127.0.0.1:port with WORKERS x THREADS (another checkout's code)."""
     return [
-        *mkg_command(),
+        *([sys.executable, "-m", "graph.cli"] if checkout else mkg_command()),
         "serve",
         "--graph",
         str(graph),

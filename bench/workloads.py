@@ -12,7 +12,7 @@ from pathlib import Path
 from bench.servers import BenchError, http_get
 
 ROTATION = 200  # slugs / search queries a workload rotates over
-WORST_LIMIT = 500  # the largest neighbourhood limit the REST API allows (api/neighbourhood.py)
+WORST_LIMIT = 500  # the largest neighbourhood limit the REST API allows (api/rest/neighbours.py)
 WORST_NEIGHBOURS = ("/neighbours?depth=3&direction=both&relation=linksTo,hasKeyword,definesTerm,definedIn,mentions"
                     f"&limit={WORST_LIMIT}")
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -90,6 +90,17 @@ class Workload:
     ours: list[tuple[str, dict[str, str]]]  # (path?query, headers)
     peer: list[tuple[str, dict[str, str]]]
     note: str = ""
+    expect: tuple[int, ...] = (200, 304)  # our statuses that count as answered (404 for unknown slugs)
+
+
+def unknown_slug(slug: str) -> str:
+    """Return a slug that looks like a typo of `slug`: a letter dropped, or two words swapped."""
+    words = slug.split("-")
+    if len(words) > 2 and len(slug) % 2:
+        words[0], words[1] = words[1], words[0]
+        return "-".join(words)
+    middle = len(slug) // 2
+    return slug[:middle] + slug[middle + 1:] + ("x" if len(slug) < 4 else "")
 
 
 def _sparql_path(endpoint: str, query: str) -> str:
@@ -197,6 +208,24 @@ SELECT ?s ?p ?o ?label ?hasArticle WHERE {
         [peer(worst % iri, fresh_sel) for _, iri in sample.every_concept],
         "Cache-Control: no-cache, every concept; compare with concept detail, distinct",
     ))
+    # Unknown slugs (a site full of broken links, a crawler): every request a different slug that no concept has,
+    # answered 404 with suggestions, as JSON and as the HTML page; beside them the known concept page in HTML.
+    # The peer runs the concept-detail query for an IRI that does not exist (an empty answer).
+    known = {s for s, _ in sample.every_concept}
+    unknown = [(u, iri + "-missing") for (s, iri) in sample.every_concept if (u := unknown_slug(s)) not in known]
+    html_h = {"Accept": "text/html", "Cache-Control": "no-cache"}
+    work.append(Workload("concept detail, unknown slug", [(f"/api/concepts/{q_slug(u, safe='')}", fresh)
+                                                          for u, _ in unknown],
+                         [peer(detail % iri, fresh_sel) for _, iri in unknown],
+                         "404 problem+json with suggestions, a different unknown slug each request", (404,)))
+    work.append(Workload("concept page (HTML), distinct", [(f"/concept/{q_slug(s, safe='')}", html_h)
+                                                           for s, _ in sample.every_concept],
+                         [peer(detail % iri, fresh_sel) for _, iri in sample.every_concept],
+                         "Accept: text/html, every concept"))
+    work.append(Workload("concept page (HTML), unknown slug", [(f"/concept/{q_slug(u, safe='')}", html_h)
+                                                               for u, _ in unknown],
+                         [peer(detail % iri, fresh_sel) for _, iri in unknown],
+                         "the HTML 404 page with the closest slugs", (404,)))
     for variant, queries, ours_h, peer_h in (("distinct", sample.every_query, fresh, fresh_sel),
                                              ("repeated", sample.queries, json_h, sel_h)):
         work.append(Workload(

@@ -1,8 +1,9 @@
 """Orchestrate a build: parse, resolve, extract, validate, then write to a temp dir and swap it in.
 
-A build directory holds graph.nt, graph.ttl, report.json and store-<version>/, the on-disk
-pyoxigraph store of graph.nt for servers to open read-only (see store_dir); the previous
-version's store is kept beside it for servers still reading it, older ones are dropped.
+A build directory holds graph.nt, graph.ttl, report.json and store-<version>/: the on-disk
+pyoxigraph store of graph.nt (compacted) and its read model (graph.readmodel.persist), which
+servers only open; the previous version's directory is kept beside it for servers still reading
+it, older ones are dropped.
 
 Usage::
 
@@ -32,17 +33,17 @@ from graph.corpus import admit
 from graph.export import convert, nt_line
 from graph.extract import ExtractionContext, extractors
 from graph.progress import Reporter
+from graph.readmodel import persist
 from graph.resolve import ConceptIndex
 from graph.shards import keep_store, merge_shards, write_disk_store
+from graph.store.disk import GRAPH_NT, REPORT_FILE, compact, store_dir
+from graph.store.embedded import EmbeddedStore
 from graph.validate import ValidationReport, store_source_files, validate_file, validate_graph, with_sources
 from graph.vocab import Vocabulary
 from graph.workers import CorpusWorkers, Extracted, collector_paused
 
 BUILD_FORMAT = 1
-REPORT_FILE = "report.json"
-GRAPH_NT = "graph.nt"
 GRAPH_TTL = "graph.ttl"
-STORE_PREFIX = "store-"
 DISK_STORE_NICE = 10
 """Nice value of the on-disk store load: the merge, load and validation chain goes first on the cores."""
 
@@ -106,11 +107,6 @@ def content_fingerprint(content_dir: Path, vocab: Vocabulary, ontology_dir: Path
             stat = path.stat()
             digest.update(f"{path.relative_to(content_dir)}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()[:32]
-
-
-def store_dir(build_dir: Path, version: str) -> Path:
-    """Return where a build keeps the on-disk pyoxigraph store of graph version `version`."""
-    return Path(build_dir) / f"{STORE_PREFIX}{version}"
 
 
 def read_report(out_dir: Path) -> dict | None:
@@ -310,7 +306,22 @@ def _write_outputs(report: BuildReport, shards: list[Path], staging: Path, vocab
     report.timings["store"] = timings["store"]
     for shard in shards:
         shard.unlink()
-    loading.rename(store_dir(staging, report.version))
+    directory = store_dir(staging, report.version)
+    loading.rename(directory)
+    if report.validation is not None and report.validation.conforms:
+        report.timings["readmodel"] = write_read_model(directory, report, vocab, staging / GRAPH_NT)
+
+
+def write_read_model(directory: Path, report: BuildReport, vocab: Vocabulary, graph_nt: Path) -> float:
+    """Compact the version's store and save its read model beside it, so a server only opens files; return s."""
+    started = time.perf_counter()
+    compact(directory)
+    store = EmbeddedStore(directory, version=report.version, query_workers=0, triples=report.triples)
+    try:
+        persist.ensure(directory, store, vocab, graph_nt)
+    finally:
+        store.close()
+    return time.perf_counter() - started
 
 
 def _keep_previous_store(out_dir: Path, staging: Path, version: str) -> None:

@@ -13,13 +13,20 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
+
 from graph.config import ConfigError, Settings, load_settings
+from graph.corpus import read_content
+from graph.export import FORMATS, convert, ntriples_bytes, ontology_files, split_by_concept
 from graph.progress import terminal_progress
+from graph.push import PushFailed, push_build
+from graph.store.disk import GRAPH_NT
 from graph.vocab import Vocabulary
 
 SHOWN_INFO = ("ignored", "draft", "unread-field")
@@ -40,7 +47,7 @@ def _print_problems(report, stream=None) -> None:
 
 def _ensure_build(settings: Settings, vocab: Vocabulary) -> Path:
     """Return the build dir, building first when it is missing or stale; exit 1 if that fails."""
-    from graph.build import build, is_up_to_date
+    from graph.build import build, is_up_to_date  # imports pyshacl (a second): not for `mkg serve` of a build
 
     if settings.graph_file is None and not is_up_to_date(settings.content_dir, settings.build_dir, vocab,
                                                          settings.include_drafts):
@@ -57,7 +64,7 @@ def _ensure_build(settings: Settings, vocab: Vocabulary) -> Path:
 
 
 def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
-    from graph.build import build
+    from graph.build import build  # imports pyshacl (a second): only the commands that build pay for it
 
     with terminal_progress(sys.stderr, quiet=args.quiet) as progress:
         report = build(
@@ -82,8 +89,6 @@ def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _push(settings: Settings, url: str, graph_file: str | None, version: str | None = None) -> int:
-    from graph.push import PushFailed, push_build
-
     try:
         result = push_build(settings, url, Path(graph_file) if graph_file else None, version)
     except (PushFailed, ValueError) as exc:
@@ -100,9 +105,7 @@ def cmd_push(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_validate(settings: Settings, args: argparse.Namespace) -> int:
-    from graph.build import extract_lines, validate_lines
-    from graph.content import read_content
-    from graph.export import ntriples_bytes
+    from graph.build import extract_lines, validate_lines  # imports pyshacl (a second): only when validating
 
     vocab = Vocabulary(settings.base_iri)
     target = Path(args.path) if args.path else settings.content_dir
@@ -136,9 +139,6 @@ def cmd_validate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
-    from graph.build import GRAPH_NT
-    from graph.export import FORMATS, convert, ontology_files, split_by_concept
-
     vocab = Vocabulary(settings.base_iri)
     source = settings.graph_file or _ensure_build(settings, vocab) / GRAPH_NT
     _, extension, _ = FORMATS[args.format]
@@ -174,10 +174,6 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
-    import pyoxigraph as ox
-
-    from graph.build import GRAPH_NT
-
     vocab = Vocabulary(settings.base_iri)
     source = settings.graph_file or _ensure_build(settings, vocab) / GRAPH_NT
     store = ox.Store()
@@ -278,10 +274,44 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("--graph", dest="graph_file", help="query this graph file instead of the build")
     q.set_defaults(func=cmd_query)
 
-    from api.serve import add_serve_command  # the CLI is the composition root: serving lives in api/
-
-    add_serve_command(commands)
+    _add_serve_command(commands)
     return main
+
+
+def _add_serve_command(commands) -> None:
+    """Register the `serve` sub-command, whose work is done by the HTTP layer (api.serving.gunicorn)."""
+    serve = commands.add_parser("serve", help="serve the graph over SPARQL, REST and Linked Data")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    graph = serve.add_mutually_exclusive_group()
+    graph.add_argument("--content", dest="content_dir", help="articles to build and serve (default content/)")
+    graph.add_argument("--graph", dest="graph_file",
+                       help="serve this .nt/.ttl/.jsonld file (imported once into cache_dir) instead of building")
+    serve.add_argument("--build-dir", dest="build_dir")
+    serve.add_argument("--cache-dir", dest="cache_dir", help="where --graph files are imported (default: "
+                                                            "$XDG_CACHE_HOME/marketing-kg)")
+    serve.add_argument("--workers", type=int, help="gunicorn worker processes (default 2)")
+    serve.add_argument("--threads", type=int, help="threads per worker (default 4)")
+    serve.add_argument("--query-workers", dest="query_workers", type=int,
+                       help="killable SPARQL processes per worker (default 2)")
+    serve.add_argument("--access-log", dest="access_log",
+                       help="write an access log line per request: - for stdout, or a file (default: none)")
+    serve.add_argument("--sparql-sandbox", dest="sparql_sandbox", choices=("required", "off"),
+                       help="required (default): SPARQL queries run only in processes that cannot open network "
+                            "sockets, and are refused where that is impossible; off: opt out")
+    serve.add_argument("--public-url", dest="public_url",
+                       help="the URL clients reach this service at, for the SPARQL service description")
+    serve.add_argument("--dev", action="store_true", help="Flask development server (single process)")
+    serve.add_argument("--store", help="embedded (default) or a remote SPARQL store: sparql+http://host:port/…")
+    serve.add_argument("--watch", action="store_true", default=None,
+                       help="rebuild when content/ changes and reload without dropping a request "
+                            "(with a remote --store: rebuild and push)")
+    serve.set_defaults(func=_cmd_serve)
+
+
+def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    """Serve with the HTTP layer, found by name: graph/ sits below api/ and never imports it."""
+    return importlib.import_module("api.serving.gunicorn").cmd_serve(settings, args)
 
 
 _NOT_SETTINGS = {"command", "func", "config", "keep_going", "strict", "quiet", "format", "out", "split", "query",

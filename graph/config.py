@@ -44,6 +44,7 @@ class Settings:
     workers: int = 2
     threads: int = 4
     graph_file: Path | None = None
+    cache_dir: Path | None = None  # where --graph files are imported (default: default_cache_dir())
     store: str = field(default="embedded", repr=False)  # a URL may carry user:password
     query_timeout: float = 10.0
     max_query_bytes: int = 64 * 1024
@@ -70,8 +71,15 @@ class Settings:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-_PATHS = {"content_dir", "build_dir", "ontology_dir", "graph_file"}
+_PATHS = {"content_dir", "build_dir", "ontology_dir", "graph_file", "cache_dir"}
 _CHOICES = {"sparql_sandbox": ("required", "off")}
+
+
+def default_cache_dir(environ: dict[str, str] | None = None) -> Path:
+    """Return where graph files given to --graph are imported: $XDG_CACHE_HOME/marketing-kg, else ~/.cache/…."""
+    env = os.environ if environ is None else environ
+    base = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME") or Path.home()) / ".cache")
+    return Path(base) / "marketing-kg"
 
 
 def _coerce(name: str, value: Any) -> Any:

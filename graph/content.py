@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -436,43 +435,12 @@ def discover(content_dir: Path) -> tuple[list[Path], list[Problem]]:
     return sorted(files), ignored
 
 
-def _parse_chunk(args: tuple[list[Path], Path, int]) -> list[tuple[Article | None, list[Problem]]]:
+def parse_chunk(args: tuple[list[Path], Path, int]) -> list[tuple[Article | None, list[Problem]]]:
     paths, root, max_bytes = args
     return [parse_article(p, root, max_bytes) for p in paths]
 
 
-def _chunks(items: list[Path], size: int) -> Iterator[list[Path]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def read_content(
-    content_dir: Path, *, max_bytes: int = 5 * 1024 * 1024, jobs: int = 0, progress=None,
-    include_drafts: bool = False,
-) -> tuple[list[Article], list[Problem]]:
-    """Parse every article under content_dir (in parallel when large) and admit them (graph.corpus.admit)."""
-    from graph.corpus import admit  # graph.corpus reads this module's records
-    if not content_dir.is_dir():
-        return [], [Problem("error", str(content_dir), None, "no-content",
-                            "content directory does not exist: create it or pass --content DIR")]
-    paths, problems = discover(content_dir)
-    jobs = jobs or os.cpu_count() or 1
-    results: Iterable[tuple[Article | None, list[Problem]]]
-    if jobs > 1 and len(paths) >= 200:
-        size = max(50, len(paths) // (jobs * 8))
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            results = [r for chunk in pool.map(_parse_chunk, ((c, content_dir, max_bytes)
-                                                              for c in _chunks(paths, size)))
-                       for r in chunk]
-    else:
-        results = (parse_article(p, content_dir, max_bytes) for p in paths)
-    if progress is not None:
-        results = _reporting(list(results), progress)
-    admitted = admit(results, include_drafts=include_drafts)
-    return admitted.articles, problems + admitted.problems
-
-
-def _reporting(results: list, progress) -> Iterator:
+def reporting(results: list, progress) -> Iterator:
     for done, result in enumerate(results, start=1):
         progress(done, len(results))
         yield result

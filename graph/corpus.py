@@ -17,11 +17,13 @@ The rules (README "Article facts"):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
-from graph.content import Article, Block, Link, Problem
+from graph.content import Article, Block, Link, Problem, discover, parse_article, parse_chunk, reporting
 from graph.vocab import canonical_slug
 
 
@@ -126,3 +128,34 @@ def retarget(article: Article, aliases: dict[str, str]) -> Article:
                           block.section, links)
         blocks.append(block)
     return article.with_blocks(tuple(blocks))
+
+
+def _chunks(items: list[Path], size: int) -> Iterator[list[Path]]:
+    """Yield `items` in lists of `size`."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def read_content(
+    content_dir: Path, *, max_bytes: int = 5 * 1024 * 1024, jobs: int = 0, progress=None,
+    include_drafts: bool = False,
+) -> tuple[list[Article], list[Problem]]:
+    """Parse every article under content_dir (in parallel when large) and admit them (admit above)."""
+    if not content_dir.is_dir():
+        return [], [Problem("error", str(content_dir), None, "no-content",
+                            "content directory does not exist: create it or pass --content DIR")]
+    paths, problems = discover(content_dir)
+    jobs = jobs or os.cpu_count() or 1
+    results: Iterable[tuple[Article | None, list[Problem]]]
+    if jobs > 1 and len(paths) >= 200:
+        size = max(50, len(paths) // (jobs * 8))
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            results = [r for chunk in pool.map(parse_chunk, ((c, content_dir, max_bytes)
+                                                              for c in _chunks(paths, size)))
+                       for r in chunk]
+    else:
+        results = (parse_article(p, content_dir, max_bytes) for p in paths)
+    if progress is not None:
+        results = reporting(list(results), progress)
+    admitted = admit(results, include_drafts=include_drafts)
+    return admitted.articles, problems + admitted.problems

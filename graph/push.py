@@ -21,6 +21,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from graph.export import file_version
+from graph.store.disk import GRAPH_NT, prior_build
 from graph.store.pool import QueryFailed
 from graph.store.remote import (
     RESULTS_JSON,
@@ -168,8 +169,6 @@ def push_graph(graph_nt: Path, version: str, client: RemoteClient, base_iri: str
 def push_build(settings, url: str | None = None, graph_file: Path | None = None,
                version: str | None = None) -> PushResult:
     """Push the build's graph.nt (or `graph_file`) to the store at `url` (default: the `store` setting)."""
-    from graph.build import GRAPH_NT
-
     client = RemoteClient.from_settings(settings, url)
     source = Path(graph_file) if graph_file else settings.build_dir / GRAPH_NT
     if not source.is_file():
@@ -177,7 +176,8 @@ def push_build(settings, url: str | None = None, graph_file: Path | None = None,
     if source.suffix != ".nt":
         raise PushFailed(f"{source}: push an N-Triples file (mkg build writes build/graph.nt)")
     if version is None:  # the version the embedded store would serve: the build's, or the file's hash
-        version = _build_version(source) or file_version(source)
+        built = prior_build(source)
+        version = built.version if built else file_version(source)
     try:
         return push_graph(source, version, client, settings.base_iri, keep_versions=settings.keep_versions)
     except (StoreUnavailable, QueryFailed) as exc:
@@ -185,17 +185,5 @@ def push_build(settings, url: str | None = None, graph_file: Path | None = None,
     finally:
         client.close()
 
-
-def _build_version(graph_nt: Path) -> str | None:
-    """Return the version recorded by the build that wrote `graph_nt` (its report.json, if not older), else None."""
-    from graph.build import read_report
-
-    report = read_report(graph_nt.parent) or {}
-    try:
-        fresh = (graph_nt.parent / "report.json").stat().st_mtime_ns >= graph_nt.stat().st_mtime_ns
-    except OSError:
-        return None
-    version = report.get("version")
-    return version if fresh and report.get("written") and isinstance(version, str) and version else None
 
 

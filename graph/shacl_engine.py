@@ -18,11 +18,23 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import shacl
-from rdflib import URIRef
+from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SH
 
 from graph.config import ONTOLOGY_DIR
 from graph.vocab import Vocabulary
+
+
+@lru_cache(maxsize=8)
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def load_shapes(vocab: Vocabulary, ontology_dir: Path = ONTOLOGY_DIR) -> Graph:
+    """Return the project's SHACL shapes rebased on the vocabulary's base IRI (never user-supplied)."""
+    shapes = Graph()
+    shapes.parse(data=vocab.rebase(_read(ontology_dir / "shapes.ttl")), format="turtle")
+    return shapes
 
 
 @dataclass(frozen=True)
@@ -70,8 +82,6 @@ def _engine(vocab: Vocabulary, ontology_dir: Path) -> tuple[shacl.Shapes, tuple[
     graph (the overlapping-labels self-join: 4.6 of 10.6 CPU s at 10,000 articles, most of the
     time at 100,000); run_engine runs such a query on pyoxigraph over the few triples it names.
     """
-    from graph.validate import load_shapes  # graph.validate reads this module's results
-
     shapes = load_shapes(vocab, ontology_dir)
     apart = []
     for shape in sorted(set(shapes.subjects(SH.sparql, None)), key=str):

@@ -21,7 +21,6 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -30,10 +29,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
 from graph.config import ONTOLOGY_DIR
-from graph.shacl_engine import EngineResult, nt_lines, restored, run_engine, term_text
-from graph.vocab import SCHEMA, Vocabulary
-
-SEVERITIES = ("Violation", "Warning", "Info")
+from graph.shacl_engine import EngineResult, load_shapes, nt_lines, restored, run_engine, term_text
+from graph.vocab import SCHEMA, SEVERITIES, Vocabulary
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,18 +110,6 @@ class ValidationReport:
             lines.append(f"{where}: {r.severity.lower()}: {r.message} (focus {r.focus}"
                          + (f", path {r.path}" if r.path else "") + ")")
         return "\n".join(lines)
-
-
-@lru_cache(maxsize=8)
-def _read(path: Path) -> str:
-    return path.read_text(encoding="utf-8")
-
-
-def load_shapes(vocab: Vocabulary, ontology_dir: Path = ONTOLOGY_DIR) -> Graph:
-    """Return the project's SHACL shapes rebased on the vocabulary's base IRI (never user-supplied)."""
-    shapes = Graph()
-    shapes.parse(data=vocab.rebase(_read(ontology_dir / "shapes.ttl")), format="turtle")
-    return shapes
 
 
 def _source_files(data: Graph) -> dict[str, str]:

@@ -23,6 +23,8 @@ DEFAULT_BASE_IRI = "https://marketing-kg.example/"
 
 SCHEMA = Namespace("https://schema.org/")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+SEVERITIES = ("Violation", "Warning", "Info")
+"""The SHACL result severities, most severe first (sh:Violation, sh:Warning, sh:Info)."""
 
 # Every term of the ontology namespace, by kind; ontology/marketing.ttl declares each.
 ONTOLOGY_CLASSES = (

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from graph.build import build
-from graph.content import read_content
+from graph.corpus import read_content
 from graph.vocab import Vocabulary
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -148,23 +148,15 @@ def extract_graph(tmp_path):
 
 
 @pytest.fixture
-def built_client(tmp_path):
+def built_client(tmp_path, make_app):
     """Return a function that builds tmp_path/content and returns (Flask test client of the app serving it, report)."""
-    from api import create_app
-    from graph.config import Settings
-
-    apps = []
 
     def run(**options):
         report = build(tmp_path / "content", tmp_path / "build", **options)
         assert report.written, (report.failure, [str(p) for p in report.problems])
-        app = create_app(Settings(graph_file=tmp_path / "build" / "graph.nt", query_workers=0))
-        apps.append(app)
-        return app.test_client(), report
+        return make_app(graph_file=tmp_path / "build" / "graph.nt").test_client(), report
 
-    yield run
-    for app in apps:
-        app.extensions["mkg"].close()
+    return run
 
 
 def front_matter_article(front: str, body: str = "نص.", title: str = "عنوان") -> str:
@@ -172,20 +164,50 @@ def front_matter_article(front: str, body: str = "نص.", title: str = "عنوا
     return f"---\ntitle: {title}\ndescription: وصف قصير.\n{front.strip()}\n---\n\n# {title}\n\n{body}\n"
 
 
-# --- REST concept API (issue 5) -------------------------------------------------------------------
+# --- apps: one factory, in the way datasette has make_app_client ------------------------------------------
 
 REST_CORPUS_ARTICLES = 1000  # the issue's 1,000-article corpus: ~17 s to generate and build
 
 
 @pytest.fixture(scope="session")
-def rest_app(store_settings):
-    """The Flask app serving the real seed graph in-process (no query worker processes), on each backend."""
+def make_app(tmp_path_factory):
+    """Return make_app(**settings) -> a Flask app (no query processes unless asked); all closed at the end.
+
+    Settings are those of graph.config.Settings; graph files given as `graph_file` are imported into a
+    session-wide cache directory, not the user's.
+    """
     from api import create_app
     from graph.config import Settings
 
-    app = create_app(Settings(query_workers=0, **store_settings))
-    yield app
-    app.extensions["mkg"].close()
+    imports = tmp_path_factory.mktemp("imports")
+    made = []
+
+    def make(*, graph=None, **settings):
+        settings.setdefault("query_workers", 0)
+        settings.setdefault("cache_dir", imports)
+        app = create_app(Settings(**settings), graph=graph)
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        app.extensions["mkg"].close()
+
+
+@pytest.fixture(scope="session")
+def make_client(make_app):
+    """Return make_client(**settings) -> the test client of make_app(**settings)."""
+
+    def make(**settings):
+        return make_app(**settings).test_client()
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def rest_app(make_app, store_settings):
+    """The Flask app serving the real seed graph in-process (no query worker processes), on each backend."""
+    return make_app(**store_settings)
 
 
 @pytest.fixture
@@ -194,14 +216,18 @@ def rest_client(rest_app):
 
 
 @pytest.fixture(scope="session")
-def rest_corpus_app(tmp_path_factory):
-    """The app serving a generated corpus of REST_CORPUS_ARTICLES articles (bench.corpus, seed 0)."""
-    from api import create_app
+def corpus_build(tmp_path_factory):
+    """The build directory of a generated corpus of REST_CORPUS_ARTICLES articles (bench.corpus, seed 0)."""
     from bench.corpus import generate
-    from graph.config import Settings
 
     where = tmp_path_factory.mktemp("rest-corpus")
     generate(REST_CORPUS_ARTICLES, where / "content", seed=0)
     report = build(where / "content", where / "build")
     assert report.written, report.failure
-    return create_app(Settings(graph_file=where / "build" / "graph.nt", query_workers=0))
+    return where / "build"
+
+
+@pytest.fixture(scope="session")
+def rest_corpus_app(make_app, corpus_build):
+    """The app serving the generated corpus's build."""
+    return make_app(graph_file=corpus_build / "graph.nt")

@@ -17,7 +17,7 @@ import pytest
 from rdflib import Literal
 
 from graph.build import extract_lines
-from graph.content import read_content
+from graph.corpus import read_content
 from graph.export import nt_term
 from graph.extract import lang_literal
 from graph.vocab import Vocabulary

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from graph.content import parse_article, read_content
+from graph.content import parse_article
+from graph.corpus import read_content
 from tests.conftest import article_text
 
 

@@ -9,7 +9,7 @@ import pytest
 from graph.build import build, is_up_to_date
 from graph.cli import main
 from graph.config import load_settings
-from graph.content import read_content
+from graph.corpus import read_content
 from graph.vocab import Vocabulary
 from tests.conftest import article_text, front_matter_article
 

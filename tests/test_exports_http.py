@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from api import create_app
 from graph.cli import main as mkg
-from graph.config import Settings
 
 DOWNLOADS = {"graph.ttl": "text/turtle", "graph.nt": "application/n-triples", "graph.jsonld": "application/ld+json",
              "ontology.ttl": "text/turtle", "shapes.ttl": "text/turtle"}
@@ -20,8 +18,8 @@ def graph_file(seed_build):
 
 
 @pytest.fixture(scope="module")
-def client(graph_file):
-    return create_app(Settings(graph_file=graph_file, query_workers=0)).test_client()
+def client(graph_file, make_client):
+    return make_client(graph_file=graph_file)
 
 
 @pytest.fixture(scope="module")
@@ -75,15 +73,15 @@ def test_unknown_export_is_a_problem(client):
     assert "graph.ttl" in response.json["available"]
 
 
-def test_a_turtle_graph_file_is_exported_from_its_sorted_triples(graph_file, cli_exports, tmp_path):
+def test_a_turtle_graph_file_is_exported_from_its_sorted_triples(graph_file, cli_exports, tmp_path, make_client):
     turtle_file = tmp_path / "graph.ttl"
     turtle_file.write_bytes(cli_exports["graph.ttl"])
-    client = create_app(Settings(graph_file=turtle_file, query_workers=0)).test_client()
+    client = make_client(graph_file=turtle_file)
     assert client.get("/export/graph.nt").get_data() == graph_file.read_bytes()
     assert client.get("/export/graph.ttl").get_data() == cli_exports["graph.ttl"]
 
 
-def test_conversions_unused_for_a_day_are_removed(graph_file, tmp_path):
+def test_conversions_unused_for_a_day_are_removed(graph_file, tmp_path, make_client):
     import os
     import shutil
     import time
@@ -95,6 +93,6 @@ def test_conversions_unused_for_a_day_are_removed(graph_file, tmp_path):
     stale = _cache_dir(tmp_path / "old.nt", "old-version", "https://marketing-kg.example/")
     (stale / "graph.ttl").write_text("old")
     os.utime(stale, (time.time() - STALE_SECONDS - 60,) * 2)
-    client = create_app(Settings(graph_file=copy, query_workers=0)).test_client()
+    client = make_client(graph_file=copy)
     assert client.get("/export/graph.ttl").status_code == 200
     assert not stale.exists()

@@ -9,7 +9,7 @@ from rdflib.namespace import DCTERMS, XSD
 
 from graph.build import build
 from graph.cli import main
-from graph.content import read_content
+from graph.corpus import read_content
 from graph.vocab import Vocabulary
 from tests.conftest import article_text, front_matter_article
 

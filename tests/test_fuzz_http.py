@@ -15,8 +15,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from api import create_app
-from graph.config import Settings
 from graph.store.guard import MAX_NESTING
 from tests.leaks import CANARY_NAME, CANARY_VALUE, assert_nothing_leaked, assert_problem
 
@@ -32,13 +30,12 @@ SPARQL_WORDS = ["SELECT", "ASK", "CONSTRUCT", "DESCRIBE", "WHERE", "{", "}", "("
 
 
 @pytest.fixture(scope="module")
-def app(seed_build):
+def app(seed_build, make_app):
     """The app on the seed graph with one killable query process: a runaway fuzzed query is stopped."""
     _, out = seed_build
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(CANARY_NAME, CANARY_VALUE)
-        application = create_app(Settings(graph_file=out / "graph.nt", query_workers=1,
-                                          query_timeout=QUERY_TIMEOUT))
+        application = make_app(graph_file=out / "graph.nt", query_workers=1, query_timeout=QUERY_TIMEOUT)
         yield application
 
 

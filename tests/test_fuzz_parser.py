@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from graph.build import extract_lines
-from graph.content import Article, Problem, parse_article, read_content
+from graph.content import Article, Problem, parse_article
+from graph.corpus import read_content
 from graph.vocab import Vocabulary
 
 pytestmark = pytest.mark.timeout(120)

@@ -225,11 +225,8 @@ SCRIPT = "<script>alert('mkg')</script>"
 
 
 @pytest.fixture(scope="module")
-def script_app(tmp_path_factory):
+def script_app(tmp_path_factory, make_app):
     """The app serving a graph whose concept title, keyword and anchor hold <script> tags."""
-    from api import create_app
-    from graph.config import Settings
-
     where = tmp_path_factory.mktemp("script-labels")
     content = where / "content"
     content.mkdir()
@@ -239,7 +236,7 @@ def script_app(tmp_path_factory):
                                     encoding="utf-8")
     report = build(content, where / "build")
     assert report.written, report.failure
-    return create_app(Settings(graph_file=where / "build" / "graph.nt", query_workers=0))
+    return make_app(graph_file=where / "build" / "graph.nt")
 
 
 def test_script_labels_are_data_never_markup(script_app):

@@ -9,8 +9,6 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, SKOS
 
-from api import create_app
-from graph.config import Settings
 from graph.vocab import SCHEMA, Vocabulary
 
 V = Vocabulary()
@@ -20,9 +18,9 @@ PARSERS = {"text/turtle": "turtle", "application/n-triples": "nt", "application/
 
 
 @pytest.fixture(scope="module")
-def client(seed_build):
+def client(seed_build, make_client):
     _, out = seed_build
-    return create_app(Settings(graph_file=out / "graph.nt", query_workers=0)).test_client()
+    return make_client(graph_file=out / "graph.nt")
 
 
 def parse(response) -> Graph:
@@ -135,14 +133,14 @@ def test_ontology_turtle_is_the_ontology_file_and_html_documents_it(client):
     assert "owl:inverseOf" not in html and "inverse of" in html
 
 
-def test_routes_work_by_slug_under_another_base_iri(seed_build, tmp_path):
+def test_routes_work_by_slug_under_another_base_iri(seed_build, tmp_path, make_client):
     from graph.build import build
     from tests.conftest import CONTENT
 
     base = "https://data.example.org/marketing/"
     out = tmp_path / "build"
     assert build(CONTENT, out, vocab=Vocabulary(base)).written
-    client = create_app(Settings(graph_file=out / "graph.nt", base_iri=base, query_workers=0)).test_client()
+    client = make_client(graph_file=out / "graph.nt", base_iri=base)
     iri = base + "concept/viral-marketing"
     graph = parse(client.get("/concept/viral-marketing", headers={"Accept": "text/turtle"}))
     assert (URIRef(iri), SKOS.prefLabel, Literal("Viral Marketing", lang="en")) in graph
@@ -189,3 +187,11 @@ def test_other_sites_may_read_the_data_but_not_the_ui(client, path, shared):
     response = client.get(path, headers={"Origin": "https://glossary.example", "Accept": "text/turtle"})
     assert response.status_code in (200, 304, 406)
     assert (response.headers.get("Access-Control-Allow-Origin") in ("*", "https://glossary.example")) is shared
+
+
+def test_the_link_header_of_an_arabic_slug_is_ascii(client):
+    """gunicorn refuses a header that is not latin-1: the described IRI is sent as a URI (RFC 3987)."""
+    arabic = "/concept/%D8%A7%D9%84%D8%A7%D8%AA%D8%B5%D8%A7%D9%84"
+    response = client.get(arabic, headers={"Accept": "text/turtle"})
+    assert response.status_code == 200 and response.headers["Link"].isascii()
+    assert response.headers["Link"].startswith("<https://marketing-kg.example" + arabic + ">")

@@ -8,8 +8,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from api import create_app
-from api.reload import check_remote
+from api.serving.reload import check_remote
 from graph.cli import main
 from graph.config import Settings
 from graph.push import PushFailed, push_build, push_graph, versions
@@ -133,12 +132,13 @@ def test_push_to_a_store_that_is_down_fails_cleanly(tmp_path, capsys):
     assert "cannot reach the store" in err and "hidden-pw" not in err
 
 
-def test_build_push_then_a_running_app_follows_the_new_version(store_url, tmp_path, write_article, capsys):
+def test_build_push_then_a_running_app_follows_the_new_version(store_url, tmp_path, write_article, capsys,
+                                                                make_app):
     write_article("alpha.md", article_text(title="ألفا", body="نص عن [بيتا](/beta)."))
     out = tmp_path / "build"
     assert main(["build", "--content", str(tmp_path / "content"), "--out", str(out), "--push", store_url]) == 0
     assert "mkg push: serving version" in capsys.readouterr().out
-    app = create_app(Settings(store=store_url, build_dir=tmp_path / "app", query_workers=0, watch_interval=0))
+    app = make_app(store=store_url, build_dir=tmp_path / "app", watch_interval=0)
     client = app.test_client()
     first = client.get("/api/stats").get_json()
     assert client.get("/api/concepts/gamma").status_code == 404

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from api import create_app
-from api.reload import rebuild, reload_app
+from api.serving.reload import reload_app
+from api.serving.watch import rebuild
 from graph.config import Settings
 from graph.vocab import Vocabulary
 from tests.conftest import CONTENT, article_text
@@ -131,17 +131,17 @@ def test_sighup_rebuilds_and_reloads_without_dropping_a_request(site):
     assert all(len(answers) == 1 for answers in hammer.versions().values())
 
 
-def test_in_process_reload_pins_each_request_to_one_version(site):
+def test_in_process_reload_pins_each_request_to_one_version(site, make_app):
     settings = Settings(content_dir=site / "content", build_dir=site / "build", query_workers=0)
-    app = create_app(settings)
+    app = make_app(content_dir=site / "content", build_dir=site / "build")
     client = app.test_client()
     before = client.get("/api/stats").get_json()
     with app.test_request_context("/api/stats"):
-        pinned = app.extensions["mkg"].store  # a request in flight keeps its version to the end
+        pinned = app.extensions["mkg"].graph  # a request in flight keeps its version to the end
         (site / "content" / "content-marketing.md").write_text(NEW_ARTICLE, encoding="utf-8")
         report = rebuild(settings, Vocabulary(settings.base_iri))
         assert report.written and reload_app(app) is True
-        assert app.extensions["mkg"].store is pinned and pinned.version == before["version"]
+        assert app.extensions["mkg"].graph is pinned and pinned.version == before["version"]
     after = client.get("/api/stats").get_json()
     assert after["version"] == report.version != before["version"]
     assert after["kinds"]["article"] == before["kinds"]["article"] + 1

@@ -13,18 +13,14 @@ import tracemalloc
 
 import pytest
 
-from api import create_app
 from api.limits import MAX_HEADER_BYTES, MAX_PARSED_HEADER_BYTES
-from graph.config import Settings
 
 pytestmark = pytest.mark.timeout(300)
 
 
 @pytest.fixture(scope="module")
-def app(seed_build):
-    application = create_app(Settings(graph_file=seed_build[1] / "graph.nt", query_workers=0))
-    yield application
-    application.extensions["mkg"].close()
+def app(seed_build, make_app):
+    return make_app(graph_file=seed_build[1] / "graph.nt")
 
 
 @pytest.fixture
@@ -79,16 +75,16 @@ def test_unique_large_headers_keep_no_more_memory_than_small_ones(client):
 
 
 def test_an_answer_cache_stays_within_its_budget_keys_included():
-    from api.rest_response import AnswerCache
+    from api.answer_cache import AnswerCache
 
     budget = 256 * 1024
     tracemalloc.start()
     try:
         gc.collect()
         before = tracemalloc.get_traced_memory()[0]
-        cache = AnswerCache(budget)
+        cache = AnswerCache(lambda: None, None, budget)
         for i in range(5000):  # 5,000 unique 2 KB keys with 100-byte values: 10 MB of keys
-            cache.put_value(f"{i:06d}".ljust(2048, "k"), b"v" * 100, 100)
+            cache.put(f"{i:06d}".ljust(2048, "k"), b"v" * 100, 100)
         gc.collect()
         held = tracemalloc.get_traced_memory()[0] - before
     finally:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from graph.content import Block, read_content
+from graph.content import Block
+from graph.corpus import read_content
 from graph.resolve import ConceptIndex, bold_label, split_acronym, unmarked
 from tests.conftest import article_text
 

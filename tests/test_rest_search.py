@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
-from api.indexes import GraphIndexes, highlight
+from graph.readmodel.search import highlight
 
 SMM = "social-media-marketing-smm"
 
@@ -130,27 +130,8 @@ def test_corpus_search_every_title_finds_its_concept_fast(rest_corpus_app):
     assert per_query < 0.05, per_query
 
 
-def test_corpus_index_is_built_once_per_version(rest_corpus_app):
-    service = rest_corpus_app.extensions["mkg"]
-    first = GraphIndexes.for_store(service.store, service.vocab)
-    assert GraphIndexes.for_store(service.store, service.vocab) is first
-    started = time.perf_counter()
+def test_short_prefixes_find_concepts_on_the_corpus(rest_corpus_app):
+    client = rest_corpus_app.test_client()
     for prefix in ("ا", "ت", "س", "م", "a", "e"):
-        first.search(prefix, 20)
-    assert (time.perf_counter() - started) / 6 < 0.05
-
-
-def test_indexes_are_warmed_up_when_the_app_is_created(seed_build):
-    import threading
-
-    from api import create_app
-    from graph.config import Settings
-
-    _, out = seed_build
-    app = create_app(Settings(graph_file=out / "graph.nt", query_workers=0))
-    for thread in threading.enumerate():
-        if thread.name == "mkg-rest-index-warm-up":
-            thread.join(30)
-    service = app.extensions["mkg"]
-    key = (id(service.store), service.store.version, service.vocab.base)
-    assert key in GraphIndexes._cache
+        body = _search(client, prefix, limit=20)
+        assert body["count"] == 20 and all(r["match"]["highlight"] for r in body["results"])

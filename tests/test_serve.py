@@ -6,20 +6,19 @@ import json
 import shutil
 from pathlib import Path
 
-from api import create_app
-from api.serve import gunicorn_options
+from api.serving.gunicorn import gunicorn_options
 from graph.config import Settings, load_settings
 from tests.conftest import CONTENT
 
 
-def test_create_app_builds_then_reuses_the_build(tmp_path):
-    settings = Settings(content_dir=CONTENT, build_dir=tmp_path / "build", query_workers=0)
-    ready = create_app(settings).test_client().get("/ready").json
+def test_create_app_builds_then_reuses_the_build(tmp_path, make_client):
+    settings = {"content_dir": CONTENT, "build_dir": tmp_path / "build"}
+    ready = make_client(**settings).get("/ready").json
     report = json.loads((tmp_path / "build" / "report.json").read_text(encoding="utf-8"))
     assert ready["status"] == "ready" and ready["version"] == report["version"]
     assert ready["triples"] == report["triples"]
     mtime = (tmp_path / "build" / "graph.nt").stat().st_mtime_ns
-    again = create_app(settings).test_client().get("/ready").json
+    again = make_client(**settings).get("/ready").json
     assert again["version"] == ready["version"]
     assert (tmp_path / "build" / "graph.nt").stat().st_mtime_ns == mtime
 
@@ -59,7 +58,7 @@ def test_gunicorn_preloads_once_and_each_worker_opens_its_own_store(seed_build, 
     with serve_app(build / "graph.nt", tmp_path / "server.log", {"MKG_QUERY_WORKERS": "1"}, workers=2) as server:
         ready = requests.get(server.url + "/ready", timeout=10).json()
         assert (build / f"store-{ready['version']}").is_dir()  # created from graph.nt, then served read-only
-        assert list((build / f"store-{ready['version']}").glob("mkg-rest-indexes-*.pickle"))
+        assert list((build / f"store-{ready['version']}").glob("mkg-readmodel-*.pickle"))
         counts = set()
         for _ in range(6):
             answer = requests.get(server.url + "/sparql", params={"query": query},
@@ -80,16 +79,21 @@ def test_gunicorn_preloads_once_and_each_worker_opens_its_own_store(seed_build, 
         assert {_parent(pid) for pid in query_processes} == workers  # none started by the master
 
 
-def test_a_worker_exit_closes_its_store_and_query_processes(tmp_path):
+def test_a_worker_exit_closes_its_store_and_query_processes(tmp_path, make_app):
+    import multiprocessing
     from types import SimpleNamespace
 
     graph = tmp_path / "g.ttl"
     graph.write_text("<https://e.example/a> <https://e.example/p> <https://e.example/b> .\n", encoding="utf-8")
-    app = create_app(Settings(graph_file=graph, query_workers=1))
-    store = app.extensions["mkg"].store
+    def query_processes() -> set:
+        return {p for p in multiprocessing.active_children() if p.name == "mkg-query-worker"}
+
+    others = query_processes()  # of the other apps of this test session
+    app = make_app(graph_file=graph, query_workers=1)
+    store = app.extensions["mkg"].graph.store
     assert store.protocol_query("ASK { ?s ?p ?o }", "json", max_rows=10, timeout=30).body
-    pool = store._pool
-    assert pool is not None and pool._all
+    workers = query_processes() - others
+    assert workers and all(p.is_alive() for p in workers)
     server = SimpleNamespace(app=SimpleNamespace(callable=app), log=None)
     gunicorn_options(Settings())["worker_exit"](server, None)
-    assert pool._closed and store._pool is None
+    assert not any(p.is_alive() for p in workers)

@@ -130,7 +130,7 @@ def test_sparql_shape_apart_equals_the_engine_on_the_whole_graph(corpus_graph) -
     """The overlapping-labels shape run apart gives what the engine gives with it inside, on the whole graph."""
     import shacl
 
-    from graph.validate import _read
+    from graph.shacl_engine import _read
 
     data = valid() + ttl(MORE_CASES["three concepts share a label, two of them twice"])
     data += Graph().parse(corpus_graph, format="nt")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph.content import read_content
+from graph.corpus import read_content
 from tests.conftest import article_text, front_matter_article
 
 

@@ -11,9 +11,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
 
-from api import create_app
 from api.examples import EXAMPLES
-from graph.config import Settings
 from graph.store.guard import inspect_query
 from graph.store.results import RESULT_FORMATS
 from graph.vocab import SD, SH, Vocabulary
@@ -42,15 +40,9 @@ GRAPH_MEDIA = [m for m, kind in RESULT_FORMATS.values() if kind == "graph"]
 FORMAT_NAMES = {media: name for name, (media, _) in RESULT_FORMATS.items()}
 
 
-def _app(store_settings, **settings):
-    return create_app(Settings(query_workers=1, **store_settings, **settings))
-
-
 @pytest.fixture(scope="module")
-def app(store_settings):
-    application = _app(store_settings)
-    yield application
-    application.extensions["mkg"].close()
+def app(store_settings, make_app):
+    return make_app(query_workers=1, **store_settings)
 
 
 @pytest.fixture(scope="module")
@@ -59,12 +51,10 @@ def client(app):
 
 
 @pytest.fixture(scope="module")
-def limited(store_settings):
+def limited(store_settings, make_client):
     """An app with small limits and one allowed CORS origin."""
-    application = _app(store_settings, max_rows=5, max_query_bytes=512,
-                       cors_origins=("https://analyst.example",))
-    yield application.test_client()
-    application.extensions["mkg"].close()
+    return make_client(query_workers=1, max_rows=5, max_query_bytes=512, cors_origins=("https://analyst.example",),
+                       **store_settings)
 
 
 @pytest.fixture(scope="module")
@@ -291,17 +281,14 @@ def test_service_description_in_turtle(client):
 
 
 @pytest.mark.parametrize("media", ["text/turtle", "application/n-triples", "application/ld+json"])
-def test_service_description_names_the_configured_public_url(store_settings, media):
-    application = _app(store_settings, public_url="https://kg.example.org/")
-    try:
-        response = application.test_client().get("/sparql", headers={"Accept": media, "Host": "attacker.example"})
-        assert media_type(response.content_type) == media
-        graph = parse_graph(response.data, response.content_type)
-        endpoint = URIRef("https://kg.example.org/sparql")
-        assert (endpoint, SD.endpoint, endpoint) in graph
-        assert b"attacker.example" not in response.data
-    finally:
-        application.extensions["mkg"].close()
+def test_service_description_names_the_configured_public_url(store_settings, media, make_app):
+    application = make_app(query_workers=1, public_url="https://kg.example.org/", **store_settings)
+    response = application.test_client().get("/sparql", headers={"Accept": media, "Host": "attacker.example"})
+    assert media_type(response.content_type) == media
+    graph = parse_graph(response.data, response.content_type)
+    endpoint = URIRef("https://kg.example.org/sparql")
+    assert (endpoint, SD.endpoint, endpoint) in graph
+    assert b"attacker.example" not in response.data
 
 
 def test_service_description_in_html_for_browsers(client):
@@ -500,7 +487,7 @@ def test_ready_reports_version_and_triple_count(client, app, seed_graph):
     body = response.get_json()
     assert body["status"] == "ready"
     assert body["triples"] == len(seed_graph)
-    assert body["version"] == app.extensions["mkg"].store.version
+    assert body["version"] == app.extensions["mkg"].graph.version
 
 
 def test_ready_triple_count_matches_a_count_query(client):

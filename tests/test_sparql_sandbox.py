@@ -15,8 +15,6 @@ import time
 import pytest
 import requests
 
-from api import create_app
-from graph.config import Settings
 from graph.store import sandbox
 from tests.servers import ROOT, _clean_env, _running, free_port, post_query
 from tests.test_sparql_safety import Listener
@@ -120,32 +118,23 @@ def seed_nt(seed_build):
     return seed_build[1] / "graph.nt"
 
 
-def test_without_a_sandbox_sparql_answers_503_and_names_the_opt_out(seed_nt, monkeypatch):
+def test_without_a_sandbox_sparql_answers_503_and_names_the_opt_out(seed_nt, monkeypatch, make_app):
     monkeypatch.setattr(sandbox, "unavailable_reason", lambda: "seccomp filters exist on Linux only (this is darwin)")
-    app = create_app(Settings(graph_file=seed_nt, query_workers=1))
-    try:
-        response = app.test_client().get("/sparql", query_string={"query": ASK})
-        assert response.status_code == 503
-        problem = response.get_json()
-        assert problem["type"].endswith("/sparql-unavailable")
-        assert "darwin" in problem["detail"] and "MKG_SPARQL_SANDBOX=off" in problem["detail"]
-        assert app.test_client().get("/api/concepts").status_code == 200  # the rest is served
-    finally:
-        app.extensions["mkg"].close()
-    opted_out = create_app(Settings(graph_file=seed_nt, query_workers=1, sparql_sandbox="off"))
-    try:
-        assert opted_out.test_client().get("/sparql", query_string={"query": ASK}).status_code == 200
-    finally:
-        opted_out.extensions["mkg"].close()
+    app = make_app(graph_file=seed_nt, query_workers=1)
+    response = app.test_client().get("/sparql", query_string={"query": ASK})
+    assert response.status_code == 503
+    problem = response.get_json()
+    assert problem["type"].endswith("/sparql-unavailable")
+    assert "darwin" in problem["detail"] and "MKG_SPARQL_SANDBOX=off" in problem["detail"]
+    assert app.test_client().get("/api/concepts").status_code == 200  # the rest is served
+    opted_out = make_app(graph_file=seed_nt, query_workers=1, sparql_sandbox="off")
+    assert opted_out.test_client().get("/sparql", query_string={"query": ASK}).status_code == 200
 
 
-def test_in_process_queries_need_the_opt_out(seed_nt):
-    app = create_app(Settings(graph_file=seed_nt, query_workers=0))
-    try:
-        problem = app.test_client().get("/sparql", query_string={"query": ASK}).get_json()
-        assert problem["status"] == 503 and "query_workers = 0" in problem["detail"]
-    finally:
-        app.extensions["mkg"].close()
+def test_in_process_queries_need_the_opt_out(seed_nt, make_app):
+    app = make_app(graph_file=seed_nt, query_workers=0)
+    problem = app.test_client().get("/sparql", query_string={"query": ASK}).get_json()
+    assert problem["status"] == 503 and "query_workers = 0" in problem["detail"]
 
 
 def test_mkg_serve_says_why_sparql_is_off(seed_nt, tmp_path):

@@ -7,7 +7,6 @@ import time
 import pytest
 import requests
 
-from api import create_app
 from graph.config import Settings
 from graph.push import push_build
 from tests.servers import free_port, run_oxigraph_store, serve_remote_app
@@ -74,11 +73,11 @@ def test_store_stopped_mid_run_gives_503_then_recovers(seed_build, tmp_path):
 
 
 @pytest.mark.parametrize("pushed", [False, True])
-def test_an_app_started_before_its_store_serves_once_it_is_there(seed_build, tmp_path, pushed):
+def test_an_app_started_before_its_store_serves_once_it_is_there(seed_build, tmp_path, pushed, make_app):
     _, out = seed_build
     port = free_port()
     url = f"sparql+http://127.0.0.1:{port}/"
-    app = create_app(Settings(store=url, build_dir=tmp_path / "app", query_workers=0, watch_interval=0.2))
+    app = make_app(store=url, build_dir=tmp_path / "app", watch_interval=0.2)
     client = app.test_client()
     assert client.get("/health").status_code == 200
     assert client.get("/ready").status_code == 503

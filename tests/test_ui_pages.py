@@ -8,10 +8,9 @@ import re
 import pytest
 from markupsafe import escape
 
-from api import CONTENT_SECURITY_POLICY, create_app
+from api.app import CONTENT_SECURITY_POLICY
 from api.examples import EXAMPLES
 from graph.build import build
-from graph.config import Settings
 
 HTML = {"Accept": "text/html"}
 PAGES = ["/", "/?q=التسويق", "/concept/viral-marketing", "/concept/social-media", "/keyword/business", "/query",
@@ -20,13 +19,13 @@ HOSTILE_TITLE = "<script>window.__xss=1</script><img src=x onerror=alert(1)> ع�
 
 
 @pytest.fixture(scope="module")
-def client(seed_build):
+def client(seed_build, make_client):
     _, out = seed_build
-    return create_app(Settings(graph_file=out / "graph.nt", query_workers=0)).test_client()
+    return make_client(graph_file=out / "graph.nt")
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory):
+def hostile(tmp_path_factory, make_client):
     """A client on a two-article graph whose titles, descriptions and keywords carry markup."""
     where = tmp_path_factory.mktemp("hostile-pages")
     content = where / "content"
@@ -38,7 +37,7 @@ def hostile(tmp_path_factory):
             "description: '<a href=\"javascript:alert(1)\">وصف</a>'\n---\n\n"
             f"# {title}\n\nرابط إلى [<i>المقالة</i>](/hostile) و [أخرى](/other).\n", encoding="utf-8")
     assert build(content, where / "build").written
-    return create_app(Settings(graph_file=where / "build" / "graph.nt", query_workers=0)).test_client()
+    return make_client(graph_file=where / "build" / "graph.nt")
 
 
 def text_of(response) -> str:
@@ -175,13 +174,12 @@ def test_not_found_page_escapes_the_requested_slug(client):
 
 
 def test_validation_page_lists_at_most_the_cap_per_severity(client):
-    from api.reports import _validation_report
-    from api.rest_common import indexes
-    from api.ui_data import validation_groups
+    from api.rest.reports import validation_report
+    from api.ui.presenters import validation_groups
 
     with client.application.test_request_context():
-        report = _validation_report()
-        groups = validation_groups(indexes(), report, 1)
+        report = validation_report()
+        groups = validation_groups(client.application.extensions["mkg"].graph.model, report, 1)
     assert report.results
     for severity, count in report.counts().items():
         assert sum(len(items) for items in groups.get(severity, {}).values()) == min(count, 1)

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from rdflib import Literal
 
 from graph.content import Article
-from graph.extract import ExtractionContext, Triple, lang_literal, plain_literal, text_literal
+from graph.extract.context import ExtractionContext, Triple, lang_literal, plain_literal, text_literal
 from graph.resolve import match_key, split_acronym
 from graph.vocab import DCTERMS, RDF, SCHEMA, SKOS, XSD
 

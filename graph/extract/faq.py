@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from rdflib import URIRef
 
 from graph.content import Article, Problem
-from graph.extract import ExtractionContext, Triple, plain_literal, text_literal
+from graph.extract.context import ExtractionContext, Triple, plain_literal, text_literal
 from graph.resolve import ConceptIndex, match_key
 from graph.vocab import RDF, SCHEMA
 

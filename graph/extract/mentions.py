@@ -30,7 +30,7 @@ from rdflib import Literal
 
 from graph.arabic import match_key
 from graph.content import Article
-from graph.extract import ExtractionContext, Triple, plain_literal
+from graph.extract.context import ExtractionContext, Triple, plain_literal
 from graph.resolve import ConceptIndex, is_acronym
 from graph.vocab import RDF, SCHEMA, canonical_slug
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from rdflib import Literal
 
-from graph.extract import ExtractionContext, Triple, text_literal
+from graph.extract.context import ExtractionContext, Triple, text_literal
 from graph.vocab import RDF, SKOS, XSD
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from rdflib import Literal
 
-from graph.extract import ExtractionContext, Triple
+from graph.extract.context import ExtractionContext, Triple
 from graph.vocab import RDF, SKOS
 
 

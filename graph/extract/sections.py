@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from graph.content import Article
-from graph.extract import ExtractionContext, Triple, plain_literal, text_literal
+from graph.extract.context import ExtractionContext, Triple, plain_literal, text_literal
 from graph.vocab import RDF, SCHEMA
 
 _TYPE, _NAME, _HAS_PART = RDF.type, SCHEMA.name, SCHEMA.hasPart

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from graph.arabic import match_key
 from graph.content import Article
-from graph.extract import ExtractionContext, Triple, text_literal
+from graph.extract.context import ExtractionContext, Triple, text_literal
 from graph.extract.takeaways import section_blocks
 from graph.vocab import SCHEMA
 

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from graph.content import Article, Block
-from graph.extract import ExtractionContext, Triple, lang_literal
+from graph.extract.context import ExtractionContext, Triple, lang_literal
 from graph.resolve import match_key
 from graph.vocab import RDF
 

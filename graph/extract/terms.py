@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from rdflib import Literal
 
 from graph.content import Article
-from graph.extract import ExtractionContext, Triple, plain_literal, text_literal
+from graph.extract.context import ExtractionContext, Triple, plain_literal, text_literal
 from graph.resolve import ConceptIndex, Term, match_key
 from graph.vocab import RDF, SCHEMA, SKOS, XSD
 

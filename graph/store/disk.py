@@ -1,7 +1,7 @@
 """The on-disk pyoxigraph store of one graph version: found beside the build, created when missing, opened read-only.
 
 A build directory holds ``graph.nt`` and ``report.json`` (with the graph ``version``); its RocksDB store lives
-at ``graph.build.store_dir(build_dir, version)``. Every serving process opens that directory with
+at ``store_dir(build_dir, version)``, beside the read model (graph.readmodel.persist). Every serving process opens that directory with
 ``pyoxigraph.Store.read_only`` (after fork, never sharing a handle), so the graph's pages are shared through
 the page cache instead of being loaded into each process.
 
@@ -9,7 +9,7 @@ Usage::
 
     build = prior_build(Path("build/graph.nt"))           # BuildGraph(path, version, triples) or None
     directory = ensure_store(build.path, store_dir(build.path.parent, build.version))  # created, compacted
-    store = open_read_only(directory)
+    handle = open_read_only(directory)
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import pyoxigraph as ox
 
 _LOG = logging.getLogger("mkg.disk_store")
 REPORT_FILE = "report.json"
+GRAPH_NT = "graph.nt"
 STORE_PREFIX = "store-"
 
 
@@ -41,15 +42,8 @@ class BuildGraph:
 
 
 def store_dir(build_dir: Path, version: str) -> Path:
-    """Return where the on-disk store of graph version `version` of a build lives."""
-    usual = Path(build_dir) / f"{STORE_PREFIX}{version}"
-    if usual.is_dir():  # found without importing graph.build (and pyshacl with it): start-up time
-        return usual
-    try:
-        from graph.build import store_dir as build_store_dir
-    except ImportError:  # an older graph.build without on-disk stores
-        return Path(build_dir) / f"{STORE_PREFIX}{version}"
-    return build_store_dir(Path(build_dir), version)
+    """Return where the on-disk store (and read model) of graph version `version` of a build lives."""
+    return Path(build_dir) / f"{STORE_PREFIX}{version}"
 
 
 def prior_build(graph_path: Path) -> BuildGraph | None:
@@ -81,13 +75,12 @@ def ensure_store(graph_path: Path, directory: Path) -> Path:
 
 
 def _create(graph_path: Path, directory: Path) -> None:
-    """Bulk-load `graph_path` into a new store at `directory` (a temp dir renamed into place)."""
+    """Bulk-load the N-Triples file `graph_path` into a new store at `directory` (a temp dir renamed into place)."""
     started = time.perf_counter()
     staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.tmp-", dir=directory.parent))
     try:
         store = ox.Store(str(staging))
-        rdf_format = ox.RdfFormat.N_TRIPLES if str(graph_path).endswith(".nt") else ox.RdfFormat.TURTLE
-        store.bulk_load(path=str(graph_path), format=rdf_format)
+        store.bulk_load(path=str(graph_path), format=ox.RdfFormat.N_TRIPLES)
         store.flush()
         del store  # closes RocksDB before the directory is renamed
         try:
@@ -155,48 +148,3 @@ def write_atomically(path: Path, data: bytes) -> bool:
             Path(temp).unlink(missing_ok=True)
         _LOG.warning("cannot write %s (%s); the next process will rebuild it", path, exc)
         return False
-
-
-def serving_store(graph_path: Path, version: str) -> tuple[Path | None, int | None]:
-    """Return (on-disk store directory, triple count) for serving a build's graph file, else (None, None)."""
-    build = prior_build(graph_path)
-    if build is None or build.version != version:
-        return None, None
-    try:
-        return ensure_store(build.path, store_dir(build.path.parent, version)), build.triples
-    except OSError as exc:  # e.g. a read-only build directory: serve from memory instead
-        _LOG.warning("cannot create the on-disk store beside %s (%s); loading it into memory", graph_path, exc)
-        return None, None
-
-
-def read_pickle(path: Path):
-    """Return the object pickled in `path` (a file this service wrote itself), None if it is missing or unreadable."""
-    import gc
-    import pickle
-
-    enabled = gc.isenabled()
-    gc.disable()  # millions of small objects: the cyclic collector would triple the load time
-    try:
-        value = pickle.loads(path.read_bytes())
-        gc.freeze()  # long-lived: keep the collector from walking them again (0.4 s at 10,000 articles)
-        return value
-    except FileNotFoundError:
-        return None
-    except Exception as exc:  # a truncated or foreign file: rebuild and overwrite it
-        _LOG.warning("ignoring unreadable %s (%s)", path, exc)
-        return None
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def write_pickle(path: Path, value, replaces: str | None = None) -> bool:
-    """Pickle `value` to `path` atomically, then delete the older files matching the glob `replaces` beside it."""
-    import pickle
-
-    written = write_atomically(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-    if written and replaces:
-        for older in path.parent.glob(replaces):
-            if older != path:
-                older.unlink(missing_ok=True)
-    return written

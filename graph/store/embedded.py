@@ -1,8 +1,9 @@
-"""The embedded store: pyoxigraph in-process for trusted queries, worker processes for user queries.
+"""The embedded store: a graph version's on-disk pyoxigraph store, with worker processes for user queries.
 
-With ``store_dir`` (a build's on-disk store) every process opens it read-only on first use: a handle is
-never shared across fork (it is dropped in the parent before every fork and reopened lazily), and the query
-processes open their own. Without it, the graph file is loaded into memory as before.
+Every process opens the store read-only on first use: a handle is never shared across fork (it is dropped
+in the parent before every fork and reopened lazily), and the query processes open their own. No process
+loads a copy of the graph into memory: every graph source is imported into an on-disk store first
+(``graph.sources``).
 
 User queries (`protocol_query`) run only in query processes that confine themselves (graph.store.sandbox)
 unless ``sandbox="off"``; where that cannot be done (another platform, or query_workers=0) they are refused
@@ -10,8 +11,7 @@ with QueryRefused, whose message says why and how to opt out.
 
 Usage::
 
-    store = EmbeddedStore(Path("build/graph.nt"), version="abc", query_workers=2, prefixes=vocab.prefixes(),
-                          store_dir=Path("build/store-abc"))
+    store = EmbeddedStore(Path("build/store-abc"), version="abc", query_workers=2, prefixes=vocab.prefixes())
     store.describe("https://marketing-kg.example/concept/viral-marketing")
 """
 
@@ -24,9 +24,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from graph.store import CBD_QUERY
 from graph.store.disk import open_read_only
-from graph.store.pool import QueryPool, QueryRefused, _load_store
-from graph.store.results import QueryOutput
+from graph.store.pool import QueryPool, QueryRefused
+from graph.store.results import QueryOutput, run_query
 from graph.store.sandbox import sandbox_refusal
 
 _STORES: weakref.WeakSet[EmbeddedStore] = weakref.WeakSet()
@@ -46,39 +47,15 @@ def _after_fork_in_child() -> None:
 
 os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
 
-CBD_QUERY = """
-CONSTRUCT { ?resource ?p ?o . ?part ?pp ?po . ?other ?lp ?label }
-WHERE {
-  { ?resource ?p ?o }
-  UNION
-  { ?resource ?p1 ?head . FILTER(isIRI(?head) && CONTAINS(STR(?head), "#"))
-    ?head <http://www.w3.org/1999/02/22-rdf-syntax-ns#rest>* ?part . ?part ?pp ?po }
-  UNION
-  { ?resource <https://schema.org/subjectOf> ?part . ?part ?pp ?po }
-  UNION
-  { ?resource <https://schema.org/subjectOf> ?article . ?article ?h1 ?part .
-    FILTER(isIRI(?part) && CONTAINS(STR(?part), "#")) ?part ?pp ?po }
-  UNION
-  { ?resource <https://schema.org/subjectOf> ?article . ?article ?h1 ?middle . ?middle ?h2 ?part .
-    FILTER(isIRI(?middle) && CONTAINS(STR(?middle), "#") && isIRI(?part) && CONTAINS(STR(?part), "#"))
-    ?part ?pp ?po }
-  UNION
-  { ?resource ?p2 ?other . FILTER(isIRI(?other) && !CONTAINS(STR(?other), "#"))
-    ?other ?lp ?label . FILTER(?lp IN (<http://www.w3.org/2004/02/skos/core#prefLabel>, <https://schema.org/name>)) }
-}
-"""
-
-
 class EmbeddedStore:
-    """A built graph in pyoxigraph (on disk read-only, or in memory), with a pool of killable query workers."""
+    """A graph version's on-disk pyoxigraph store, read-only, with a pool of killable query workers."""
 
-    def __init__(self, graph_path: Path, *, version: str, query_workers: int = 2,
-                 prefixes: dict[str, str] | None = None, store_dir: Path | None = None,
-                 triples: int | None = None, sandbox: str = "required") -> None:
-        self.graph_path = Path(graph_path)
+    def __init__(self, store_dir: Path, *, version: str, query_workers: int = 2,
+                 prefixes: dict[str, str] | None = None, triples: int | None = None,
+                 sandbox: str = "required") -> None:
         self.version = version
         self.prefixes = prefixes or {}
-        self.store_dir = Path(store_dir) if store_dir is not None else None
+        self.store_dir = Path(store_dir)
         self.query_workers = query_workers
         # user queries are parsed, planned and run in killable processes (api/sparql.py skips its own check)
         self.isolates_user_queries = query_workers > 0
@@ -89,16 +66,12 @@ class EmbeddedStore:
         self._pool: QueryPool | None = None
         self._pool_pid = 0
         self._count = triples
-        if self.store_dir is None:
-            self._handle = _load_store(str(self.graph_path))
-            self._count = len(self._handle)
         _STORES.add(self)
 
     def _release(self) -> None:
         """Drop the on-disk handle (reopened on next use); called in the parent just before a fork."""
-        if self.store_dir is not None:
-            with self._lock:
-                self._handle = None
+        with self._lock:
+            self._handle = None
 
     def start(self) -> None:
         """Open the store and start the query processes without waiting (a gunicorn worker, after fork)."""
@@ -112,8 +85,6 @@ class EmbeddedStore:
         if handle is None:
             with self._lock:
                 if self._handle is None:
-                    if self.store_dir is None:
-                        raise RuntimeError("the store is closed")
                     self._handle = open_read_only(self.store_dir)
                 handle = self._handle
         return handle
@@ -125,8 +96,8 @@ class EmbeddedStore:
         if self._pool is None or self._pool_pid != os.getpid():
             with self._lock:
                 if self._pool is None or self._pool_pid != os.getpid():
-                    self._pool = QueryPool(self.graph_path, size=self.query_workers, store_dir=self.store_dir,
-                                           wait=wait, confined=self.confined)
+                    self._pool = QueryPool(self.store_dir, size=self.query_workers, wait=wait,
+                                           confined=self.confined)
                     self._pool_pid = os.getpid()
         return self._pool
 
@@ -134,6 +105,18 @@ class EmbeddedStore:
         if not bindings:
             return None
         return {ox.Variable(name): value for name, value in bindings.items()}
+
+    def ready(self) -> bool:
+        """Return True when every query process of this process's pool is up (or none is configured)."""
+        pool = self._query_pool(wait=False)
+        return pool is None or pool.ready()
+
+    def rows(self, query: str) -> list[tuple]:
+        return [tuple(solution) for solution in self._store.query(query, prefixes=self.prefixes)]
+
+    def triples(self, subject, predicate, obj) -> list[ox.Triple]:
+        return [ox.Triple(q.subject, q.predicate, q.object)
+                for q in self._store.quads_for_pattern(subject, predicate, obj)]
 
     def select(self, query: str, bindings: dict | None = None) -> list[dict]:
         result = self._store.query(query, prefixes=self.prefixes, substitutions=self._bind(bindings))
@@ -161,8 +144,6 @@ class EmbeddedStore:
         request = {"query": query, "format": fmt, "max_rows": max_rows, "prefixes": self.prefixes, "limit": limit}
         pool = self._query_pool()
         if pool is None:
-            from graph.store.results import run_query
-
             return run_query(self._store, query, fmt, max_rows, self.prefixes, limit=limit)
         return pool.execute(request, timeout)
 

@@ -1,8 +1,8 @@
 """Evaluate user queries in killable worker processes, so a runaway query is really stopped.
 
 pyoxigraph has no query timeout (oxigraph #1926) and a thread cannot be killed, so each worker is a
-process. It opens the on-disk store of the graph read-only (its pages shared with every other process
-through the page cache), or, for a plain graph file, loads a private in-memory copy. A query that
+process. It opens the on-disk store of the graph version read-only (its pages shared with every other
+process through the page cache). A query that
 outlives its timeout gets its worker killed and replaced; the caller gets QueryTimeout at once, and
 the other workers keep serving. A worker that dies under a query (a stack overflow in the engine) is
 replaced too, and the caller gets QueryCrashed.
@@ -14,7 +14,7 @@ Evaluation errors go back as a kind and a message: "syntax" (the parser's messag
 
 Usage::
 
-    pool = QueryPool(Path("build/graph.nt"), size=2, store_dir=Path("build/store-abc"))
+    pool = QueryPool(Path("build/store-abc"), size=2)
     output = pool.execute({"query": "ASK {}", "format": "json", "max_rows": 10}, timeout=10)
     pool.close()
 """
@@ -33,7 +33,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from graph.store.results import QueryOutput
+from graph.store.disk import open_read_only
+from graph.store.results import QueryOutput, run_query
 
 _LOG = logging.getLogger("mkg.query_pool")
 
@@ -66,24 +67,6 @@ QUERY_STACK_BYTES = 64 << 20  # the engine recurses on the query's trees (graph.
 _SERVICE_ERRORS = ("is not supported", "service name", "os error 13")
 
 
-def _load_store(graph_path: str):
-    import pyoxigraph as ox
-
-    store = ox.Store()
-    rdf_format = ox.RdfFormat.N_TRIPLES if graph_path.endswith(".nt") else ox.RdfFormat.TURTLE
-    store.bulk_load(path=graph_path, format=rdf_format)
-    return store
-
-
-def _open(graph_path: str, store_dir: str | None):
-    """Return the on-disk store opened read-only, else a private in-memory copy of the graph file."""
-    if store_dir is not None:
-        from graph.store.disk import open_read_only
-
-        return open_read_only(Path(store_dir))
-    return _load_store(graph_path)
-
-
 def _exit_with_parent(parent: int) -> None:
     """Stop this worker once its parent is gone (a killed gunicorn worker must not leave a runaway query)."""
     while os.getppid() == parent:
@@ -91,7 +74,7 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(0)
 
 
-def _worker_main(conn: Connection, graph_path: str, store_dir: str | None = None, confined: bool = True) -> None:
+def _worker_main(conn: Connection, store_dir: str, confined: bool = True) -> None:
     """Confine this process, then serve queries from `conn` on the graph until told to stop."""
     if confined:
         from graph.store.sandbox import SandboxUnavailable, confine
@@ -102,7 +85,7 @@ def _worker_main(conn: Connection, graph_path: str, store_dir: str | None = None
             conn.send(("sandbox", str(exc)))
             return
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
-    store = _open(graph_path, store_dir)
+    store = open_read_only(Path(store_dir))
     conn.send(("ready", 0))
     threading.stack_size(QUERY_STACK_BYTES)
     serving = threading.Thread(target=_serve, args=(conn, store), name="mkg-query")
@@ -111,8 +94,6 @@ def _worker_main(conn: Connection, graph_path: str, store_dir: str | None = None
 
 
 def _serve(conn: Connection, store) -> None:
-    from graph.store.results import run_query
-
     while True:
         try:
             request = conn.recv()
@@ -143,10 +124,9 @@ class _Worker:
 class QueryPool:
     """A fixed number of query worker processes with per-query timeouts."""
 
-    def __init__(self, graph_path: Path, size: int = 2, start_timeout: float = 120.0, *,
-                 store_dir: Path | None = None, wait: bool = True, confined: bool = True) -> None:
-        self.graph_path = str(graph_path)
-        self.store_dir = str(store_dir) if store_dir is not None else None
+    def __init__(self, store_dir: Path, size: int = 2, start_timeout: float = 120.0, *, wait: bool = True,
+                 confined: bool = True) -> None:
+        self.store_dir = str(store_dir)
         self.confined = confined
         self.unconfinable: str | None = None  # why a worker could not confine itself: none will serve
         self.size = max(1, size)
@@ -156,6 +136,7 @@ class QueryPool:
         self._closed = False
         self._lock = threading.Lock()
         self._all: set[int] = set()
+        self._started = threading.Event()  # set once every first worker is up; a replacement never clears it
         self.timeouts = 0
         self.crashes = 0
         # at exit, before multiprocessing kills its daemon children: a replacement worker still starting
@@ -181,12 +162,12 @@ class QueryPool:
     def _spawn(self) -> None:
         parent, child = self._context.Pipe()
         process = self._context.Process(target=_worker_main, daemon=True, name="mkg-query-worker",
-                                        args=(child, self.graph_path, self.store_dir, self.confined))
+                                        args=(child, self.store_dir, self.confined))
         process.start()
         child.close()
         if not parent.poll(self.start_timeout):
             process.kill()
-            raise RuntimeError(f"query worker did not load {self.graph_path} in {self.start_timeout} s")
+            raise RuntimeError(f"query worker did not open {self.store_dir} in {self.start_timeout} s")
         status, detail = parent.recv()
         if status == "sandbox":
             process.join(timeout=5)
@@ -198,6 +179,8 @@ class QueryPool:
                 self._stop(worker)
                 return
             self._all.add(id(worker))
+            if len(self._all) >= self.size:
+                self._started.set()
         self._idle.put(worker)
 
     def _stop(self, worker: _Worker) -> None:
@@ -213,6 +196,10 @@ class QueryPool:
         self._stop(worker)
         if not self._closed:
             threading.Thread(target=self._start_worker, daemon=True).start()
+
+    def ready(self) -> bool:
+        """Return True once every first query worker has started (a killed one's replacement does not undo it)."""
+        return self._started.is_set()
 
     def execute(self, request: dict, timeout: float) -> QueryOutput:
         """Run one query request in a free worker; raise QueryTimeout/QueryBusy/QueryFailed."""

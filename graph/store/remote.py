@@ -28,6 +28,7 @@ import requests
 import requests.auth
 import urllib3
 
+from graph.store import CBD_QUERY
 from graph.store.guard import TOKEN, inspect_query
 from graph.store.pool import QueryFailed, QueryTimeout
 from graph.store.results import (
@@ -259,6 +260,7 @@ class RemoteStore:
     """One graph version in a remote SPARQL store, read through the SPARQL 1.1 Protocol."""
 
     isolates_user_queries = True  # the remote server parses and plans user queries, under our client timeout
+    refusal: str | None = None  # the remote server answers user queries: never refused here
 
     def __init__(self, client: RemoteClient, *, version: str, graph_iri: str,
                  prefixes: dict[str, str] | None = None, triples: int | None = None) -> None:
@@ -303,9 +305,23 @@ class RemoteStore:
         return [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
 
     def describe(self, iri: str) -> list[ox.Triple]:
-        from graph.store import embedded  # the same bounded description as the embedded store
+        return self.construct(CBD_QUERY, {"resource": ox.NamedNode(iri)})
 
-        return self.construct(embedded.CBD_QUERY, {"resource": ox.NamedNode(iri)})
+    def rows(self, query: str) -> list[tuple]:
+        return [tuple(row.values()) for row in self.select(query)]
+
+    def triples(self, subject, predicate, obj) -> list[ox.Triple]:
+        bound = {name: term for name, term in (("s", subject), ("p", predicate), ("o", obj)) if term is not None}
+        if isinstance(bound.get("s"), ox.BlankNode):
+            return []  # a store's blank node labels are its own: they cannot be sent back
+        rows = self.select("SELECT ?s ?p ?o WHERE { ?s ?p ?o }", bound)
+        return [ox.Triple(row["s"], row["p"], row["o"]) for row in rows]
+
+    def start(self) -> None:
+        """Nothing to start: the server does the work."""
+
+    def ready(self) -> bool:
+        return True
 
     def triple_count(self) -> int:
         return self._count

@@ -8,6 +8,7 @@ Usage::
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import itertools
@@ -177,5 +178,45 @@ def run_query(store: ox.Store, query: str, fmt: str, max_rows: int, prefixes: di
         return QueryOutput(serialize_solutions(variables, rows, fmt), media_type, len(rows), truncated)
     if kind != "graph":
         raise ValueError(f"CONSTRUCT/DESCRIBE results cannot be written as {fmt}")
-    triples, truncated = _take(result, max_rows)
-    return QueryOutput(serialize_triples(triples, fmt, prefixes), media_type, len(triples), truncated)
+    body, rows, truncated = capped_ntriples(result, max_rows)
+    if fmt != "ntriples":  # the same triples in the same order, written by pyoxigraph from the cut N-Triples
+        body = serialize_triples(ox.parse(body, format=ox.RdfFormat.N_TRIPLES), fmt, prefixes)
+    return QueryOutput(body, media_type, rows, truncated)
+
+
+class _Enough(Exception):
+    """Raised by _CappedLines to stop pyoxigraph's writer once the row cap is passed."""
+
+
+class _CappedLines:
+    """A binary writer that keeps what it is given until it holds more than `cap` lines, then stops the writer."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap, self.lines, self.parts = cap, 0, []
+
+    def write(self, data) -> int:
+        chunk = bytes(data)  # pyoxigraph writes a buffer at a time (kilobytes), not a triple at a time
+        self.parts.append(chunk)
+        self.lines += chunk.count(b"\n")
+        if self.lines > self.cap:
+            raise _Enough
+        return len(chunk)
+
+    def flush(self) -> None:
+        """Nothing is buffered here."""
+
+
+def capped_ntriples(result: ox.QueryTriples, cap: int) -> tuple[bytes, int, bool]:
+    """Return (N-Triples of at most `cap` triples, how many, whether the cap cut them), written by pyoxigraph.
+
+    The triples are written by pyoxigraph's own serializer into a writer that stops it once more than `cap`
+    lines arrived; the answer is cut at the cap's line with bytes operations, with no Python step per triple.
+    """
+    writer = _CappedLines(cap)
+    with contextlib.suppress(_Enough):
+        result.serialize(writer, format=ox.RdfFormat.N_TRIPLES)
+    data = b"".join(writer.parts)
+    pieces = data.split(b"\n", cap)  # at most cap + 1 pieces, split in C
+    if len(pieces) > cap and pieces[cap]:
+        return b"\n".join(pieces[:cap]) + b"\n", cap, True
+    return data, data.count(b"\n"), False

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from api.indexes import Edge, GraphIndexes
+from graph.readmodel.indexes import ReadModel
+from graph.readmodel.model import Edge
 
 Node = tuple[str, str]  # (kind, slug)
 
 
-def neighbourhood(idx: GraphIndexes, start: Node, depth: int, direction: str, relations: set[str],
+def neighbourhood(idx: ReadModel, start: Node, depth: int, direction: str, relations: set[str],
                   limit: int, max_edges: int | None = None
                   ) -> tuple[dict[Node, int], list[Node], dict[tuple, tuple[Edge, str]], bool]:
     """Walk up to `depth` hops from `start`; return (distance by node, node order, edges by key, truncated).
@@ -54,7 +53,7 @@ def neighbourhood(idx: GraphIndexes, start: Node, depth: int, direction: str, re
     return distance, order, edges, truncated
 
 
-def shortest_paths(idx: GraphIndexes, start: str, goal: str, max_length: int, undirected: bool,
+def shortest_paths(idx: ReadModel, start: str, goal: str, max_length: int, undirected: bool,
                    max_paths: int) -> list[list[str]]:
     """Return up to `max_paths` shortest linksTo paths start → goal of at most max_length edges."""
     if start == goal:

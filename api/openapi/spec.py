@@ -5,7 +5,7 @@ tests/test_rest_openapi.py with schemathesis against the live app.
 
 Usage::
 
-    from api.openapi_spec import spec
+    from api.openapi.spec import spec
     spec()["paths"]["/api/search"]["get"]["parameters"]
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
-from api.openapi_schemas import SCHEMAS
+from api.openapi.schemas import SCHEMAS
 
 PROBLEM = "application/problem+json"
 RDF_MEDIA = ("text/turtle", "application/ld+json", "application/n-triples")

@@ -1,34 +1,39 @@
-"""REST reports on the whole served graph: /api/stats counts and the /api/validation SHACL report.
-
-Registered on ``api.concepts.bp`` when that module is imported.
-"""
+"""REST reports on the whole served graph: /api/stats counts and the /api/validation SHACL report."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 
-from flask import Response, request
+from flask import Blueprint, Response, request
 
-from api.concepts import KINDS, bp
-from api.problems import Problem
-from api.rest_common import indexes, service
-from api.rest_response import MEDIA_TYPES, respond, wanted_rdf_format
+from api.http import (
+    RDF_MEDIA,
+    RDFLIB_NAMES,
+    Problem,
+    cache_control,
+    etag,
+    graph,
+    respond,
+    service,
+    wanted_rdf_format,
+)
+from graph.export import ntriples_bytes
+from graph.readmodel.model import CONCEPT_KINDS
 
-_RDFLIB_FORMATS = {"turtle": "turtle", "jsonld": "json-ld", "ntriples": "nt11"}
-_validation_cache: dict[tuple[str, str], object] = {}
+bp = Blueprint("reports", __name__)
+_validation_cache: dict[tuple[str, str], object] = {}  # measured: the SHACL report takes seconds per version
 _validation_lock = threading.Lock()
 
 
 @bp.get("/api/stats")
 def stats() -> Response:
     """Answer counts by kind, red links, orphans, keywords, links and the graph version."""
-    idx = indexes()
-    current = service()
+    current = graph()
+    idx = current.model
 
     def build() -> dict:
-        kinds = {kind: 0 for kind in KINDS}
+        kinds = dict.fromkeys(CONCEPT_KINDS, 0)
         red_links, orphans = [], []
         for slug in idx.sorted_slugs:
             node = idx.concepts[slug]
@@ -40,7 +45,7 @@ def stats() -> Response:
                 orphans.append(slug)
         edges = sum(len(v) for v in idx.out.values())
         return {
-            "version": current.store.version,
+            "version": current.version,
             "triples": current.store.triple_count(),
             "concepts": len(idx.concepts),
             "kinds": kinds,
@@ -59,22 +64,21 @@ def stats() -> Response:
     return respond(build)
 
 
-def _validation_report():
+def validation_report():
     """Return the SHACL report of the served graph file, computed once per graph version."""
-    current = service()
-    if current.graph_path is None:
+    current, settings, vocab = graph(), service().settings, service().vocab
+    if current.export_path is None:
         raise Problem(503, "validation-unavailable", "Validation Unavailable",
                       "this app serves a store without a graph file to validate")
-    key = (str(current.graph_path), current.store.version)
+    key = (str(current.export_path), current.version)
     with _validation_lock:
         report = _validation_cache.get(key)
         if report is None:
-            from graph.build import validate_lines
-            from graph.export import ntriples_bytes
+            from graph.build import validate_lines  # the whole pipeline: only when a report is asked for
 
-            body = ntriples_bytes(current.graph_path)
-            report, _, _ = validate_lines(body, current.store.triple_count(), current.vocab,
-                                          current.settings.ontology_dir, current.settings.validation_engine)
+            body = ntriples_bytes(current.export_path)
+            report, _, _ = validate_lines(body, current.store.triple_count(), vocab, settings.ontology_dir,
+                                          settings.validation_engine)
             if len(_validation_cache) > 4:
                 _validation_cache.clear()
             _validation_cache[key] = report
@@ -84,20 +88,20 @@ def _validation_report():
 @bp.get("/api/validation")
 def validation() -> Response:
     """Answer the SHACL validation report of the served graph as JSON or RDF."""
-    report = _validation_report()
-    current = service()
+    report = validation_report()
+    version = graph().version
     fmt = wanted_rdf_format(True)
-    etag = hashlib.sha256(f"{current.store.version}\nvalidation\n{fmt}".encode()).hexdigest()[:32]
-    if request.if_none_match.contains(etag):
+    tag = etag(version, "validation", str(fmt))
+    if request.if_none_match.contains(tag):
         response = Response(status=304)
     elif fmt is not None:
-        graph = report.report_graph
-        body = graph.serialize(format=_RDFLIB_FORMATS[fmt]) if graph is not None else ""
-        response = Response(body, content_type=f"{MEDIA_TYPES[fmt]}; charset=utf-8")
+        shapes = report.report_graph
+        body = shapes.serialize(format=RDFLIB_NAMES[fmt]) if shapes is not None else ""
+        response = Response(body, content_type=f"{RDF_MEDIA[fmt]}; charset=utf-8")
     else:
-        body = {"version": current.store.version, **report.to_json()}
+        body = {"version": version, **report.to_json()}
         response = Response(json.dumps(body, ensure_ascii=False), content_type="application/json; charset=utf-8")
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = f"public, max-age={current.settings.cache_max_age}"
+    response.set_etag(tag)
+    response.headers["Cache-Control"] = cache_control()
     response.vary.add("Accept")
     return response

@@ -1,25 +1,16 @@
-"""REST search route: concepts by any label, anchor text, abbreviation, slug or keyword (``api.search_index``).
-
-Registered on ``api.concepts.bp`` when that module is imported.
-"""
+"""REST search route: concepts by any label, anchor text, abbreviation, slug or keyword (graph.readmodel.search)."""
 
 from __future__ import annotations
 
-from flask import Response
+from flask import Blueprint, Response
 
-from api.concepts import bp
-from api.rest_common import (
-    bad_parameter,
-    indexes,
-    int_param,
-    lang_param,
-    language_preferences,
-    single_param,
-    summary,
-)
-from api.rest_response import label_triples, respond
-from api.search_index import TIERS, highlight
+from api.http import graph, respond
+from api.rest.params import bad_parameter, int_param, lang_param, language_preferences, single_param, summary
+from api.rest.present import label_triples
 from graph.arabic import normalize
+from graph.readmodel.search import TIERS, highlight
+
+bp = Blueprint("search", __name__)
 
 SEARCH_MAX_LIMIT = 100
 MAX_QUERY_CHARS = 200
@@ -40,7 +31,7 @@ def _query_param() -> tuple[str, str]:
 @bp.get("/api/search")
 def search() -> Response:
     """Answer concepts matching ``q``, Arabic-normalised and ranked, each with its best match."""
-    idx = indexes()
+    idx = graph().model
     query, normalized = _query_param()
     lang = lang_param()
     limit = int_param("limit", 10, 1, SEARCH_MAX_LIMIT)

@@ -19,10 +19,8 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Collection
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from api.indexes import GraphIndexes
+from graph.readmodel.indexes import ReadModel
 
 WEIGHTS = {"links_to": 3.0, "linked_from": 2.0, "shared_keywords": 1.0, "co_citation": 1.5, "coupling": 1.0}
 FORMULA = ("score = 3·[c→d] + 2·[d→c] + Σ_k 1/log2(1+|C(k)|) + Σ_a 1.5/log2(1+|out(a)|)"
@@ -56,9 +54,11 @@ def _via(candidate: str, groups: Groups) -> list[str]:
     return out
 
 
-def related_concepts(idx: GraphIndexes, slug: str) -> list[dict]:
-    """Return up to RELATED_MAX concepts related to `slug`, best first, each with score and reasons."""
-    # Scores are summed per reason into flat dicts; the reasons' "via" lists are worked out for the winners only.
+def related_concepts(idx: ReadModel, slug: str, limit: int = RELATED_MAX) -> list[dict]:
+    """Return up to `limit` (at most RELATED_MAX) concepts related to `slug`, best first, with score and reasons."""
+    # Scores are summed per reason into flat dicts, then into one total per candidate (reason by reason, so the
+    # floating-point sums are those of a per-candidate sum in REASONS order); the reasons' "via" lists are
+    # worked out for the winners only.
     outs, ins = set(idx.link_targets(slug)), set(idx.link_sources(slug))
     groups: dict[str, Groups] = {
         "shared_keywords": [(k, set(idx.keyword_concepts.get(k, ()))) for k in idx.concepts[slug].keywords],
@@ -74,13 +74,15 @@ def related_concepts(idx: GraphIndexes, slug: str) -> list[dict]:
     for reason, reason_groups in groups.items():
         per[reason] = {}
         _credit_groups(per[reason], WEIGHTS[reason], reason_groups)
-    tables = [per[reason] for reason in REASONS]
-    candidates = set().union(*tables)
-    candidates.discard(slug)
+    totals: dict[str, float] = {}
+    get = totals.get
+    for reason in REASONS:
+        for other, value in per[reason].items():
+            totals[other] = get(other, 0) + value
+    totals.pop(slug, None)
     concepts = idx.concepts
-    ranked = heapq.nsmallest(RELATED_MAX, (
-        (-round(sum(table.get(other, 0.0) for table in tables), 4), other)
-        for other in candidates if other in concepts))
+    ranked = heapq.nsmallest(min(limit, RELATED_MAX), (
+        (-round(total, 4), other) for other, total in totals.items() if other in concepts))
     results = []
     for negative, other in ranked:
         parts = {reason: per[reason][other] for reason in REASONS if other in per[reason]}

@@ -1,4 +1,4 @@
-"""Read a build's graph.nt in one pass for the REST indexes: the rows they are built from, and each concept's facts.
+"""The scan of the read model: the rows it is built from, from a sorted N-Triples file or from any Store.
 
 A build writes ``graph.nt`` one triple per line, so grouping its lines by subject (bytes, no parsing) and
 parsing only the lines the indexes need is several times faster than scanning the on-disk store, which
@@ -8,9 +8,10 @@ look-up parses ~100 N-Triples lines instead of making ~20 store reads.
 
 Usage::
 
-    rows, lines = scan_graph(Path("build/graph.nt"), MKG, literal_props, (MKG + "Concept", MKG + "Keyword"))
+    rows, lines = graph_rows(store, Path("build/graph.nt"), MKG, literal_props, (MKG + "Concept", MKG + "Keyword"))
     rows.types[:1]                     # [(NamedNode(.../concept/x), NamedNode(...#Concept))]
     dict(fact_lines(lines, [(concept_iri, article_iri)], MKG))   # {concept_iri: b'<...> <...> "..."@ar .\n...'}
+    rows, _ = graph_rows(remote_store, None, MKG, literal_props, node_types)   # the same rows by SPARQL
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-SCHEMA = "https://schema.org/"
-_MAX_FACT_NODES = 5000
+from graph.readmodel.model import RDF_TYPE, SCHEMA, SKOS
+from graph.store import Store
+
+MAX_FACT_NODES = 5000
 
 
 @dataclass
@@ -149,13 +151,13 @@ def _articles_and_links(data: bytes, typed, mkg: str, rows: GraphRows) -> None:
 
 def fact_lines(by_subject: dict[bytes, list[bytes]], roots: Iterable[tuple[str, str]], mkg: str,
                ) -> Iterator[tuple[str, bytes]]:
-    """Yield (concept IRI, its fact lines) per (concept, article) IRI pair, breadth first as api.facts reads them."""
+    """Yield (concept IRI, its fact lines) per (concept, article) IRI pair, breadth first as facts.py reads them."""
     link, definition = _iri(mkg + "link"), _iri(mkg + "hasTermDefinition")
     for concept, article in roots:
         prefix = _iri(article + "#")[:-1]
         queue = [_iri(concept), _iri(article)]
         seen, found = set(queue), []
-        while queue and len(seen) < _MAX_FACT_NODES:
+        while queue and len(seen) < MAX_FACT_NODES:
             node = queue.pop(0)
             for line in by_subject.get(node, ()):
                 found.append(line)
@@ -169,12 +171,11 @@ def fact_lines(by_subject: dict[bytes, list[bytes]], roots: Iterable[tuple[str, 
         yield concept, b"\n".join(found)
 
 
-def graph_rows(store, mkg: str, literal_props: list[str], node_types: tuple[str, ...],
+def graph_rows(store: Store, graph_nt: Path | None, mkg: str, literal_props: list[str], node_types: tuple[str, ...],
                ) -> tuple[GraphRows, dict[bytes, list[bytes]] | None]:
-    """Return the index rows of a store's graph: from its build's graph.nt when it has one, else by SPARQL."""
-    graph_path = getattr(store, "graph_path", None)
-    if getattr(store, "store_dir", None) is not None and graph_path is not None and graph_path.suffix == ".nt":
-        return scan_graph(graph_path, mkg, literal_props, node_types)
+    """Return the rows of a graph version: from its sorted N-Triples file when it has one, else from its store."""
+    if graph_nt is not None:
+        return scan_graph(graph_nt, mkg, literal_props, node_types)
     return _store_rows(store, mkg, literal_props, node_types), None
 
 
@@ -183,53 +184,38 @@ def _plain(rows: list[tuple]) -> list[tuple]:
     return [tuple(term.value if term is not None else None for term in row) for row in rows]
 
 
-def _rows(store, query: str) -> list[tuple]:
-    """Run a trusted whole-graph SELECT and return its rows as tuples (fast path for pyoxigraph)."""
-    inner = getattr(store, "_store", None)
-    if isinstance(inner, ox.Store):
-        return [tuple(solution) for solution in inner.query(query)]
-    return [tuple(row.values()) for row in store.select(query)]
-
-
-def _store_rows(store, mkg: str, literal_props: list[str], node_types: tuple[str, ...]) -> GraphRows:
-    """Return the index rows with whole-graph SPARQL queries (trusted text, no user input)."""
-    skos = "http://www.w3.org/2004/02/skos/core#"
+def _store_rows(store: Store, mkg: str, literal_props: list[str], node_types: tuple[str, ...]) -> GraphRows:
+    """Return the rows with whole-graph SPARQL queries (trusted text, no user input) and predicate scans."""
     listed = ", ".join(f"<{t}>" for t in node_types)
     values = " ".join(f"<{p}>" for p in literal_props)
     types = f"<{mkg}Concept>, <{mkg}Keyword>, <{SCHEMA}Organization>"
     return GraphRows(
-        types=_rows(store, f"SELECT ?c ?t WHERE {{ ?c a ?t . FILTER(?t IN ({listed})) }}"),
-        literals=_rows(store, f"SELECT ?c ?p ?o WHERE {{ VALUES ?p {{ {values} }} ?c a ?t . FILTER(?t IN ({types})) "
-                              "?c ?p ?o . FILTER(isLiteral(?o)) }"),
-        articles=_plain(_rows(store, "SELECT ?c ?a ?path WHERE { { ?c <https://schema.org/subjectOf> ?a } UNION "
-                              "{ ?a <https://schema.org/about> ?c . ?a a <https://schema.org/Article> } "
-                              f"OPTIONAL {{ ?a <{mkg}sourcePath> ?path }} }}")),
+        types=store.rows(f"SELECT ?c ?t WHERE {{ ?c a ?t . FILTER(?t IN ({listed})) }}"),
+        literals=store.rows(f"SELECT ?c ?p ?o WHERE {{ VALUES ?p {{ {values} }} ?c a ?t . FILTER(?t IN ({types})) "
+                            "?c ?p ?o . FILTER(isLiteral(?o)) }"),
+        articles=_plain(store.rows("SELECT ?c ?a ?path WHERE { { ?c <https://schema.org/subjectOf> ?a } UNION "
+                                   "{ ?a <https://schema.org/about> ?c . ?a a <https://schema.org/Article> } "
+                                   f"OPTIONAL {{ ?a <{mkg}sourcePath> ?path }} }}")),
         links=[(s, t, a, int(n) if n is not None else None, sec)
                for s, t, a, n, sec in _plain(_link_rows(store, mkg))],
-        edges=_rows(store, f"SELECT ?s ?p ?o WHERE {{ ?s a ?st . FILTER(?st IN (<{mkg}Concept>, <{mkg}Keyword>)) "
-                           f"?s ?p ?o . FILTER(isIRI(?o) && ?p NOT IN (<{RDF_TYPE}>, <{skos}inScheme>, "
-                           f"<{SCHEMA}subjectOf>)) }}"),
+        edges=store.rows(f"SELECT ?s ?p ?o WHERE {{ ?s a ?st . FILTER(?st IN (<{mkg}Concept>, <{mkg}Keyword>)) "
+                         f"?s ?p ?o . FILTER(isIRI(?o) && ?p NOT IN (<{RDF_TYPE}>, <{SKOS}inScheme>, "
+                         f"<{SCHEMA}subjectOf>)) }}"),
     )
 
 
-def _link_rows(store, mkg: str) -> list[tuple]:
-    """Return (source, target, anchor, line, section name) of every mkg:Link, as the SPARQL join would."""
-    # On pyoxigraph: predicate scans joined in dicts (the query with three OPTIONALs took 6-9 s at 10k articles).
-    inner = getattr(store, "_store", None)
-    if not isinstance(inner, ox.Store):
-        return _rows(store, f"SELECT ?s ?t ?anchor ?line ?section WHERE {{ ?l a <{mkg}Link> ; <{mkg}linkSource> ?s ; "
-                            f"<{mkg}linkTarget> ?t . OPTIONAL {{ ?l <{mkg}anchorText> ?anchor }} "
-                            f"OPTIONAL {{ ?l <{mkg}sourceLine> ?line }} "
-                            f"OPTIONAL {{ ?l <{mkg}inSection>/<{SCHEMA}name> ?section }} }}")
+def _link_rows(store: Store, mkg: str) -> list[tuple]:
+    """Return (source, target, anchor, line, section name) of every mkg:Link, as a SPARQL join would."""
+    # predicate scans joined in dicts: the query with three OPTIONALs took 6-9 s at 10k articles on pyoxigraph
 
     def scan(predicate: str) -> dict:
-        return {q.subject: q.object for q in inner.quads_for_pattern(None, ox.NamedNode(predicate), None)}
+        return {t.subject: t.object for t in store.triples(None, ox.NamedNode(predicate), None)}
 
-    links = {q.subject for q in inner.quads_for_pattern(None, ox.NamedNode(RDF_TYPE), ox.NamedNode(mkg + "Link"))}
+    links = {t.subject for t in store.triples(None, ox.NamedNode(RDF_TYPE), ox.NamedNode(mkg + "Link"))}
     source, target = scan(mkg + "linkSource"), scan(mkg + "linkTarget")
     anchor, line, section = scan(mkg + "anchorText"), scan(mkg + "sourceLine"), scan(mkg + "inSection")
     sections = set(section.values())
-    names = {q.subject: q.object for q in inner.quads_for_pattern(None, ox.NamedNode(SCHEMA + "name"), None)
-             if q.subject in sections}
+    names = {t.subject: t.object for t in store.triples(None, ox.NamedNode(SCHEMA + "name"), None)
+             if t.subject in sections}
     return [(source[link], target[link], anchor.get(link), line.get(link), names.get(section.get(link)))
             for link in links if link in source and link in target]

@@ -2,7 +2,7 @@
 
 Usage::
 
-    page = concept_page(indexes(), "viral-marketing")
+    page = concept_page(graph().model, "viral-marketing")
     page.title, page.english, [link.label for link in page.links_out]
 """
 
@@ -12,9 +12,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-from api.facts import concept_facts, named_facts
-from api.indexes import GraphIndexes, local_name
-from api.rest_common import pick_label, service
+from api.http import graph, service
+from api.rest.params import pick_label
+from api.rest.present import concept_facts
+from graph.readmodel.facts import named_facts
+from graph.readmodel.indexes import ReadModel
+from graph.readmodel.model import local_name
+from graph.readmodel.related import related_concepts
 
 PREFS = ("ar", "en", "")
 RELATION_NAMES = {  # other relations than linksTo/hasKeyword, as (Arabic, English) headings; ^ = inverse
@@ -79,7 +83,7 @@ class ConceptPage:
     authors: list[str] = field(default_factory=list)
 
 
-def node_link(idx: GraphIndexes, kind: str, slug: str, note: str = "") -> NodeLink:
+def node_link(idx: ReadModel, kind: str, slug: str, note: str = "") -> NodeLink:
     """Return how pages show and link one concept, keyword or organisation."""
     node = idx.node(kind, slug)
     if node is None:
@@ -112,7 +116,7 @@ def _merge_relations(relations: dict[str, list[NodeLink]]) -> list[tuple[str, st
     return [(arabic, english, list(links.values())) for (arabic, english), links in merged.items()]
 
 
-def concept_page(idx: GraphIndexes, slug: str) -> ConceptPage:
+def concept_page(idx: ReadModel, slug: str) -> ConceptPage:
     """Return the concept page of a canonical concept slug."""
     node = idx.concepts[slug]
     facts, _ = concept_facts(idx, node, PREFS)
@@ -127,11 +131,11 @@ def concept_page(idx: GraphIndexes, slug: str) -> ConceptPage:
             links_in.append(node_link(idx, edge.source_kind, edge.source, _anchor_note(edge.anchors)))
         elif edge.relation in ("definesTerm", "definedIn", "mentions"):
             relations[edge.relation + "^"].append(node_link(idx, edge.source_kind, edge.source))
-    named = named_facts(facts, {}, idx, PREFS)
+    named = named_facts(facts, {}, idx, PREFS, service().vocab)
     related = [(node_link(idx, "concept", entry["slug"]), entry["score"],
                 [f"{r['reason']} +{r['contribution']:g}" + (f" ({', '.join(r['via'][:3])})" if r["via"] else "")
                  for r in entry["reasons"]])
-               for entry in idx.related(slug)[:10]]
+               for entry in idx.keep(("related-page", slug), lambda: related_concepts(idx, slug, 10))]
     label = pick_label(node.labels, PREFS)
     return ConceptPage(
         slug=slug, iri=node.iri, title=label["value"] if label else slug, english=node.labels.get("en"),
@@ -177,7 +181,7 @@ class GroupPage:
     concepts: list[NodeLink]
 
 
-def group_page(idx: GraphIndexes, kind: str, slug: str) -> GroupPage:
+def group_page(idx: ReadModel, kind: str, slug: str) -> GroupPage:
     """Return the page of a canonical keyword slug (its concepts) or organization slug (who mentions it)."""
     node = idx.node(kind, slug)
     assert node is not None
@@ -203,9 +207,9 @@ class HomePage:
     articles: list[NodeLink]
 
 
-def home_page(idx: GraphIndexes) -> HomePage:
+def home_page(idx: ReadModel) -> HomePage:
     """Return the home page: counts by kind, keywords by size, red links by in-links, orphans."""
-    current = service()
+    current = graph()
     kinds: dict[str, int] = defaultdict(int)
     red_links, orphans, articles = [], [], []
     for slug in idx.sorted_slugs:
@@ -221,7 +225,7 @@ def home_page(idx: GraphIndexes) -> HomePage:
     red_links.sort(key=lambda pair: (-pair[1], pair[0].slug))
     keywords = sorted(((node_link(idx, "keyword", k), len(idx.keyword_concepts.get(k, ()))) for k in idx.keywords),
                       key=lambda pair: (-pair[1], pair[0].slug))
-    return HomePage(current.store.triple_count(), current.store.version, len(idx.concepts), dict(kinds),
+    return HomePage(current.store.triple_count(), current.version, len(idx.concepts), dict(kinds),
                     idx.link_count, keywords, red_links[:200], orphans[:200], articles[:200])
 
 
@@ -237,7 +241,7 @@ class ValidationItem:
     value: str | None
 
 
-def validation_groups(idx: GraphIndexes, report, per_severity: int = 2000) -> dict[str, dict[str, list[ValidationItem]]]:
+def validation_groups(idx: ReadModel, report, per_severity: int = 2000) -> dict[str, dict[str, list[ValidationItem]]]:
     """Return the report's results by severity, then by source file ("" for none); at most `per_severity` each."""
     groups: dict[str, dict[str, list[ValidationItem]]] = {}
     shown: dict[str, int] = defaultdict(int)

@@ -1,38 +1,32 @@
-"""The REST concept API (Skosmos-like) blueprint, with its concept list and concept detail routes.
+"""REST concepts (Skosmos-like): the concept list and everything about one concept.
 
-Every answer comes from ``api.indexes.GraphIndexes`` (built once per graph version) or from a SPARQL
-query with the user's values bound as substitutions; user input is never pasted into SPARQL text.
-
-Endpoints (all GET, JSON by default; Turtle / JSON-LD / N-Triples via Accept where it makes sense)::
+Every answer comes from the read model (``graph.readmodel``, made once per graph version) or from a
+SPARQL query with the user's values bound as substitutions; user input is never pasted into SPARQL text.
+The other REST routes have a blueprint each in this folder::
 
     /api/concepts                         ?keyword= &kind=article|redlink|term &has_article= &lang= &limit= &offset=
     /api/concepts/{slug}                  everything about a concept (301 from another slug spelling)
-    /api/concepts/{slug}/neighbours       api.neighbourhood: ?depth=1..3 &direction=out|in|both &relation= &limit=
-    /api/concepts/{slug}/related          api.neighbourhood: ?limit=  ranked by api.related's score
-    /api/path                             api.neighbourhood: ?from= &to= &max= &direction=out|both &limit=
-    /api/search                           api.search: ?q= &lang= &limit=
-    /api/keywords, /api/keywords/{slug}   api.keywords: ?lang= &limit= &offset=
-    /api/stats, /api/validation           api.reports
-    /openapi.json, /docs                  api.openapi
+    /api/concepts/{slug}/neighbours       neighbours.py: ?depth=1..3 &direction=out|in|both &relation= &limit=
+    /api/concepts/{slug}/related          neighbours.py: ?limit=  ranked by graph.readmodel.related's score
+    /api/path                             paths.py: ?from= &to= &max= &direction=out|both &limit=
+    /api/search                           search.py: ?q= &lang= &limit=
+    /api/keywords, /api/keywords/{slug}   keywords.py: ?lang= &limit= &offset=
+    /api/stats, /api/validation           reports.py
 
-Parameters and label language: ``api.rest_common``; negotiation, ETags and caching: ``api.rest_response``.
+Parameters and label language: ``params.py``; negotiation, ETags and respond: ``api.http``.
 """
 
 from __future__ import annotations
 
-import logging
-
 from flask import Blueprint, Response
 
-from api.facts import concept_facts, named_facts
-from api.indexes import GraphIndexes, local_name
-from api.rest_common import (
+from api.http import graph, respond, service
+from api.rest.params import (
     MAX_LIMIT,
     MAX_OFFSET,
     bool_param,
     choice_param,
     href,
-    indexes,
     int_param,
     lang_param,
     language_preferences,
@@ -41,19 +35,19 @@ from api.rest_common import (
     slug_param,
     summary,
 )
-from api.rest_response import concept_from_path, describe, label_triples, page_links, respond
+from api.rest.present import concept_facts, concept_from_path, describe, label_triples, page_links
+from graph.readmodel.facts import named_facts
+from graph.readmodel.model import CONCEPT_KINDS, local_name
 
 bp = Blueprint("concepts", __name__)
-
-KINDS = ("article", "redlink", "term")
 
 
 @bp.get("/api/concepts")
 def list_concepts() -> Response:
     """Answer a page of concepts, ordered by slug, filtered by keyword, kind and has_article."""
-    idx = indexes()
+    idx = graph().model
     keyword = slug_param("keyword", single_param("keyword"), required=False)
-    kind = choice_param("kind", None, KINDS)
+    kind = choice_param("kind", None, CONCEPT_KINDS)
     has_article = bool_param("has_article")
     lang = lang_param()
     limit = int_param("limit", 50, 1, MAX_LIMIT)
@@ -132,7 +126,7 @@ def concept(slug: str) -> Response:
             "links_in": in_links,
             "relations_out": other_out,
             "relations_in": other_in,
-            **named_facts(facts, other_out, idx, prefs),
+            **named_facts(facts, other_out, idx, prefs, service().vocab),
             "facts": facts,
             "links": {"self": href("concept", canonical), "neighbours": href("concept", canonical) + "/neighbours",
                       "related": href("concept", canonical) + "/related"},
@@ -143,25 +137,3 @@ def concept(slug: str) -> Response:
         return [*describe(node.iri), *fact_triples]
 
     return respond(build, triples)
-
-
-@bp.record_once
-def _warm_up(state) -> None:
-    """Have the indexes ready before the first request (off with extra rest_warm_up=false)."""
-    # Read from the file saved beside the on-disk store (about 0.6 s at 10,000 articles), else built and saved;
-    # under gunicorn this runs once in the master (preload), and the workers share the pages.
-    service = state.app.extensions.get("mkg")
-    if service is None or service.store is None:
-        return
-    if str(service.settings.extra.get("rest_warm_up", "true")).lower() in ("0", "false", "no", "off"):
-        return
-    try:
-        GraphIndexes.for_store(service.store, service.vocab)
-    except Exception:  # the first request builds them again and reports the error
-        logging.getLogger(__name__).exception("REST index warm-up failed")
-
-
-# The other routes of the blueprint live in their own modules and register on `bp` when imported.
-from api import keywords, neighbourhood, openapi, reports, search  # noqa: E402, F401
-
-openapi.register(bp)

@@ -7,43 +7,30 @@ Usage::
     mkg serve --watch              # rebuild on content/ changes; kill -HUP <master pid> reloads too
     mkg serve --access-log -       # a line per request on stdout (none by default)
     mkg serve --store sparql+http://127.0.0.1:7878/   # stateless replicas on a remote store
+
+The command's flags are declared in graph/cli.py, which finds ``cmd_serve`` here by name at run time.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import os
+import signal
 import sys
+import threading
 
+from gunicorn.app.base import BaseApplication
+
+from api.app import create_app
+from api.serving.reload import failure_path, record_failure, reload_app
+from api.serving.watch import ContentWatcher, rebuild
 from graph.config import Settings
-
-
-def add_serve_command(commands) -> None:
-    """Register the `serve` sub-command."""
-    serve = commands.add_parser("serve", help="serve the graph over SPARQL, REST and Linked Data")
-    serve.add_argument("--host")
-    serve.add_argument("--port", type=int)
-    graph = serve.add_mutually_exclusive_group()
-    graph.add_argument("--content", dest="content_dir", help="articles to build and serve (default content/)")
-    graph.add_argument("--graph", dest="graph_file", help="serve this .nt/.ttl file instead of building")
-    serve.add_argument("--build-dir", dest="build_dir")
-    serve.add_argument("--workers", type=int, help="gunicorn worker processes (default 2)")
-    serve.add_argument("--threads", type=int, help="threads per worker (default 4)")
-    serve.add_argument("--query-workers", dest="query_workers", type=int,
-                       help="killable SPARQL processes per worker (default 2)")
-    serve.add_argument("--access-log", dest="access_log",
-                       help="write an access log line per request: - for stdout, or a file (default: none)")
-    serve.add_argument("--sparql-sandbox", dest="sparql_sandbox", choices=("required", "off"),
-                       help="required (default): SPARQL queries run only in processes that cannot open network "
-                            "sockets, and are refused where that is impossible; off: opt out")
-    serve.add_argument("--public-url", dest="public_url",
-                       help="the URL clients reach this service at, for the SPARQL service description")
-    serve.add_argument("--dev", action="store_true", help="Flask development server (single process)")
-    serve.add_argument("--store", help="embedded (default) or a remote SPARQL store: sparql+http://host:port/…")
-    serve.add_argument("--watch", action="store_true", default=None,
-                       help="rebuild when content/ changes and reload without dropping a request "
-                            "(with a remote --store: rebuild and push)")
-    serve.set_defaults(func=cmd_serve)
+from graph.push import PushFailed, push_build
+from graph.sources import GraphUnavailable, open_source
+from graph.store.remote import is_remote
+from graph.store.sandbox import sandbox_refusal
+from graph.vocab import Vocabulary
 
 
 def _pre_fork(server, worker) -> None:
@@ -53,19 +40,19 @@ def _pre_fork(server, worker) -> None:
 
 def _post_fork(server, worker) -> None:
     """Open the store and start the query processes in the new worker (never inherited across fork)."""
-    store = getattr(server.app.wsgi().extensions.get("mkg"), "store", None)
-    if hasattr(store, "start"):
-        store.start()
+    graph = server.app.wsgi().extensions["mkg"].graph
+    if graph is not None:
+        graph.store.start()
 
 
 def _worker_exit(server, worker) -> None:
     """Stop the worker's query processes and drop its store handle before the interpreter tears down."""
     # left to interpreter exit, RocksDB's handle and the pool's threads are finalised in no particular order
-    store = getattr(server.app.callable, "extensions", {}).get("mkg")
-    store = getattr(store, "store", None)
-    if hasattr(store, "close"):
+    app = server.app.callable
+    graph = app.extensions["mkg"].graph if app is not None else None
+    if graph is not None:
         try:
-            store.close()
+            graph.close()
         except Exception:  # the worker is exiting anyway: never let a hook error replace its exit
             server.log.exception("closing the store at worker exit failed")
 
@@ -107,29 +94,16 @@ def gunicorn_options(settings: Settings) -> dict:
 
 def _publish(settings: Settings) -> None:
     """Push the current build to the remote store (the serving replicas follow it by themselves)."""
-    from graph.push import PushFailed, push_build
-
     try:
         result = push_build(settings, graph_file=settings.graph_file)
         print(f"mkg serve: pushed version {result.version} ({result.method})", file=sys.stderr)
-        from api.reload import failure_path
-
         failure_path(settings).unlink(missing_ok=True)
     except PushFailed as exc:
-        from api.reload import record_failure
-
         record_failure(settings, f"push failed: {exc}")
 
 
 def _reload_hooks(settings: Settings) -> dict:
     """Return the gunicorn hooks of hot reload: the master rebuilds, reloads the app, and forks new workers."""
-    import os
-    import signal
-
-    from api.reload import ContentWatcher, rebuild
-    from graph.store.remote import is_remote
-    from graph.vocab import Vocabulary
-
     vocab = Vocabulary(settings.base_iri)
     remote = is_remote(settings.store)
 
@@ -164,13 +138,6 @@ def _reload_hooks(settings: Settings) -> dict:
 
 def _serve_dev(settings: Settings) -> None:
     """Run the Flask development server; --watch and SIGHUP reload the graph in this one process."""
-    import signal
-    import threading
-
-    from api import create_app
-    from api.reload import ContentWatcher, rebuild, reload_app
-    from graph.vocab import Vocabulary
-
     app = create_app(settings)
 
     def reload_now() -> None:
@@ -184,30 +151,25 @@ def _serve_dev(settings: Settings) -> None:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    from api import GraphUnavailable, create_app, resolve_graph
-    from graph.store.remote import is_remote
-    from graph.vocab import Vocabulary
-
+    """Run `mkg serve`: open (or build, or import) the graph once, then serve it with gunicorn (or --dev)."""
+    first = []
     if not is_remote(settings.store):
         try:
-            resolve_graph(settings, Vocabulary(settings.base_iri))  # build once, before the workers start
+            first.append(open_source(settings, Vocabulary(settings.base_iri)))  # before the workers start
         except GraphUnavailable as exc:
             print(f"mkg serve: {exc}", file=sys.stderr)
             return 1
-        from graph.store.sandbox import sandbox_refusal
-
         refusal = sandbox_refusal(settings.sparql_sandbox, settings.query_workers)
         if refusal:
             print(f"mkg serve: /sparql will answer 503: {refusal}", file=sys.stderr)
     elif settings.watch:  # this process publishes: build content/ and push it before serving
-        from api.reload import rebuild
-
         rebuild(settings, Vocabulary(settings.base_iri))
         _publish(settings)
     if args.dev:
+        for graph in first:
+            graph.close()
         _serve_dev(settings)
         return 0
-    from gunicorn.app.base import BaseApplication
 
     class _Server(BaseApplication):
         def load_config(self) -> None:
@@ -216,7 +178,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
                     self.cfg.set(key, value)
 
         def load(self):
-            return create_app(settings)
+            # the graph opened above for the first app; a reload (SIGHUP) opens the configured source again
+            return create_app(settings, graph=first.pop() if first else None)
 
     print(f"mkg serve: http://{settings.host}:{settings.port}/  (SPARQL at /sparql)", file=sys.stderr)
     _Server().run()

@@ -1,4 +1,4 @@
-"""Shared request side of the REST concept API: service access, parameter validation, label language.
+"""The request side of the REST API: parameter validation, label language, and how a node is shown.
 
 Every parameter error is a 400 problem naming the parameter. Label language: ``lang`` (a BCP 47 tag),
 else Accept-Language, then ar, then en, then any; every label says which language it is in
@@ -9,39 +9,21 @@ from __future__ import annotations
 
 import functools
 import re
-from urllib.parse import quote
 
-from flask import current_app, request
+from flask import request
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
-from api.indexes import GraphIndexes
-from api.problems import Problem
+from api.http import Problem, graph
+from graph.readmodel.documents import href, pick_label, summary
+from graph.readmodel.indexes import ReadModel
+
+__all__ = ["href", "pick_label", "summary"]  # how a node is shown: graph.readmodel.documents
 
 MAX_LIMIT = 500
 MAX_OFFSET = 1_000_000
 _LANG = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
 _SLUG_OK = re.compile(r"^[^\x00-\x1f]{1,300}$")
-_HREF_BASES = {"concept": "/api/concepts/", "keyword": "/api/keywords/"}
-
-
-def service():
-    """Return the app's GraphService."""
-    return current_app.extensions["mkg"]
-
-
-def indexes() -> GraphIndexes:
-    """Return the indexes of the served graph, or raise 503 while no graph is loaded."""
-    current = service()
-    if current.store is None:
-        raise Problem(503, "graph-unavailable", "Graph Unavailable", "no graph is loaded yet",
-                      headers={"Retry-After": "5"})
-    return GraphIndexes.for_store(current.store, current.vocab)
-
-
-def fresh_answer_requested() -> bool:
-    """Return True when the request says ``Cache-Control: no-cache``: answer it without any kept answer."""
-    return "no-cache" in request.headers.get("Cache-Control", "")
 
 
 def bad_parameter(parameter: str, detail: str, **extra) -> Problem:
@@ -136,11 +118,11 @@ def language_preferences(lang: str | None) -> tuple[str, ...]:
         prefs = _parse_preferences(lang, accept_language)
     else:
         prefs = _preferences(lang, accept_language)
-    idx = indexes()
-    return _in_graph(prefs, kept(idx, ("label-languages",), lambda: _label_languages(idx)))
+    idx = graph().model
+    return _in_graph(prefs, idx.keep(("label-languages",), lambda: _label_languages(idx)))
 
 
-def _label_languages(idx: GraphIndexes) -> frozenset[str]:
+def _label_languages(idx: ReadModel) -> frozenset[str]:
     """Return the languages of every label and definition in the indexes ("" for untagged ones)."""
     nodes = [*idx.concepts.values(), *idx.keywords.values(), *idx.organizations.values()]
     return frozenset(lang for node in nodes for lang in (*node.labels, *node.definitions))
@@ -170,60 +152,7 @@ def _parse_preferences(lang: str | None, accept_language: str) -> tuple[str, ...
 _preferences = functools.lru_cache(maxsize=1024)(_parse_preferences)
 
 
-def pick_label(labels: dict[str, str], prefs: tuple[str, ...]) -> dict | None:
-    """Return {"value", "lang"} for the preferred language present, else any label."""
-    for pref in prefs:
-        if pref in labels:
-            return {"value": labels[pref], "lang": pref or None}
-    if labels:
-        lang = sorted(labels)[0]
-        return {"value": labels[lang], "lang": lang or None}
-    return None
-
-
-SUMMARIES_KEPT = 200_000
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def href(kind: str, slug: str) -> str:
-    """Return the REST URL of a concept or keyword ("" for other kinds)."""
-    base = _HREF_BASES.get(kind)
-    return base + quote(slug, safe="") if base else ""
-
-
-def kept(idx: GraphIndexes, key: tuple, make):
-    """Return the value kept in idx.summaries under `key`, making (and keeping) it on first use."""
-    found = idx.summaries.get(key)
-    if found is None:
-        found = make()
-        if len(idx.summaries) < SUMMARIES_KEPT:  # a few per node and language choice: bounded, never evicted
-            idx.summaries[key] = found
-    return found
-
-
-def summary(idx: GraphIndexes, kind: str, slug: str, prefs: tuple[str, ...]) -> dict:
-    """Return a node as other resources show it: slug, IRI, type, label (with its language), link."""
-    found = kept(idx, (kind, slug, prefs), lambda: _summary(idx, kind, slug, prefs))
-    return dict(found)  # a copy: callers add to it (their nested dicts are shared and must stay unchanged)
-
-
-def _summary(idx: GraphIndexes, kind: str, slug: str, prefs: tuple[str, ...]) -> dict:
-    node = idx.node(kind, slug)
-    out: dict = {"slug": slug, "type": kind}
-    if node is None:
-        return out
-    out["iri"] = node.iri
-    out["label"] = pick_label(node.labels, prefs) or {"value": slug, "lang": None}
-    if kind == "concept":
-        out["kind"] = node.concept_kind
-        out["has_article"] = node.has_article
-    link = href(kind, slug)
-    if link:
-        out["href"] = link
-    return out
-
-
-def resolve_concept(idx: GraphIndexes, slug: str, parameter: str | None = None) -> str:
+def resolve_concept(idx: ReadModel, slug: str, parameter: str | None = None) -> str:
     """Return the canonical slug of a concept slug or alias, else raise 404 with suggestions."""
     found = idx.resolve(slug)
     if found is None:

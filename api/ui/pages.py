@@ -7,7 +7,8 @@ Usage::
     open http://127.0.0.1:8000/validation   # the SHACL report by severity and source file
 
 Concept, keyword and ontology pages are served by ``api.linked_data`` (content negotiation). Every page is
-a Jinja template with autoescaping; scripts and styles come from api/static only (see the CSP header).
+a Jinja template (``templates/``) with autoescaping; scripts and styles come from ``static/`` only (see the
+CSP header); what a page shows is gathered by ``presenters.py`` from the read model.
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from api.examples import EXAMPLES
+from api.http import graph, service
 from api.linked_data import html_response
-from api.reports import _validation_report
-from api.rest_common import indexes, service
-from api.search_index import highlight
-from api.ui_data import home_page, node_link, validation_groups
+from api.rest.reports import validation_report
+from api.ui.presenters import home_page, node_link, validation_groups
+from graph.readmodel.search import highlight
 from graph.store.results import RESULT_FORMATS
-from graph.validate import SEVERITIES
+from graph.vocab import SEVERITIES
 
 bp = Blueprint("ui", __name__)
 
@@ -32,7 +33,7 @@ VALIDATION_ITEMS_SHOWN = 2000  # per severity; /api/validation has them all
 @bp.get("/")
 def home() -> Response:
     """Show the search box, graph statistics, keywords with counts, red links and orphans."""
-    idx = indexes()
+    idx = graph().model
     query = (request.args.get("q") or "").strip()[:MAX_QUERY_CHARS]
     hits = []
     if query and "\x00" not in query:
@@ -56,8 +57,8 @@ def sparql_page() -> Response:
 @bp.get("/validation")
 def validation_page() -> Response:
     """Show the SHACL report of the served graph grouped by severity and by source file."""
-    idx = indexes()
-    report = _validation_report()
+    idx = graph().model
+    report = validation_report()
     return html_response("validation.html", groups=validation_groups(idx, report, VALIDATION_ITEMS_SHOWN),
                          severities=SEVERITIES, counts=report.counts(), conforms=report.conforms,
                          shown=VALIDATION_ITEMS_SHOWN)

@@ -17,12 +17,8 @@ import bisect
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from graph.arabic import match_key, normalize
-
-if TYPE_CHECKING:
-    from api.indexes import GraphIndexes
 
 FIELD_RANK = {"prefLabel": 0, "abbreviation": 1, "altLabel": 1, "hiddenLabel": 2, "anchor": 3, "slug": 4,
               "keyword": 5}
@@ -68,38 +64,6 @@ class SearchIndex:
         self.owners.append((kind, slug))
         self.fields.append(field_name)
         self.langs.append(lang)
-
-    def add_graph(self, idx: GraphIndexes) -> None:
-        """Add every concept's labels, abbreviations, anchor texts and slug, and every keyword, then freeze."""
-        for slug in idx.sorted_slugs:
-            item = idx.concepts[slug]
-            seen: set[str] = set()
-
-            def add(text: str, field_name: str, lang: str | None, item=item, seen=seen) -> None:
-                norm = normalize(text)
-                if norm and norm not in seen:
-                    seen.add(norm)
-                    self.add("concept", item.slug, text, field_name, lang or None)
-
-            for lang, label in sorted(item.labels.items()):
-                add(label, "prefLabel", lang)
-            for abbreviation in item.abbreviations:
-                add(abbreviation, "abbreviation", None)
-            for label, lang in item.alt_labels:
-                add(label, "altLabel", lang)
-            for label, lang in item.hidden_labels:
-                add(label, "hiddenLabel", lang)
-            for edge in idx.inc.get(("concept", slug), ()):
-                for anchor in edge.anchors:
-                    if anchor["text"]:
-                        add(anchor["text"], "anchor", None)
-            add(slug.replace("-", " "), "slug", None)
-        for slug in sorted(idx.keywords):
-            item = idx.keywords[slug]
-            for lang, label in sorted(item.labels.items()):
-                self.add("keyword", slug, label, "keyword", lang or None)
-            self.add("keyword", slug, slug.replace("-", " "), "keyword", None)
-        self.freeze()
 
     def freeze(self) -> None:
         """Compute the normalised forms and sort the look-up tables."""

@@ -1,33 +1,28 @@
-"""REST keyword routes: the keyword list with concept counts, and one keyword with a page of its concepts.
-
-Registered on ``api.concepts.bp`` when that module is imported.
-"""
+"""REST keyword routes: the keyword list with concept counts, and one keyword with a page of its concepts."""
 
 from __future__ import annotations
 
-import difflib
+from flask import Blueprint, Response
 
-from flask import Response
-
-from api.concepts import bp
-from api.problems import Problem
-from api.rest_common import (
+from api.http import Problem, graph, respond
+from api.rest.params import (
     MAX_LIMIT,
     MAX_OFFSET,
-    indexes,
     int_param,
     lang_param,
     language_preferences,
     slug_param,
     summary,
 )
-from api.rest_response import describe, edge_triples, label_triples, page_links, redirect_canonical, respond
+from api.rest.present import describe, edge_triples, label_triples, page_links, redirect_canonical
+
+bp = Blueprint("keywords", __name__)
 
 
 @bp.get("/api/keywords")
 def list_keywords() -> Response:
     """Answer a page of keywords with their concept counts, ordered by slug."""
-    idx = indexes()
+    idx = graph().model
     lang = lang_param()
     limit = int_param("limit", 100, 1, MAX_LIMIT)
     offset = int_param("offset", 0, 0, MAX_OFFSET)
@@ -50,10 +45,10 @@ def list_keywords() -> Response:
 def keyword(slug: str) -> Response:
     """Answer one keyword and a page of its concepts (301 from another slug spelling)."""
     slug_param("slug", slug)
-    idx = indexes()
+    idx = graph().model
     found = idx.resolve_keyword(slug)
     if found is None:
-        close = difflib.get_close_matches(slug, sorted(idx.keywords), n=5, cutoff=0.5)
+        close = idx.group_suggestions("keyword", slug)
         prefs = language_preferences(None)
         raise Problem(404, "keyword-not-found", "Keyword Not Found", f"no keyword has the slug {slug[:100]!r}",
                       requested=slug[:300], suggestions=[summary(idx, "keyword", s, prefs) for s in close])

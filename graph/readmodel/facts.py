@@ -1,17 +1,28 @@
-"""Article facts of a concept for the REST API: its and its article's triples, as JSON-LD-like values."""
+"""Article facts of a concept: its and its article's triples, as JSON-LD-like values, and their stable names.
+
+The triples come from the facts file saved with the read model (one read), else from the store.
+
+Usage::
+
+    facts, triples = concept_facts(model, store, vocab, model.concepts["viral-marketing"], summarise)
+    named_facts(facts, {})["faq"][0]["question"]      # {'value': 'ما هو التسويق الفيروسي؟', 'lang': 'ar'}
+"""
 
 from __future__ import annotations
 
-import os
 import zlib
+from collections.abc import Callable
 
 import pyoxigraph as ox
 
-from api.indexes import SCHEMA, SKOS, Concept, GraphIndexes, local_name
-from api.rest_common import fresh_answer_requested, service, summary
-from api.rest_response import json_bytes
+from graph.readmodel.documents import summary
+from graph.readmodel.indexes import ReadModel, read_block
+from graph.readmodel.model import RDF, SCHEMA, SKOS, Concept, json_bytes, local_name
+from graph.readmodel.scan import MAX_FACT_NODES
+from graph.store import Store
+from graph.vocab import Vocabulary
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+Summarise = Callable[[str, str], dict]  # (kind, slug) -> how a node is shown where another one refers to it
 # Properties shown elsewhere in the concept document, so not repeated under "facts".
 _NOT_FACTS = {
     RDF + "type", SKOS + "prefLabel", SKOS + "altLabel", SKOS + "hiddenLabel", SKOS + "definition",
@@ -41,23 +52,22 @@ def _literal_json(literal: ox.Literal):
     return literal.value
 
 
-def concept_facts(idx: GraphIndexes, node: Concept, prefs: tuple[str, ...]) -> tuple[dict, list]:
+def concept_facts(idx: ReadModel, store: Store, vocab: Vocabulary, node: Concept,
+                  summarise: Summarise) -> tuple[dict, list]:
     """Return (facts by property local name, the triples they came from) for a concept and its article."""
-    current = service()
-    article = node.article or current.vocab.article(node.slug)
-    triples = _facts_triples(idx, current.store, node.iri, str(article))
+    article = node.article or vocab.article(node.slug)
+    triples = _facts_triples(idx, store, vocab, node.iri, str(article))
     by_subject: dict = {}
     for triple in triples:
         by_subject.setdefault(triple.subject, []).append((triple.predicate.value, triple.object))
-    mkg = str(current.vocab.MKG)
+    mkg = str(vocab.MKG)
     referenced: set = set()
 
     def convert(term, depth: int):
         if isinstance(term, ox.Literal):
             return _literal_json(term)
         if isinstance(term, ox.NamedNode) and term.value in idx.by_iri:
-            kind, slug = idx.by_iri[term.value]
-            return summary(idx, kind, slug, prefs)
+            return summarise(*idx.by_iri[term.value])
         if depth > 1 and term in referenced:
             return {"id": term.value}
         pairs = by_subject.get(term)
@@ -135,9 +145,9 @@ def _sections(facts: dict) -> tuple[list[dict], list[dict]]:
     return flat, outline
 
 
-def _definitions(facts: dict, idx: GraphIndexes | None, prefs: tuple[str, ...]) -> list[dict]:
+def _definitions(facts: dict, idx: ReadModel | None, prefs: tuple[str, ...], vocab: Vocabulary | None) -> list[dict]:
     """Return the concept's term definitions (one per bold-labelled paragraph naming it), by article and line."""
-    vocab = service().vocab
+    vocab = vocab or Vocabulary()
     found = []
     for item in facts.get("hasTermDefinition", []):
         if not isinstance(item, dict):
@@ -156,8 +166,8 @@ def _definitions(facts: dict, idx: GraphIndexes | None, prefs: tuple[str, ...]) 
     return sorted(found, key=lambda d: (d["source"] or "", d["line"] if isinstance(d["line"], int) else 0))
 
 
-def named_facts(facts: dict, relations_out: dict, idx: GraphIndexes | None = None,
-                prefs: tuple[str, ...] = ()) -> dict:
+def named_facts(facts: dict, relations_out: dict, idx: ReadModel | None = None,
+                prefs: tuple[str, ...] = (), vocab: Vocabulary | None = None) -> dict:
     """Return the article facts under stable names (faq, takeaways, summary, key_figures, sections, ...)."""
     faq = []
     for item in facts.get("mainEntity", []):
@@ -185,7 +195,7 @@ def named_facts(facts: dict, relations_out: dict, idx: GraphIndexes | None = Non
         "sections": sections,
         "outline": outline,
         "defined_terms": relations_out.get("definesTerm", []),
-        "also_defined_in": _definitions(facts, idx, prefs),
+        "also_defined_in": _definitions(facts, idx, prefs, vocab),
         "mentions": [m for m in facts.get("mentions", []) if isinstance(m, dict)],
         "created": dates["created"] if isinstance(dates["created"], str) else None,
         "modified": dates["modified"] if isinstance(dates["modified"], str) else None,
@@ -207,36 +217,22 @@ def _sorted_values(values: list) -> list:
     return sorted(values, key=lambda value: (*rank(value), json_bytes(value)))
 
 
-def _node_triples(store, node) -> list:
-    """Return the triples whose subject is `node`: pyoxigraph's index when embedded, else a bound SELECT."""
-    inner = getattr(store, "_store", None)
-    if isinstance(inner, ox.Store):
-        return [ox.Triple(q.subject, q.predicate, q.object) for q in inner.quads_for_pattern(node, None, None)]
-    if not isinstance(node, ox.NamedNode):
-        return []
-    return [ox.Triple(node, row["p"], row["o"])
-            for row in store.select("SELECT ?n ?p ?o WHERE { ?n ?p ?o }", {"n": node})]
-
-
-def _facts_triples(idx: GraphIndexes, store, concept: str, article: str) -> list:
+def _facts_triples(idx: ReadModel, store: Store, vocab: Vocabulary, concept: str, article: str) -> list:
     """Return the concept's and article's triples plus their fragment (article#...) and blank-node children."""
     # Breadth first from the two roots, following only objects minted under the article IRI (sections, FAQ
     # questions and answers, key figures, take-away list cells), blank nodes and the concept's term definitions
-    # (written in any article), never the article's mkg:link nodes (links come from the indexes).
+    # (written in any article), never the article's mkg:link nodes (links come from the read model).
     found = _saved_facts(idx, concept)
     if found is not None:
         return found
-    found = None if fresh_answer_requested() else idx.facts_cache.get(concept)
-    if found is not None:
-        return found
     prefix = article + "#"
-    mkg = service().vocab.MKG
+    mkg = vocab.MKG
     link, definition = str(mkg.link), str(mkg.hasTermDefinition)
     roots = [ox.NamedNode(concept), ox.NamedNode(article)]
     queue, seen, found = list(roots), set(roots), []
-    while queue and len(seen) < 5000:
+    while queue and len(seen) < MAX_FACT_NODES:
         node = queue.pop(0)
-        for triple in _node_triples(store, node):
+        for triple in store.triples(node, None, None):
             found.append(triple)
             obj = triple.object
             if obj in seen or triple.predicate.value == link:
@@ -245,30 +241,14 @@ def _facts_triples(idx: GraphIndexes, store, concept: str, article: str) -> list
                     or (isinstance(obj, ox.NamedNode) and obj.value.startswith(prefix))):
                 seen.add(obj)
                 queue.append(obj)
-    if not fresh_answer_requested():
-        if len(idx.facts_cache) > 20_000:
-            idx.facts_cache.clear()
-        idx.facts_cache[concept] = found
     return found
 
 
-_FILES: dict[tuple[int, str], int] = {}  # (process id, path) -> an open descriptor of a saved facts file
-
-
-def _saved_facts(idx: GraphIndexes, concept: str) -> list | None:
+def _saved_facts(idx: ReadModel, concept: str) -> list | None:
     """Return the concept's fact triples from the file saved with the indexes (one read), else None."""
     where = idx.facts_offsets.get(concept) if idx.facts_path else None
-    if where is None:
-        return None
-    key = (os.getpid(), idx.facts_path)
-    handle = _FILES.get(key)
-    try:
-        if handle is None:
-            handle = _FILES[key] = os.open(idx.facts_path, os.O_RDONLY)
-        data = os.pread(handle, where[1], where[0])
-    except OSError:
-        return None
-    if len(data) != where[1]:
+    data = read_block(idx.facts_path, where) if where is not None else None
+    if data is None:
         return None
     try:
         data = zlib.decompress(data)

@@ -1,102 +1,59 @@
-"""In-memory indexes of the served graph for the REST API: concepts, adjacency, keywords, search.
+"""The indexes of the read model: every look-up the HTTP layer answers from, for one graph version.
 
-Built once per graph version (``GraphIndexes.for_store`` caches by ``store.version``) with a handful
-of whole-graph SPARQL queries that take no user input; every REST look-up afterwards is a dict or
-bisect operation, never a SPARQL scan. Search lives in ``api.search_index``, the related score in
-``api.related``.
+Built once per graph version from the scan's rows (``ReadModel.build``), saved beside the version's
+on-disk store by ``graph.readmodel.persist`` and read back by every server; every look-up afterwards is a
+dict or bisect operation, never a SPARQL scan. Search lives in ``search.py``, the related score in
+``related.py``, walks in ``paths.py``, suggestions for unknown slugs in ``suggest.py``.
 
 Usage::
 
-    idx = GraphIndexes.for_store(store, vocab)
-    idx.concepts["viral-marketing"].labels          # {'ar': 'التسويق الفيروسي', 'en': 'Viral Marketing'}
-    idx.resolve("customer_relation_management")     # ('customer-relation-management', True)
-    idx.out[("concept", "social-media-marketing-smm")]   # [Edge(source, target, relation, ...), ...]
-    idx.search("التَّسويق الفيروسي", limit=5)        # [Hit(slug='viral-marketing', tier=0, ...)]
+    model = ReadModel.build(store, vocab, Path("build/graph.nt"))
+    model.concepts["viral-marketing"].labels          # {'ar': 'التسويق الفيروسي', 'en': 'Viral Marketing'}
+    model.resolve("customer_relation_management")     # ('customer-relation-management', True)
+    model.out[("concept", "social-media-marketing-smm")]   # [Edge(source, target, relation, ...), ...]
+    model.search("التَّسويق الفيروسي", limit=5)        # [Hit(slug='viral-marketing', tier=0, ...)]
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import os
 import re
-import threading
 import time
 import zlib
 from collections import defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
 
-from api.graph_scan import fact_lines, graph_rows
-from api.related import related_concepts
-from api.search_index import Hit, SearchIndex, highlight
-from graph import arabic
 from graph.arabic import normalize
-from graph.store.disk import index_file, read_pickle, write_atomically, write_pickle
+from graph.readmodel.model import SCHEMA, SKOS, Concept, Edge, local_name
+from graph.readmodel.scan import fact_lines, graph_rows
+from graph.readmodel.search import Hit, SearchIndex
+from graph.readmodel.suggest import SlugSuggestions
+from graph.store import Store
+from graph.store.disk import write_atomically
 from graph.vocab import Vocabulary, canonical_slug
-
-# Hit and highlight live in api.search_index; re-exported for existing callers (tests/test_rest_search.py).
-__all__ = ["SCHEMA", "SKOS", "Concept", "Edge", "GraphIndexes", "Hit", "highlight", "local_name"]
 
 _SKIP_EDGE_PREDICATES = {
     "http://www.w3.org/1999/02/22-rdf-syntax-ns#type",
     "http://www.w3.org/2004/02/skos/core#inScheme",
     "https://schema.org/subjectOf",
 }
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-SCHEMA = "https://schema.org/"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-# The code that shapes the saved indexes: a change to any of it makes the saved file's name differ.
-_INDEX_SOURCES = (Path(__file__), Path(__file__).with_name("search_index.py"), Path(__file__).with_name("graph_scan.py"),
-                  Path(arabic.__file__))
+SUMMARIES_KEPT = 200_000
 
 
-@functools.lru_cache(maxsize=1024)
-def local_name(iri: str) -> str:
-    """Return the part of an IRI after its last '#' or '/'."""
-    return re.split(r"[#/]", iri)[-1]
+_FILES: dict[tuple[int, str], int] = {}  # (process id, path) -> an open descriptor of a file saved with a model
 
 
-@dataclass
-class Concept:
-    """Everything the indexes know about one concept (or keyword, or organisation) node."""
-
-    iri: str
-    slug: str
-    kind: str = "concept"  # concept | keyword | organization
-    labels: dict[str, str] = field(default_factory=dict)
-    alt_labels: list[tuple[str, str]] = field(default_factory=list)
-    hidden_labels: list[tuple[str, str]] = field(default_factory=list)
-    abbreviations: list[str] = field(default_factory=list)
-    definitions: dict[str, str] = field(default_factory=dict)
-    keywords: list[str] = field(default_factory=list)
-    has_article: bool = False
-    article: str | None = None
-    source: str | None = None
-    aliases: list[str] = field(default_factory=list)
-    types: list[str] = field(default_factory=list)
-
-    @property
-    def concept_kind(self) -> str:
-        """Return article (has an article), else term (a defined term), else redlink (only linked to)."""
-        if self.has_article:
-            return "article"
-        if any(t.endswith("#DefinedTerm") for t in self.types):
-            return "term"
-        return "redlink"
-
-
-@dataclass(frozen=True)
-class Edge:
-    """A directed relation between two nodes, keyed by node slug/kind; anchors for linksTo."""
-
-    source: str
-    target: str
-    relation: str
-    source_kind: str = "concept"
-    target_kind: str = "concept"
-    anchors: tuple[dict, ...] = ()
+def read_block(path: str, where: tuple[int, int]) -> bytes | None:
+    """Return `where` = (offset, length) bytes of a file saved with a read model (one pread), None if unreadable."""
+    key = (os.getpid(), path)
+    handle = _FILES.get(key)
+    try:
+        if handle is None:
+            handle = _FILES[key] = os.open(path, os.O_RDONLY)
+        data = os.pread(handle, where[1], where[0])
+    except OSError:
+        return None
+    return data if len(data) == where[1] else None
 
 
 def _node_kind_slug(vocab: Vocabulary, iri: str) -> tuple[str, str] | None:
@@ -107,11 +64,8 @@ def _node_kind_slug(vocab: Vocabulary, iri: str) -> tuple[str, str] | None:
     return found
 
 
-class GraphIndexes:
-    """Every index the REST API answers from, for one graph version."""
-
-    _cache: ClassVar[dict[tuple[int, str, str], GraphIndexes]] = {}
-    _lock = threading.Lock()
+class ReadModel:
+    """Every index the HTTP layer answers from, for one graph version."""
 
     def __init__(self, version: str) -> None:
         self.version = version
@@ -119,8 +73,8 @@ class GraphIndexes:
         self.keywords: dict[str, Concept] = {}
         self.organizations: dict[str, Concept] = {}
         self._by_kind = {"concept": self.concepts, "keyword": self.keywords, "organization": self.organizations}
-        self.out: dict[str, list[Edge]] = defaultdict(list)
-        self.inc: dict[str, list[Edge]] = defaultdict(list)
+        self.out: dict[tuple[str, str], list[Edge]] = defaultdict(list)
+        self.inc: dict[tuple[str, str], list[Edge]] = defaultdict(list)
         self.keyword_concepts: dict[str, list[str]] = defaultdict(list)
         self.aliases: dict[str, str] = {}
         self.by_iri: dict[str, tuple[str, str]] = {}
@@ -128,87 +82,36 @@ class GraphIndexes:
         self.relation_iris: dict[str, str] = {}
         self.link_count = 0
         self.search_index = SearchIndex()
+        self.suggester = SlugSuggestions()
+        self.group_suggesters = {"keyword": SlugSuggestions(), "organization": SlugSuggestions()}
         self.sorted_slugs: list[str] = []
         self.build_seconds = 0.0
-        self._related_cache: dict[str, list[dict]] = {}
-        self.facts_cache: dict[str, list] = {}
-        self.summaries: dict[tuple, dict] = {}  # (kind, slug, language preferences) -> rest_common.summary
+        self.kept: dict[tuple, object] = {}  # per node and language choice: see keep()
         self._link_targets: dict[str, list[str]] = {}
         self._link_sources: dict[str, list[str]] = {}
         self.facts_offsets: dict[str, tuple[int, int]] = {}  # concept IRI -> its fact lines in facts_path
         self.facts_path: str | None = None
-
-    @classmethod
-    def _reset_after_fork(cls) -> None:
-        """Replace the lock in a forked child, which must not inherit it held by a warm-up thread."""
-        cls._lock = threading.Lock()
-
-    # ---------------------------------------------------------------- building
-
-    @classmethod
-    def for_store(cls, store, vocab: Vocabulary) -> GraphIndexes:
-        """Return the indexes of this store's graph version: cached, else read from disk, else built (and saved)."""
-        key = (id(store), store.version, vocab.base)
-        found = cls._cache.get(key)
-        if found is not None:
-            return found
-        with cls._lock:
-            found = cls._cache.get(key)
-            if found is None:
-                found = cls._load_or_build(store, vocab)
-                cls._forget_locked(store)
-                if len(cls._cache) > 8:
-                    cls._cache.clear()
-                cls._cache[key] = found
-            return found
-
-    @classmethod
-    def forget(cls, store) -> None:
-        """Drop the cached indexes of a store that is no longer served (the cache is keyed by id(store))."""
-        with cls._lock:
-            cls._forget_locked(store)
-
-    @classmethod
-    def _forget_locked(cls, store) -> None:
-        for key in [key for key in cls._cache if key[0] == id(store)]:
-            del cls._cache[key]
-
-    @classmethod
-    def _load_or_build(cls, store, vocab: Vocabulary) -> GraphIndexes:
-        """Read the indexes saved beside the store's on-disk graph, else build them and save them there."""
-        directory = getattr(store, "store_dir", None)
-        path = None
-        if directory is not None:
-            code = hashlib.sha256(vocab.base.encode())
-            for module in _INDEX_SOURCES:
-                code.update(module.read_bytes())
-            path = index_file(directory, f"rest-indexes-{code.hexdigest()[:16]}.pickle")
-            found = read_pickle(path)
-            if isinstance(found, GraphIndexes) and found.version == store.version:
-                return found
-        if path is not None:
-            from api.index_build import build_apart, build_in_child
-
-            if build_apart(store) and build_in_child(store, vocab):
-                found = read_pickle(path)
-                if isinstance(found, GraphIndexes) and found.version == store.version:
-                    return found
-        facts = path.with_name(path.name.replace("rest-indexes-", "facts-")[:-len(".pickle")] + ".zlib") if path else None
-        built = cls.build(store, vocab, facts)
-        if path is not None:
-            write_pickle(path, built, replaces=index_file(directory, "rest-indexes-*.pickle").name)
-            for older in Path(directory).glob(index_file(directory, "facts-*").name):
-                if str(older) != built.facts_path:
-                    older.unlink(missing_ok=True)
-        return built
+        self.neighbourhood_offsets: dict[str, tuple[int, int]] = {}  # concept slug -> its saved neighbourhood
+        self.neighbourhood_path: str | None = None
 
     def __getstate__(self) -> dict:
-        """Return the state to save: everything but the per-process caches of answers."""
-        return {**self.__dict__, "_related_cache": {}, "facts_cache": {}, "summaries": {}}
+        """Return the state to save: everything but the values kept per process."""
+        return {**self.__dict__, "kept": {}}
+
+    def keep(self, key: tuple, make):
+        """Return the value kept under `key` (a node summary per language choice), making it on first use."""
+        # measured: node summaries memoised per graph version took concept detail from 1.7 to 1.3 ms
+        found = self.kept.get(key)
+        if found is None:
+            found = make()
+            if len(self.kept) < SUMMARIES_KEPT:  # a few per node and language choice: bounded, never evicted
+                self.kept[key] = found
+        return found
 
     @classmethod
-    def build(cls, store, vocab: Vocabulary, facts_path: Path | None = None) -> GraphIndexes:
-        """Read the whole graph once (trusted queries, no user input) and build every index."""
+    def build(cls, store: Store, vocab: Vocabulary, graph_nt: Path | None = None,
+              facts_path: Path | None = None) -> ReadModel:
+        """Read the whole graph once (its sorted N-Triples, else trusted queries) and build every index."""
         started = time.perf_counter()
         self = cls(store.version)
         mkg = str(vocab.MKG)
@@ -230,7 +133,7 @@ class GraphIndexes:
             mkg + "hasArticle": "has", SCHEMA + "name": "name",
         }
         node_types = (mkg + "Concept", mkg + "Keyword", SCHEMA + "Organization", mkg + "DefinedTerm")
-        rows, lines = graph_rows(store, mkg, list(literal_props), node_types)
+        rows, lines = graph_rows(store, graph_nt, mkg, list(literal_props), node_types)
         for subject, type_ in rows.types:
             item = node(subject.value)
             if item is not None:
@@ -314,11 +217,46 @@ class GraphIndexes:
         for (kind, slug), edges in self.inc.items():
             if kind == "concept":
                 self._link_sources[slug] = [e.source for e in edges if e.relation == "linksTo"]
-        self.search_index.add_graph(self)
+        self._add_search_entries()
+        self.suggester.add(self.sorted_slugs)
+        for kind, suggester in self.group_suggesters.items():
+            suggester.add(sorted(self._by_kind[kind]))
         if lines is not None and facts_path is not None:
             self._write_facts(lines, vocab, facts_path)
         self.build_seconds = time.perf_counter() - started
         return self
+
+    def _add_search_entries(self) -> None:
+        """Put every concept's labels, abbreviations, anchor texts and slug, and every keyword, in the search index."""
+        for slug in self.sorted_slugs:
+            item = self.concepts[slug]
+            seen: set[str] = set()
+
+            def add(text: str, field_name: str, lang: str | None, item=item, seen=seen) -> None:
+                norm = normalize(text)
+                if norm and norm not in seen:
+                    seen.add(norm)
+                    self.search_index.add("concept", item.slug, text, field_name, lang or None)
+
+            for lang, label in sorted(item.labels.items()):
+                add(label, "prefLabel", lang)
+            for abbreviation in item.abbreviations:
+                add(abbreviation, "abbreviation", None)
+            for label, lang in item.alt_labels:
+                add(label, "altLabel", lang)
+            for label, lang in item.hidden_labels:
+                add(label, "hiddenLabel", lang)
+            for edge in self.inc.get(("concept", slug), ()):
+                for anchor in edge.anchors:
+                    if anchor["text"]:
+                        add(anchor["text"], "anchor", None)
+            add(slug.replace("-", " "), "slug", None)
+        for slug in sorted(self.keywords):
+            item = self.keywords[slug]
+            for lang, label in sorted(item.labels.items()):
+                self.search_index.add("keyword", slug, label, "keyword", lang or None)
+            self.search_index.add("keyword", slug, slug.replace("-", " "), "keyword", None)
+        self.search_index.freeze()
 
     def _write_facts(self, lines: dict, vocab: Vocabulary, path: Path) -> None:
         """Save every concept's fact lines (N-Triples, zlib) in one file, with their offsets in these indexes."""
@@ -360,19 +298,26 @@ class GraphIndexes:
         return self._by_kind.get(kind, {}).get(slug)
 
     def search(self, query: str, limit: int = 10, lang: str | None = None) -> list[Hit]:
-        """Return up to `limit` concepts matching `query`, best first (see api.search_index)."""
+        """Return up to `limit` concepts matching `query`, best first (see search.py)."""
         return self.search_index.search(query, limit, lang, self.keyword_concepts)
 
     def suggestions(self, slug: str, limit: int = 5) -> list[str]:
         """Return concept slugs close to an unknown slug: search hits on its words, then similar slugs."""
-        import difflib
-
         words = " ".join(re.split(r"[-_\s]+", slug)).strip()
         found = [hit.slug for hit in self.search(words, limit)] if normalize(words) else []
-        for close in difflib.get_close_matches(canonical_slug(slug), self.sorted_slugs, n=limit, cutoff=0.6):
+        for close in self.suggester.closest(canonical_slug(slug), limit):
             if close not in found:
                 found.append(close)
         return found[:limit]
+
+    def saved_neighbourhood(self, slug: str) -> bytes | None:
+        """Return the JSON of a concept's neighbourhood with the default parameters, saved with the model."""
+        where = self.neighbourhood_offsets.get(slug) if self.neighbourhood_path else None
+        return read_block(self.neighbourhood_path, where) if where is not None else None
+
+    def group_suggestions(self, kind: str, slug: str, limit: int = 5) -> list[str]:
+        """Return keyword (or organization) slugs close to an unknown one."""
+        return self.group_suggesters[kind].closest(slug, limit, cutoff=0.5)
 
     # ---------------------------------------------------------------- graph algorithms
 
@@ -383,18 +328,3 @@ class GraphIndexes:
     def link_sources(self, slug: str) -> list[str]:
         """Return the concepts linking to `slug`."""
         return self._link_sources.get(slug, [])
-
-    def related(self, slug: str, cached: bool = True) -> list[dict]:
-        """Return the concepts related to `slug`, best first (cached per slug); see api.related for the score."""
-        if not cached:
-            return related_concepts(self, slug)
-        cached = self._related_cache.get(slug)
-        if cached is None:
-            cached = related_concepts(self, slug)
-            if len(self._related_cache) > 20000:
-                self._related_cache.clear()
-            self._related_cache[slug] = cached
-        return cached
-
-
-os.register_at_fork(after_in_child=GraphIndexes._reset_after_fork)

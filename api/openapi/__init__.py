@@ -13,9 +13,11 @@ import json
 
 from flask import Blueprint, Response
 
-from api.openapi_spec import spec, spec_json
+from api.openapi.spec import spec, spec_json
 
-__all__ = ["docs_html", "register", "spec"]
+__all__ = ["bp", "docs_html", "spec"]
+
+bp = Blueprint("openapi", __name__)
 
 
 def docs_html() -> str:
@@ -48,17 +50,15 @@ def docs_html() -> str:
     return "".join(parts)
 
 
-def register(bp: Blueprint) -> None:
-    """Add /openapi.json and /docs to a blueprint."""
+@bp.get("/openapi.json")
+def openapi_json() -> Response:
+    """Answer the OpenAPI document."""
+    response = Response(spec_json(), content_type="application/json; charset=utf-8")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
 
-    @bp.get("/openapi.json")
-    def openapi_json() -> Response:
-        """Answer the OpenAPI document."""
-        response = Response(spec_json(), content_type="application/json; charset=utf-8")
-        response.headers["Cache-Control"] = "public, max-age=3600"
-        return response
 
-    @bp.get("/docs")
-    def docs() -> Response:
-        """Answer the HTML documentation page."""
-        return Response(docs_html(), content_type="text/html; charset=utf-8")
+@bp.get("/docs")
+def docs() -> Response:
+    """Answer the HTML documentation page."""
+    return Response(docs_html(), content_type="text/html; charset=utf-8")
