@@ -65,6 +65,7 @@ def export_file(fmt: str) -> Path:
     if source is None:
         raise Problem(503, "export-unavailable", "Export Unavailable",
                       "this app serves a store without a graph file to export")
+    source = source.absolute()  # send_file resolves a relative path against the app's package, not the cwd
     if fmt == "ntriples":  # every source is served from N-Triples: a build's, an import's sorted copy, or as given
         return source
     with _lock:

@@ -27,11 +27,13 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph
 
-from graph.config import ONTOLOGY_DIR
+from graph.built import read_report, source_fingerprint
+from graph.config import ONTOLOGY_DIR, ONTOLOGY_FILES, ConfigError, ontology_file
 from graph.content import Article, Problem, discover
 from graph.corpus import admit
 from graph.export import convert, nt_line
 from graph.extract import ExtractionContext, extractors
+from graph.link_typos import link_typos
 from graph.progress import Reporter
 from graph.readmodel import persist
 from graph.resolve import ConceptIndex
@@ -56,6 +58,8 @@ class BuildReport:
     triples: int = 0
     version: str = ""
     fingerprint: str = ""
+    content_dir: str = ""  # absolute: commands that read the build tell whether it is stale
+    source: str = ""  # source_fingerprint of content_dir
     engine: str = ""
     written: bool = False
     failure: str | None = None
@@ -77,6 +81,8 @@ class BuildReport:
             "format": BUILD_FORMAT,
             "version": self.version,
             "fingerprint": self.fingerprint,
+            "content_dir": self.content_dir,
+            "source_fingerprint": self.source,
             "validation_engine": self.engine,
             "written": self.written,
             "failure": self.failure,
@@ -91,30 +97,16 @@ class BuildReport:
 
 
 def content_fingerprint(content_dir: Path, vocab: Vocabulary, ontology_dir: Path = ONTOLOGY_DIR,
-                        include_drafts: bool = False) -> str:
-    """Hash what a build depends on: file names, sizes and mtimes, base IRI, drafts, shapes and code version."""
+                        include_drafts: bool = False, *, source: str | None = None) -> str:
+    """Hash what a build depends on: the articles (`source`, when known), base IRI, drafts, shapes and code."""
     digest = hashlib.sha256(f"{BUILD_FORMAT}\n{vocab.base}\n{'drafts' if include_drafts else ''}\n".encode())
-    for name in ("marketing.ttl", "shapes.ttl"):
-        path = ontology_dir / name
-        if path.is_file():
-            digest.update(path.read_bytes())
+    for name in ONTOLOGY_FILES:
+        digest.update(ontology_file(ontology_dir, name).read_bytes())
     for module in sorted((Path(__file__).parent).rglob("*.py")):
         stat = module.stat()
         digest.update(f"{module.name}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
-    if content_dir.is_dir():
-        paths, _ = discover(content_dir)
-        for path in paths:
-            stat = path.stat()
-            digest.update(f"{path.relative_to(content_dir)}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    digest.update((source_fingerprint(content_dir) if source is None else source).encode())
     return digest.hexdigest()[:32]
-
-
-def read_report(out_dir: Path) -> dict | None:
-    """Return the report.json of a previous build in out_dir, or None."""
-    try:
-        return json.loads((out_dir / REPORT_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
 
 
 def is_up_to_date(content_dir: Path, out_dir: Path, vocab: Vocabulary, include_drafts: bool = False) -> bool:
@@ -130,7 +122,7 @@ def is_up_to_date(content_dir: Path, out_dir: Path, vocab: Vocabulary, include_d
 
 
 def _corpus_shard(index: ConceptIndex, vocab: Vocabulary, extracted: Extracted, scratch: Path) -> list[Problem]:
-    """Run the corpus-wide extractors into one more shard of `extracted`; return their problems."""
+    """Run the corpus-wide extractors into one more shard of `extracted`; return their problems and link typos."""
     context = ExtractionContext(vocab=vocab, index=index)
     context.memo["mentions"] = extracted.mentions  # computed by the workers, article by article
     missing = set(index.articles) - set(extracted.mentions)
@@ -141,7 +133,7 @@ def _corpus_shard(index: ConceptIndex, vocab: Vocabulary, extracted: Extracted, 
     path = scratch / ".shard-corpus.nt"
     path.write_bytes(b"".join(sorted(line.encode() for line in lines)))
     extracted.shards.append(path)
-    return context.problems
+    return context.problems + list(link_typos(index))
 
 
 def extract_to_file(articles: list[Article], vocab: Vocabulary, output: Path,
@@ -354,9 +346,15 @@ def build(
     """
     stage = progress or (lambda _stage, _done, _total: None)
     vocab = vocab or Vocabulary()
-    report = BuildReport(fingerprint=content_fingerprint(content_dir, vocab, ontology_dir, include_drafts))
-    clock = time.perf_counter()
     content_dir, out_dir = Path(content_dir), Path(out_dir)
+    try:
+        source = source_fingerprint(content_dir)
+        report = BuildReport(fingerprint=content_fingerprint(content_dir, vocab, ontology_dir, include_drafts,
+                                                             source=source),
+                             content_dir=str(content_dir.resolve()), source=source)
+    except ConfigError as exc:  # no shapes to validate against: nothing can be built
+        return BuildReport(failure=str(exc))
+    clock = time.perf_counter()
     if content_dir.is_dir():
         paths, problems = discover(content_dir)
     else:
@@ -413,9 +411,9 @@ def build(
     assert report.validation is not None
     if not report.validation.conforms:
         failure = f"{report.validation.counts()['Violation']} SHACL violation(s)"
-    elif strict and (any(p.severity == "warning" for p in report.problems)
-                     or report.validation.counts()["Warning"]):
-        failure = "warnings present and --strict given"
+    elif strict and (warnings := sum(p.severity == "warning" for p in report.problems)
+                     + report.validation.counts()["Warning"]):
+        failure = f"--strict given and {warnings} warning(s) found: fix them, or build without --strict"
     if failure:
         report.failure = failure
         shutil.rmtree(staging, ignore_errors=True)

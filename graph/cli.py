@@ -26,41 +26,56 @@ from graph.corpus import read_content
 from graph.export import FORMATS, convert, ntriples_bytes, ontology_files, split_by_concept
 from graph.progress import terminal_progress
 from graph.push import PushFailed, push_build
-from graph.store.disk import GRAPH_NT
 from graph.vocab import Vocabulary
 
 SHOWN_INFO = ("ignored", "draft", "unread-field")
 """The info problems `mkg build` prints: what was left out of the graph (the others are in report.json)."""
 
 
-def _print_problems(report, stream=None) -> None:
+def _shacl_line(result) -> str:
+    """Return one SHACL result as `file: severity: message (focus …, path …)`."""
+    return (f"{result.source or result.focus}: {result.severity.lower()}: {result.message} "
+            f"(focus {result.focus}{', path ' + result.path if result.path else ''})")
+
+
+def _print_problems(report, stream=None, *, warnings: bool = True) -> None:
+    """Print the input errors and SHACL violations, then the warnings and what was left out unless told not to."""
     stream = stream or sys.stderr
+    shacl = report.validation.results if report.validation is not None else []
     for problem in report.problems:
-        if problem.severity != "info" or problem.code in SHOWN_INFO:
+        if problem.severity == "error" or (warnings and (problem.severity == "warning"
+                                                         or problem.code in SHOWN_INFO)):
             print(problem, file=stream)
-    if report.validation is not None:
-        for result in report.validation.results:
-            if result.severity == "Violation":
-                print(f"{result.source or result.focus}: violation: {result.message} "
-                      f"(focus {result.focus}{', path ' + result.path if result.path else ''})", file=stream)
+    for result in shacl:
+        if result.severity == "Violation" or (warnings and result.severity == "Warning"):
+            print(_shacl_line(result), file=stream)
+    infos = sum(1 for r in shacl if r.severity == "Info") + sum(
+        1 for p in report.problems if p.severity == "info" and p.code not in SHOWN_INFO)
+    if warnings and infos:
+        print(f"({infos} info result(s), such as red links: listed in report.json and on /validation)", file=stream)
 
 
-def _ensure_build(settings: Settings, vocab: Vocabulary) -> Path:
-    """Return the build dir, building first when it is missing or stale; exit 1 if that fails."""
-    from graph.build import build, is_up_to_date  # imports pyshacl (a second): not for `mkg serve` of a build
+def _warning_count(report) -> int:
+    """Return the number of warnings of a build: input problems and SHACL results."""
+    shacl = report.validation.counts()["Warning"] if report.validation is not None else 0
+    return shacl + sum(1 for p in report.problems if p.severity == "warning")
 
-    if settings.graph_file is None and not is_up_to_date(settings.content_dir, settings.build_dir, vocab,
-                                                         settings.include_drafts):
-        with terminal_progress(sys.stderr) as progress:
-            report = build(settings.content_dir, settings.build_dir, vocab=vocab, jobs=settings.build_jobs,
-                           max_file_bytes=settings.max_file_bytes, ontology_dir=settings.ontology_dir,
-                           progress=progress, engine=settings.validation_engine,
-                           include_drafts=settings.include_drafts)
-        if not report.written:
-            _print_problems(report)
-            print(f"mkg: build failed: {report.failure}", file=sys.stderr)
-            raise SystemExit(1)
-    return settings.build_dir
+
+def _built_graph(settings: Settings, args: argparse.Namespace) -> Path | None:
+    """Return the graph a reading command uses: --graph, else the build as it is (None after printing why not)."""
+    if settings.graph_file is not None:
+        if not settings.graph_file.is_file():
+            print(f"mkg {args.command}: graph file {settings.graph_file} does not exist", file=sys.stderr)
+            return None
+        return settings.graph_file
+    from graph.built import BuildUnusable, built_graph
+
+    try:
+        return built_graph(settings.build_dir, Path(args.content_dir) if args.content_dir else None,
+                           settings.content_dir)
+    except BuildUnusable as exc:
+        print(f"mkg {args.command}: {exc}", file=sys.stderr)
+        return None
 
 
 def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
@@ -73,7 +88,8 @@ def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
             max_file_bytes=settings.max_file_bytes, ontology_dir=settings.ontology_dir, progress=progress,
             engine=settings.validation_engine, include_drafts=settings.include_drafts,
         )
-    _print_problems(report)
+    strict_failed = args.strict and not report.written and report.conforms and _warning_count(report) > 0
+    _print_problems(report, warnings=not args.quiet or strict_failed)  # a --strict failure is always explained
     summary = (f"{report.articles} articles, {report.triples} triples, "
                + ", ".join(f"{k} {v}" for k, v in report.counts.items())
                + (f"; SHACL {report.validation.counts()}" if report.validation else "")
@@ -140,7 +156,9 @@ def cmd_validate(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     vocab = Vocabulary(settings.base_iri)
-    source = settings.graph_file or _ensure_build(settings, vocab) / GRAPH_NT
+    source = _built_graph(settings, args)
+    if source is None:
+        return 1
     _, extension, _ = FORMATS[args.format]
     data = convert(source, args.format, vocab) if not args.split else b""
     out = Path(args.out) if args.out else None
@@ -175,7 +193,9 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_query(settings: Settings, args: argparse.Namespace) -> int:
     vocab = Vocabulary(settings.base_iri)
-    source = settings.graph_file or _ensure_build(settings, vocab) / GRAPH_NT
+    source = _built_graph(settings, args)
+    if source is None:
+        return 1
     store = ox.Store()
     store.bulk_load(path=str(source), format=ox.RdfFormat.N_TRIPLES if source.suffix == ".nt"
                     else ox.RdfFormat.TURTLE)
@@ -232,13 +252,14 @@ def parser() -> argparse.ArgumentParser:
     common(b)
     b.add_argument("--keep-going", action="store_true", help="skip rejected files and build the rest")
     b.add_argument("--strict", action="store_true", help="fail on warnings too")
+    b.add_argument("-q", "--quiet", action="store_true",
+                   help="print errors and violations only: no warnings, no progress bar (shown on a terminal only)")
     b.add_argument("--jobs", dest="build_jobs", type=int, help="parser processes (default: one per CPU)")
     b.add_argument("--engine", dest="validation_engine", choices=("auto", "shacl", "pyshacl"),
                    help="SHACL engine (default auto: shacl, in Rust; pyshacl is the slower reference)")
     b.add_argument("--include-drafts", dest="include_drafts", action="store_true", default=None,
                    help="publish drafts too (`draft: true`, `published: false`): a preview build")
     b.add_argument("--push", metavar="URL", help="then push the graph to this remote store (sparql+http://…)")
-    b.add_argument("-q", "--quiet", action="store_true", help="no progress bar (it shows on a terminal only)")
     b.set_defaults(func=cmd_build)
 
     p = commands.add_parser("push", help="load the built graph into a remote SPARQL store and serve it")
@@ -261,16 +282,18 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--format", choices=("turtle", "ntriples", "jsonld"), default="turtle")
     e.add_argument("--out", help="output file, or directory (graph + ontology + shapes)")
     e.add_argument("--split", action="store_true", help="one Turtle file per concept under OUT/concepts/")
-    e.add_argument("--content", dest="content_dir")
-    e.add_argument("--build-dir", dest="build_dir", help="build directory (default build/)")
+    e.add_argument("--content", dest="content_dir", help="fail if the build is older than these articles "
+                   "(default: the directory it was built from)")
+    e.add_argument("--build-dir", dest="build_dir", help="export this build, as it is (default build/)")
     e.add_argument("--graph", dest="graph_file", help="export this N-Triples file instead of the build")
     e.set_defaults(func=cmd_export)
 
     q = commands.add_parser("query", help="run a SPARQL query on the built graph")
     q.add_argument("query")
     q.add_argument("--format", choices=("table", "json", "csv"), default="table")
-    q.add_argument("--content", dest="content_dir")
-    q.add_argument("--build-dir", dest="build_dir", help="build directory (default build/)")
+    q.add_argument("--content", dest="content_dir", help="fail if the build is older than these articles "
+                   "(default: the directory it was built from)")
+    q.add_argument("--build-dir", dest="build_dir", help="query this build, as it is (default build/)")
     q.add_argument("--graph", dest="graph_file", help="query this graph file instead of the build")
     q.set_defaults(func=cmd_query)
 
@@ -324,10 +347,10 @@ def main(argv: list[str] | None = None) -> int:
     flags = {k: v for k, v in vars(args).items() if k not in _NOT_SETTINGS}
     try:
         settings = load_settings(args.config, cli=flags)
+        return int(args.func(settings, args) or 0)
     except ConfigError as exc:
         print(f"mkg: configuration error: {exc}", file=sys.stderr)
         return 2
-    return int(args.func(settings, args) or 0)
 
 
 if __name__ == "__main__":

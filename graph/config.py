@@ -13,18 +13,32 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from graph.vocab import DEFAULT_BASE_IRI
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-ONTOLOGY_DIR = PROJECT_ROOT / "ontology"
+ONTOLOGY_DIR = Path(str(resources.files("ontology")))
+"""The ontology and shapes shipped with the package (the top-level `ontology/` folder, installed as package data)."""
+ONTOLOGY_FILES = ("marketing.ttl", "shapes.ttl")
 CONFIG_FILE_NAME = "mkg.toml"
 
 
 class ConfigError(ValueError):
     """A setting has a value that cannot be used."""
+
+
+def ontology_file(ontology_dir: Path, name: str) -> Path:
+    """Return ontology_dir/name, or raise ConfigError saying why it is missing and how to get it back."""
+    path = Path(ontology_dir) / name
+    if path.is_file():
+        return path
+    if Path(ontology_dir) == ONTOLOGY_DIR:
+        fix = "the installed package lacks its data files: reinstall marketing-kg (pip install --force-reinstall)"
+    else:
+        fix = f"the ontology_dir setting points to {ontology_dir}: fix it or unset it to use the packaged ontology"
+    raise ConfigError(f"ontology file {path} not found; {fix}")
 
 
 @dataclass(frozen=True)
@@ -142,4 +156,6 @@ def load_settings(
     settings = _apply(settings, from_env, "environment")
     if cli:
         settings = _apply(settings, {k: v for k, v in cli.items() if v is not None}, "command line")
+    for name in ONTOLOGY_FILES:
+        ontology_file(settings.ontology_dir, name)
     return settings

@@ -15,7 +15,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
-from graph.config import ONTOLOGY_DIR
+from graph.config import ONTOLOGY_DIR, ontology_file
 from graph.vocab import Vocabulary
 
 FORMATS = {
@@ -109,8 +109,8 @@ def convert(source: Path, fmt: str, vocab: Vocabulary, output: Path | None = Non
 def ontology_files(vocab: Vocabulary, ontology_dir: Path = ONTOLOGY_DIR) -> dict[str, bytes]:
     """Return ontology.ttl and shapes.ttl rebased on the configured base IRI."""
     return {
-        "ontology.ttl": vocab.rebase((ontology_dir / "marketing.ttl").read_text(encoding="utf-8")).encode(),
-        "shapes.ttl": vocab.rebase((ontology_dir / "shapes.ttl").read_text(encoding="utf-8")).encode(),
+        name: vocab.rebase(ontology_file(ontology_dir, source).read_text(encoding="utf-8")).encode()
+        for name, source in (("ontology.ttl", "marketing.ttl"), ("shapes.ttl", "shapes.ttl"))
     }
 
 

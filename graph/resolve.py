@@ -338,18 +338,53 @@ class ConceptIndex:
         """Return the slug of the concept called `name` (Arabic-normalised comparison), if any."""
         return self.names.get(match_key(name))
 
+    def _capitalised_spellings(self, slug: str) -> list[str]:
+        """Return the spellings of `slug` (file name, front matter, links) that hold a capital, sorted."""
+        target, article = self.targets.get(slug), self.articles.get(slug)
+        found = [s for s in target.spellings if not s.islower()] if target and target.spellings else []
+        if article is not None and not article.slug_written.islower():
+            found.append(article.slug_written)
+        return sorted(found)
+
     def english_label(self, slug: str) -> str:
-        """Derive an English label from a slug, upper-casing known abbreviations."""
-        acronyms = {a.lower(): a for a in self.abbreviations.get(slug, ())}
+        """Derive an English label from a slug: words capitalised, acronyms kept as written.
+
+        Acronyms come from the title, anchors and terms (`(B-to-C)` after a link to /btoc) and from the slug's
+        own spellings (`SEO-basics.md`). A run of slug words spelling one (btoc, b-to-c, smm) is written as
+        the acronym, in parentheses when it ends a longer label: "Social Media Marketing (SMM)", "B-to-C".
+        """
+        acronyms = {_letters(a): a for a in sorted(self.abbreviations.get(slug, ()))}
+        for spelling in self._capitalised_spellings(slug):
+            for word in re.split(r"[-_\s]+", spelling):
+                if is_acronym(word):
+                    acronyms.setdefault(_letters(word), word)
         words = slug.split("-")
-        out = []
-        for position, word in enumerate(words):
-            if word in acronyms:
-                acronym = acronyms[word]
-                out.append(f"({acronym})" if position == len(words) - 1 and position else acronym)
-            else:
-                out.append(word[:1].upper() + word[1:])
+        if not acronyms:
+            return " ".join(word[:1].upper() + word[1:] for word in words)
+        longest = max(map(len, acronyms))
+        out: list[str] = []
+        start = 0
+        while start < len(words):
+            found, spelled = None, ""
+            for end in range(start + 1, len(words) + 1):  # the longest run of words spelling an acronym
+                spelled += words[end - 1]
+                if len(spelled) > longest:
+                    break
+                if spelled in acronyms:
+                    found = end
+            if found is None:
+                out.append(words[start][:1].upper() + words[start][1:])
+                start += 1
+                continue
+            acronym = acronyms["".join(words[start:found])]
+            out.append(f"({acronym})" if found == len(words) and start else acronym)
+            start = found
         return " ".join(out)
+
+
+def _letters(acronym: str) -> str:
+    """Return the lower-case letters and digits of an acronym, as a slug spells it: B-to-C -> btoc."""
+    return re.sub(r"[^0-9a-z]", "", acronym.lower())
 
 
 def _contains(words: list[str], part: list[str]) -> bool:

@@ -21,7 +21,7 @@ import shacl
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SH
 
-from graph.config import ONTOLOGY_DIR
+from graph.config import ONTOLOGY_DIR, ontology_file
 from graph.vocab import Vocabulary
 
 
@@ -33,7 +33,7 @@ def _read(path: Path) -> str:
 def load_shapes(vocab: Vocabulary, ontology_dir: Path = ONTOLOGY_DIR) -> Graph:
     """Return the project's SHACL shapes rebased on the vocabulary's base IRI (never user-supplied)."""
     shapes = Graph()
-    shapes.parse(data=vocab.rebase(_read(ontology_dir / "shapes.ttl")), format="turtle")
+    shapes.parse(data=vocab.rebase(_read(ontology_file(ontology_dir, "shapes.ttl"))), format="turtle")
     return shapes
 
 

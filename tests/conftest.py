@@ -231,3 +231,13 @@ def corpus_build(tmp_path_factory):
 def rest_corpus_app(make_app, corpus_build):
     """The app serving the generated corpus's build."""
     return make_app(graph_file=corpus_build / "graph.nt")
+
+
+# --- the README's two set-up commands (tests/test_install.py runs them, tests/test_readme.py checks them) ----------
+
+def readme_commands() -> list[str]:
+    """Return the README's set-up commands: the one line of each of its first two ```sh blocks (Run, then Test)."""
+    import re
+
+    blocks = re.findall(r"```sh\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.DOTALL)
+    return [block.strip() for block in blocks[:2]]

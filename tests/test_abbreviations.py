@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from rdflib import Graph, Literal
 from rdflib.namespace import SKOS
 
@@ -24,7 +25,28 @@ def test_seed_abbreviations(seed_graph):
         ("btoc", "B-to-C"),  # link
     }
     for slug, acronym in abbreviations(seed_graph):
-        assert (V.concept(slug), SKOS.altLabel, Literal(acronym, lang="en")) in seed_graph
+        label = Literal(acronym, lang="en")
+        if slug == "btoc":  # the slug spells the acronym: it is the English prefLabel (SKOS: not also an altLabel)
+            assert (V.concept(slug), SKOS.prefLabel, label) in seed_graph
+        else:
+            assert (V.concept(slug), SKOS.altLabel, label) in seed_graph
+
+
+@pytest.mark.parametrize(("slug", "acronyms", "written", "english"), [
+    ("btoc", {"B-to-C"}, [], "B-to-C"),                                      # not "Btoc"
+    ("b-to-c", {"B-to-C"}, [], "B-to-C"),
+    ("social-media-marketing-smm", {"SMM"}, [], "Social Media Marketing (SMM)"),
+    ("smm-tools", {"SMM"}, [], "SMM Tools"),
+    ("customer-relation-management", {"CRM"}, [], "Customer Relation Management"),
+    ("seo-basics", set(), ["SEO_Basics"], "SEO Basics"),                       # from the slug as written
+    ("b2b-marketing", set(), ["B2B-Marketing"], "B2B Marketing"),
+    ("viral-marketing", set(), ["Viral_Marketing"], "Viral Marketing"),
+])
+def test_english_labels_keep_acronyms_from_titles_anchors_and_slugs(slug, acronyms, written, english):
+    from graph.resolve import ConceptIndex, LinkTarget
+
+    index = ConceptIndex(targets={slug: LinkTarget(spellings=set(written))}, abbreviations={slug: acronyms})
+    assert index.english_label(slug) == english
 
 
 def test_seed_other_acronyms_are_not_abbreviations(seed_graph):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -48,11 +49,14 @@ def test_scaling_exponent_of_linear_and_quadratic_builds():
 
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory) -> tuple[dict, str, subprocess.CompletedProcess]:
+    if shutil.which("wrk") is None:
+        pytest.skip("wrk is not installed: the serving bench drives load with it (apt-get install wrk)")
     results = tmp_path_factory.mktemp("bench-results")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     done = subprocess.run([sys.executable, "-m", "bench", "--quick", "--results-dir", str(results)], cwd=ROOT,
                           env=env, capture_output=True, text=True, timeout=280, check=False)
-    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.returncode == 0, f"python -m bench --quick exited {done.returncode}\n--- stdout (end):\n" \
+        f"{done.stdout[-3000:]}\n--- stderr (end):\n{done.stderr[-3000:]}"
     payload = json.loads((results / "suite-latest.json").read_text(encoding="utf-8"))
     stamped = sorted(results.glob("suite-2*.json"))
     assert len(stamped) == 1 and json.loads(stamped[0].read_text(encoding="utf-8")) == payload

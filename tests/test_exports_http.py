@@ -96,3 +96,19 @@ def test_conversions_unused_for_a_day_are_removed(graph_file, tmp_path, make_cli
     client = make_client(graph_file=copy)
     assert client.get("/export/graph.ttl").status_code == 200
     assert not stale.exists()
+
+
+@pytest.mark.parametrize("name", ["graph.nt", "graph.ttl"])
+def test_downloads_work_with_the_default_relative_build_dir(seed_build, make_app, tmp_path, monkeypatch, name):
+    """`mkg serve` run where build/ is: the relative build/graph.nt was resolved against api/ (a 500)."""
+    import shutil
+    from pathlib import Path
+
+    _, out = seed_build
+    shutil.copytree(out, tmp_path / "build")
+    monkeypatch.chdir(tmp_path)
+    client = make_app(graph_file=Path("build") / "graph.nt").test_client()
+    response = client.get(f"/export/{name}")
+    assert response.status_code == 200
+    if name == "graph.nt":
+        assert response.get_data() == (tmp_path / "build" / "graph.nt").read_bytes()

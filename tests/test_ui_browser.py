@@ -233,6 +233,25 @@ def test_validation_and_ontology_pages_render_without_violations(watch, live_ser
     watch.assert_clean()
 
 
+def test_narrow_pages_never_break_a_code_name_or_interleave_two_languages(browser, live_server):
+    """At phone width: property names on /validation stay on one line; a red link's English label has its own."""
+    context = browser.new_context(viewport={"width": 420, "height": 900}, locale="ar")
+    page = PageWatch(context.new_page(), live_server)
+    try:
+        page.page.goto(live_server + "/validation")
+        lines = page.page.eval_on_selector_all("code.path", "codes => codes.map(c => c.getClientRects().length)")
+        assert lines and set(lines) == {1}, lines
+        page.page.goto(live_server + "/")
+        rows = page.page.eval_on_selector_all(
+            "#red-links li", "items => items.map(li => [li.querySelector('a').getBoundingClientRect().bottom,"
+            " li.querySelector('.en').getBoundingClientRect().top])")
+        assert rows and all(label_bottom <= english_top + 1 for label_bottom, english_top in rows), rows
+        screenshot(page.page, "home-narrow.png", full_page=True)
+        page.assert_clean()
+    finally:
+        context.close()
+
+
 XSS_TITLE = "<img src=x onerror=\"window.__xss=1;alert(1)\"><script>window.__xss=2;alert(2)</script> خبيث"
 
 

@@ -14,11 +14,15 @@ The command's flags are declared in graph/cli.py, which finds ``cmd_serve`` here
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
+import logging
+import multiprocessing
 import os
 import signal
 import sys
 import threading
+import time
 
 from gunicorn.app.base import BaseApplication
 
@@ -32,22 +36,51 @@ from graph.store.remote import is_remote
 from graph.store.sandbox import sandbox_refusal
 from graph.vocab import Vocabulary
 
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT)
+_forking_worker = False
+
 
 def _pre_fork(server, worker) -> None:
-    """Move everything the master loaded (indexes) out of the cyclic GC's reach, so workers keep sharing it."""
-    gc.freeze()
+    """Hold stop signals until the new worker can act on them; move the master's objects out of the GC's reach.
+
+    A worker only installs its own SIGTERM handler late in its boot; until then it runs the master's
+    handler, which queues the signal for a master loop that does not run in the worker: a stop sent to a
+    booting worker was lost, and gunicorn killed it after graceful_timeout (10 s). Blocked here, a stop
+    stays pending until `_post_fork` installs a handler that ends the worker once booted.
+    """
+    global _forking_worker
+    gc.freeze()  # the read model loaded by the master: shared pages the workers' collectors must not write to
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    _forking_worker = True
+
+
+def _after_fork_in_parent() -> None:
+    """Let the master receive stop signals again once it has forked a worker."""
+    global _forking_worker
+    if _forking_worker:
+        _forking_worker = False
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+
+
+os.register_at_fork(after_in_parent=_after_fork_in_parent)
 
 
 def _post_fork(server, worker) -> None:
-    """Open the store and start the query processes in the new worker (never inherited across fork)."""
+    """Take stop signals from now on; open the store and start the query processes (never inherited across fork)."""
+
+    def stop_when_booted(signum, frame) -> None:
+        worker.alive = False  # gunicorn's own handler replaces this one before the worker serves
+
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, stop_when_booted)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     graph = server.app.wsgi().extensions["mkg"].graph
     if graph is not None:
         graph.store.start()
 
 
-def _worker_exit(server, worker) -> None:
-    """Stop the worker's query processes and drop its store handle before the interpreter tears down."""
-    # left to interpreter exit, RocksDB's handle and the pool's threads are finalised in no particular order
+def close_worker_store(server) -> None:
+    """Stop the worker's query processes and drop its store handle."""
     app = server.app.callable
     graph = app.extensions["mkg"].graph if app is not None else None
     if graph is not None:
@@ -55,6 +88,61 @@ def _worker_exit(server, worker) -> None:
             graph.close()
         except Exception:  # the worker is exiting anyway: never let a hook error replace its exit
             server.log.exception("closing the store at worker exit failed")
+
+
+def _exit_status(exc: BaseException | None) -> int:
+    """Return the exit status a SystemExit in flight asks for (gunicorn's worker sets it), as sys.exit would."""
+    if not isinstance(exc, SystemExit) or exc.code is None:
+        return 0 if exc is None or isinstance(exc, SystemExit) else 1
+    return exc.code if isinstance(exc.code, int) else 1
+
+
+def _worker_exit(server, worker) -> None:
+    """Close the worker's store and query processes, then end the worker process at once.
+
+    The master writes RocksDB stores before it forks workers (a build, the first start's compaction), which
+    starts RocksDB's process-wide background threads there. A forked worker inherits RocksDB's state but not
+    those threads, and its exit-time C++ destructors wait on or tear down the missing threads: the worker
+    hung until gunicorn's graceful_timeout (10 s) or died with SIGSEGV. So, once its own resources are
+    closed, a worker leaves with os._exit (the status gunicorn's sys.exit asked for), skipping them.
+    """
+    close_worker_store(server)
+    status = _exit_status(sys.exc_info()[1])  # hooks run in gunicorn's `finally`, with its SystemExit in flight
+    for child in multiprocessing.active_children():  # as interpreter exit would: e.g. a query process still starting
+        child.kill()
+        child.join(timeout=5)
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(status)
+
+
+STOP_LINGER = 0.25
+"""Seconds a stopping worker keeps an idle kept-alive connection open, for a request already on its way."""
+
+
+def serving_worker():
+    """Return gunicorn's gthread worker class, made to stop at once on SIGTERM.
+
+    gthread's event loop polls with a 1 s timeout and its SIGTERM handler only clears a flag, so a worker
+    noticed a stop up to a second late: its handler now wakes the loop. Then gunicorn keeps each idle
+    kept-alive connection open until its keep-alive ends (up to 2 s), so that a request racing onto it is
+    answered: STOP_LINGER caps that wait, which covers a request already sent and ends the stop in ~0.5 s.
+    """
+    from gunicorn.workers.gthread import ThreadWorker
+
+    class ServingWorker(ThreadWorker):
+        def handle_exit(self, sig, frame) -> None:
+            super().handle_exit(sig, frame)
+            wake = getattr(getattr(self, "method_queue", None), "defer", None)  # gunicorn >= 24
+            if wake is not None:
+                wake(lambda: None)  # a SimpleQueue put and a pipe write: safe in a signal handler
+
+        def _cap_keepalive(self, deadline: float) -> None:  # gunicorn >= 27 calls it when a stop begins
+            super()._cap_keepalive(min(deadline, time.monotonic() + STOP_LINGER))
+
+    return ServingWorker
 
 
 def gunicorn_options(settings: Settings) -> dict:
@@ -69,7 +157,7 @@ def gunicorn_options(settings: Settings) -> dict:
         "bind": f"{settings.host}:{settings.port}",
         "workers": settings.workers,
         "threads": settings.threads,
-        "worker_class": "gthread",
+        "worker_class": serving_worker,  # gthread
         "timeout": int(settings.query_timeout * 3 + 30),
         # bounded requests: 431 beyond 32 header fields or 8 KB in one (api/limits.py caps their total), 414
         # beyond an 8 KB request line (longer SPARQL queries go by POST)
@@ -82,7 +170,7 @@ def gunicorn_options(settings: Settings) -> dict:
         "max_requests": 500_000,
         "max_requests_jitter": 50_000,
         # none by default, as gunicorn's and Oxigraph server's own: a line per request costs about a quarter of
-        # gunicorn's throughput on a no-op app (measured with wrk, 2026-12-04; README, Performance)
+        # gunicorn's throughput on a no-op app (measured with wrk, 2026-12-04; bench/results/history.md)
         "accesslog": settings.access_log or None,
         "errorlog": "-",
         "loglevel": "info",

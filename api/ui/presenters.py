@@ -29,6 +29,25 @@ RELATION_NAMES = {  # other relations than linksTo/hasKeyword, as (Arabic, Engli
     "definedIn^": ("مصطلحات معرَّفة هنا", "Terms defined in this article"),
     "mentions^": ("مذكور في", "Mentioned by"),
 }
+RELATION_WORDS = {  # the relations of the neighbourhood graph (REST names), as (Arabic, English) words
+    "linksTo": ("يرتبط بـ", "links to"),
+    "hasKeyword": ("كلمة مفتاحية", "has keyword"),
+    "definesTerm": ("يعرِّف مصطلحًا", "defines a term"),
+    "definedIn": ("معرَّف في", "defined in"),
+    "mentions": ("يذكر", "mentions"),
+}
+REASON_WORDS = {  # the reasons of the related score (graph.readmodel.related.REASONS), as (Arabic, English) words
+    "links_to": ("يرتبط به", "links to it"),
+    "linked_from": ("يرتبط بهذا المفهوم", "links here"),
+    "shared_keywords": ("كلمات مفتاحية مشتركة", "shared keywords"),
+    "co_citation": ("تربطهما المقالات نفسها", "linked together from the same articles"),
+    "coupling": ("يرتبطان بالمفاهيم نفسها", "both link to the same concepts"),
+}
+KIND_WORDS = {  # concept kinds, as (Arabic, English) words
+    "article": ("مقالة", "article"),
+    "redlink": ("رابط أحمر: لا مقالة بعد", "red link: no article yet"),
+    "term": ("مصطلح معرَّف", "defined term"),
+}
 
 
 def page_url(kind: str, slug: str) -> str:
@@ -50,6 +69,28 @@ class NodeLink:
     note: str = ""
 
 
+@dataclass(frozen=True)
+class Reason:
+    """One reason of a related concept's score, in words, with what it came through."""
+
+    arabic: str
+    english: str
+    contribution: float
+    via: list[NodeLink]
+
+
+def words(table: dict[str, tuple[str, str]], code: str) -> tuple[str, str]:
+    """Return the (Arabic, English) words of a code name; an unknown one is shown as it is."""
+    return table.get(code, (code, code))
+
+
+def _reason(idx: ReadModel, reason: dict) -> Reason:
+    """Return a related-score reason in words, its "via" slugs as links (keywords, else concepts)."""
+    kind = "keyword" if reason["reason"] == "shared_keywords" else "concept"
+    arabic, english = words(REASON_WORDS, reason["reason"])
+    return Reason(arabic, english, reason["contribution"], [node_link(idx, kind, slug) for slug in reason["via"][:3]])
+
+
 @dataclass
 class ConceptPage:
     """Everything the concept page shows."""
@@ -67,7 +108,7 @@ class ConceptPage:
     links_out: list[NodeLink]
     links_in: list[NodeLink]
     relations: list[tuple[str, str, list[NodeLink]]]
-    related: list[tuple[NodeLink, float, list[str]]]
+    related: list[tuple[NodeLink, float, list[Reason]]]
     faq: list[tuple[str, str]]
     takeaways: list[str]
     summary: str | None
@@ -76,11 +117,15 @@ class ConceptPage:
     mentions: list[NodeLink]
     source: str | None
     has_article: bool
-    graph_relations: list[str] = field(default_factory=list)
+    graph_relations: list[tuple[str, str, str]] = field(default_factory=list)  # (code, Arabic, English)
     also_defined_in: list[tuple[NodeLink | None, str, str, str]] = field(default_factory=list)  # where, label, text, file:line
     created: str | None = None
     modified: str | None = None
     authors: list[str] = field(default_factory=list)
+
+    @property
+    def kind_words(self) -> tuple[str, str]:
+        return words(KIND_WORDS, self.kind)
 
 
 def node_link(idx: ReadModel, kind: str, slug: str, note: str = "") -> NodeLink:
@@ -132,9 +177,7 @@ def concept_page(idx: ReadModel, slug: str) -> ConceptPage:
         elif edge.relation in ("definesTerm", "definedIn", "mentions"):
             relations[edge.relation + "^"].append(node_link(idx, edge.source_kind, edge.source))
     named = named_facts(facts, {}, idx, PREFS, service().vocab)
-    related = [(node_link(idx, "concept", entry["slug"]), entry["score"],
-                [f"{r['reason']} +{r['contribution']:g}" + (f" ({', '.join(r['via'][:3])})" if r["via"] else "")
-                 for r in entry["reasons"]])
+    related = [(node_link(idx, "concept", entry["slug"]), entry["score"], [_reason(idx, r) for r in entry["reasons"]])
                for entry in idx.keep(("related-page", slug), lambda: related_concepts(idx, slug, 10))]
     label = pick_label(node.labels, PREFS)
     return ConceptPage(
@@ -155,7 +198,7 @@ def concept_page(idx: ReadModel, slug: str) -> ConceptPage:
         mentions=sorted({node_link(idx, "organization", m["slug"]) for m in named["mentions"] if m.get("slug")},
                         key=lambda link: link.label.casefold()),
         source=node.source, has_article=node.has_article,
-        graph_relations=sorted(idx.relations | {"linksTo"}),
+        graph_relations=[(code, *words(RELATION_WORDS, code)) for code in sorted(idx.relations | {"linksTo"})],
         also_defined_in=[(node_link(idx, "concept", d["article"]["slug"]) if d["article"] else None,
                           _text(d["label"]) or "", _text(d["text"]) or "",
                           f"{d['source']}:{d['line']}" if d["source"] else "")
@@ -202,9 +245,15 @@ class HomePage:
     kinds: dict[str, int]
     links: int
     keywords: list[tuple[NodeLink, int]]
-    red_links: list[tuple[NodeLink, int]]
+    red_links: list[tuple[NodeLink, int]]  # the first HOME_LIST_MAX; the counts below are of all of them
     orphans: list[NodeLink]
     articles: list[NodeLink]
+    red_link_count: int = 0
+    orphan_count: int = 0
+    article_count: int = 0
+
+
+HOME_LIST_MAX = 200
 
 
 def home_page(idx: ReadModel) -> HomePage:
@@ -226,7 +275,8 @@ def home_page(idx: ReadModel) -> HomePage:
     keywords = sorted(((node_link(idx, "keyword", k), len(idx.keyword_concepts.get(k, ()))) for k in idx.keywords),
                       key=lambda pair: (-pair[1], pair[0].slug))
     return HomePage(current.store.triple_count(), current.version, len(idx.concepts), dict(kinds),
-                    idx.link_count, keywords, red_links[:200], orphans[:200], articles[:200])
+                    idx.link_count, keywords, red_links[:HOME_LIST_MAX], orphans[:HOME_LIST_MAX],
+                    articles[:HOME_LIST_MAX], len(red_links), len(orphans), len(articles))
 
 
 @dataclass(frozen=True)
@@ -245,6 +295,7 @@ def validation_groups(idx: ReadModel, report, per_severity: int = 2000) -> dict[
     """Return the report's results by severity, then by source file ("" for none); at most `per_severity` each."""
     groups: dict[str, dict[str, list[ValidationItem]]] = {}
     shown: dict[str, int] = defaultdict(int)
+    prefixes = service().vocab.prefixes()
     for result in report.results:
         if shown[result.severity] >= per_severity:
             continue
@@ -252,6 +303,14 @@ def validation_groups(idx: ReadModel, report, per_severity: int = 2000) -> dict[
         found = idx.by_iri.get(result.focus)
         link = node_link(idx, *found) if found else None
         item = ValidationItem(result.severity, result.message, result.focus, link,
-                              local_name(result.path) if result.path else None, result.value)
+                              prefixed(result.path, prefixes) if result.path else None, result.value)
         groups.setdefault(result.severity, {}).setdefault(result.source or "", []).append(item)
     return groups
+
+
+def prefixed(iri: str, prefixes: dict[str, str]) -> str:
+    """Return an IRI as prefix:name with the project's prefixes (skos:definition), else its local name."""
+    for prefix, namespace in prefixes.items():
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            return f"{prefix}:{iri[len(namespace):]}"
+    return local_name(iri)

@@ -89,9 +89,9 @@
     const span = document.createElement("span");
     span.textContent = term.value;
     if (term["xml:lang"]) {
-      span.lang = term["xml:lang"];
-      span.dir = "auto";
+      span.lang = term["xml:lang"];  // no dir of its own: the cell's dir="auto" takes the value's direction
       const tag = document.createElement("small");
+      tag.dir = "ltr";
       tag.textContent = "@" + term["xml:lang"];
       const wrap = document.createElement("span");
       wrap.append(span, " ", tag);
@@ -119,7 +119,11 @@
     vars.forEach((v) => { const th = document.createElement("th"); th.textContent = "?" + v; headRow.append(th); });
     body.results.bindings.forEach((binding) => {
       const row = tbody.insertRow();
-      vars.forEach((v) => row.insertCell().append(termNode(binding[v])));
+      vars.forEach((v) => {
+        const cell = row.insertCell();
+        cell.dir = binding[v] && binding[v].type !== "uri" ? "auto" : "ltr";  // an Arabic value reads right to left
+        cell.append(termNode(binding[v]));
+      });
     });
     table.dataset.rowCount = String(body.results.bindings.length);
     summary.textContent = body.results.bindings.length + " rows";

@@ -1,0 +1,1 @@
+"""The marketing ontology (marketing.ttl) and its SHACL shapes (shapes.ttl), installed as package data."""
