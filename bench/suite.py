@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import itertools
-import math
 import os
 import shutil
 import signal
@@ -39,7 +38,16 @@ from pathlib import Path
 from typing import Any
 
 from bench import machine
-from bench.build_bench import PROJECT_ROOT, RESULTS_DIR, _fmt, _tree_pids, cached_corpus, judge, run_probe
+from bench.build_bench import (
+    PROJECT_ROOT,
+    RESULTS_DIR,
+    _fmt,
+    _tree_pids,
+    cached_corpus,
+    exponent,
+    judge,
+    run_probe,
+)
 from bench.cli_common import positive_ints, write_results
 from bench.load import Plan as LoadPlan
 from bench.servers import BenchError
@@ -116,13 +124,6 @@ def measure_build(name: str, content: Path, n: int | None, timeout: float, *, fl
     return row
 
 
-def _exponent(sizes: tuple[int, int], a: float | None, b: float | None) -> float | None:
-    """Return k in time ~ n^k from times a and b measured at the two sizes (None if a time is missing)."""
-    if not a or not b or a <= 0 or b <= 0:
-        return None
-    return round(math.log(b / a) / math.log(sizes[1] / sizes[0]), 2)
-
-
 def scaling(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Fit time ~ n^k between successive generated corpus sizes, for the build and each stage."""
     done = sorted((r for r in rows if r["ok"] and r["corpus"] != "seeds"), key=lambda r: r["n"])
@@ -131,8 +132,8 @@ def scaling(rows: list[dict[str, Any]]) -> dict[str, Any]:
         sizes = (small["n"], large["n"])
         steps.append({
             "from": small["n"], "to": large["n"],
-            "build": _exponent(sizes, small["build_s"], large["build_s"]),
-            "stages": {s: _exponent(sizes, small["stages_s"].get(s), large["stages_s"].get(s)) for s in STAGES},
+            "build": exponent(sizes, small["build_s"], large["build_s"]),
+            "stages": {s: exponent(sizes, small["stages_s"].get(s), large["stages_s"].get(s)) for s in STAGES},
         })
     exponents = [s["build"] for s in steps if s["build"] is not None]
     return {

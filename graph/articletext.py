@@ -14,19 +14,16 @@ matter are never in it).
 Usage::
 
     line = record_line(article)                      # b'{"slug": "viral-marketing", ...}\\n'
-    write_records(articles, Path("staging/.shard-0.text.jsonl"))
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from pathlib import Path
 
 from graph.content import Article
 from graph.readmodel.fulltext import ARTICLE_TEXT
 
-__all__ = ["ARTICLE_TEXT", "record", "record_line", "write_records"]
+__all__ = ["ARTICLE_TEXT", "record", "record_line"]
 
 
 def record(article: Article) -> dict:
@@ -59,10 +56,3 @@ def record(article: Article) -> dict:
 def record_line(article: Article) -> bytes:
     """Return an article's record as one line of JSON."""
     return json.dumps(record(article), ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
-
-
-def write_records(articles: Iterable[Article], path: Path) -> Path:
-    """Write the records of `articles` to `path`, one line each; return the path."""
-    with Path(path).open("wb") as sink:
-        sink.writelines(record_line(article) for article in articles)
-    return Path(path)

@@ -35,19 +35,18 @@ from graph.corpus import admit
 from graph.export import convert, nt_line
 from graph.extract import ExtractionContext, extractors
 from graph.link_typos import link_typos
+from graph.progress import Reporter
 from graph.readmodel import persist
 from graph.resolve import ConceptIndex
-from graph.shards import keep_store, load_store, merge_shards, write_disk_store
+from graph.shards import keep_store, merge_shards, write_disk_store
 from graph.store.disk import GRAPH_NT, REPORT_FILE, compact, store_dir
 from graph.store.embedded import EmbeddedStore
-from graph.validate import ValidationReport, validate_graph, validate_store
+from graph.validate import ValidationReport, store_source_files, validate_file, validate_graph, with_sources
 from graph.vocab import Vocabulary
 from graph.workers import CorpusWorkers, Extracted, collector_paused
 
 BUILD_FORMAT = 1
 GRAPH_TTL = "graph.ttl"
-PYSHACL_MAX_TRIPLES = 150_000
-"""Up to this size pyshacl (the reference engine) validates; above it, the SPARQL engine on pyoxigraph."""
 DISK_STORE_NICE = 10
 """Nice value of the on-disk store load: the merge, load and validation chain goes first on the cores."""
 
@@ -148,7 +147,7 @@ def extract_to_file(articles: list[Article], vocab: Vocabulary, output: Path,
     extracted = Extracted()
     try:
         with CorpusWorkers(jobs, articles=articles) as workers:
-            workers.prepare(vocab, None)  # the workers start while the index is built
+            workers.prepare(vocab, None, None, output.parent)  # the workers start while the index is built
             index = ConceptIndex.build(articles)
             extracted = workers.extract(index, vocab, None, output.parent)
         problems = extracted.problems + _corpus_shard(index, vocab, extracted, output.parent)
@@ -194,34 +193,38 @@ def _counts(store: ox.Store, vocab: Vocabulary) -> dict[str, int]:
     return counts
 
 
+ENGINES = ("auto", "shacl", "pyshacl")
+"""auto is shacl; pyshacl is the reference engine (slower, for checking)."""
+
+
+def validate_built(source: bytes | Path, vocab: Vocabulary, ontology_dir: Path, engine: str = "auto",
+                   sources: dict[str, str] | None = None) -> tuple[ValidationReport, str]:
+    """Validate built N-Triples (bytes or a file) with the shacl engine, or pyshacl; return (report, engine).
+
+    `sources` ({} to leave them for graph.validate.with_sources) names each result's markdown file.
+    """
+    engine = "shacl" if engine in ("auto", "sparql") else engine  # sparql: the engine shacl replaced
+    if engine == "shacl":
+        return validate_file(source, vocab, ontology_dir, sources=sources), engine
+    if engine != "pyshacl":
+        raise ValueError(f"unknown validation engine {engine!r}: use {', '.join(ENGINES)}")
+    graph = Graph()
+    if isinstance(source, Path):
+        graph.parse(source, format="nt")
+    else:
+        graph.parse(data=source.decode("utf-8"), format="nt")
+    return validate_graph(graph, vocab, ontology_dir), engine
+
+
 def validate_lines(body: bytes | Path, triples: int, vocab: Vocabulary, ontology_dir: Path,
                    engine: str = "auto") -> tuple[ValidationReport, dict[str, int], str]:
-    """Validate built N-Triples (bytes or a file) with pyshacl (small graphs) or the SPARQL engine."""
+    """Validate built N-Triples (bytes or a file) and count its nodes by kind: (report, counts, engine)."""
     store = ox.Store()
     if isinstance(body, Path):
         store.bulk_load(path=str(body), format=ox.RdfFormat.N_TRIPLES, lenient=True)
     else:
         store.bulk_load(input=body, format=ox.RdfFormat.N_TRIPLES, lenient=True)
-    return validate_loaded(store, lambda: body, triples, vocab, ontology_dir, engine)
-
-
-def validate_loaded(store: ox.Store, ntriples: Callable[[], bytes | Path], triples: int, vocab: Vocabulary,
-                    ontology_dir: Path, engine: str = "auto") -> tuple[ValidationReport, dict[str, int], str]:
-    """Validate a store holding the graph: the SPARQL engine on it, or pyshacl on `ntriples()` (small graphs)."""
-    if engine == "auto":
-        engine = "pyshacl" if triples <= PYSHACL_MAX_TRIPLES else "sparql"
-    if engine == "pyshacl":
-        body = ntriples()
-        graph = Graph()
-        if isinstance(body, Path):
-            graph.parse(body, format="nt")
-        else:
-            graph.parse(data=body.decode("utf-8"), format="nt")
-        validation = validate_graph(graph, vocab, ontology_dir)
-    elif engine == "sparql":
-        validation = validate_store(store, vocab, ontology_dir)
-    else:
-        raise ValueError(f"unknown validation engine {engine!r}: use auto, pyshacl or sparql")
+    validation, engine = validate_built(body, vocab, ontology_dir, engine)
     return validation, _counts(store, vocab), engine
 
 
@@ -266,10 +269,9 @@ def _write_outputs(report: BuildReport, shards: list[Path], staging: Path, vocab
     """Merge the shards into graph.nt, write graph.ttl and the on-disk store, and validate; all at once.
 
     The two cores share: from the start, the on-disk store load from the shards (two pyoxigraph
-    bulk loads, GIL released) and the `sort -m` merge; after the merge, the in-memory store load
-    from graph.nt and the SPARQL validation (main thread) beside the Turtle conversion.
-    Validating the on-disk store instead took ~3x the CPU of the in-memory one (24 vs 8 s at
-    10,000 articles, 18 after an optimize), more than the in-memory load it would save (5 s).
+    bulk loads, GIL released, at a lower priority) and the `sort -m` merge; after the merge, the
+    validation of graph.nt by the shacl engine beside the Turtle conversion. The counts are then
+    read from the on-disk store. No whole-graph store is held in memory.
     """
     loading = staging / ".store-loading"
     timings: dict[str, float] = {}
@@ -284,15 +286,16 @@ def _write_outputs(report: BuildReport, shards: list[Path], staging: Path, vocab
         turtle = pool.submit(write_turtle)
         started = time.perf_counter()
         report.triples, report.version = merged.result()
-        store = load_store(staging / GRAPH_NT)
-        report.validation, report.counts, report.engine = validate_loaded(
-            store, lambda: staging / GRAPH_NT, report.triples, vocab, ontology_dir, engine)
-        del store
+        report.validation, report.engine = validate_built(staging / GRAPH_NT, vocab, ontology_dir, engine, {})
         validated = time.perf_counter()
         report.timings["validate"] = validated - started
         turtle.result()
         disk.result()
-        report.timings["write"] = time.perf_counter() - validated
+    store = ox.Store.read_only(str(loading))  # the source files and counts come from the store
+    report.validation = with_sources(report.validation, store_source_files(store, vocab))
+    report.counts = _counts(store, vocab)
+    del store
+    report.timings["write"] = time.perf_counter() - validated
     report.timings["store"] = timings["store"]
     for shard in shards:
         shard.unlink()
@@ -343,14 +346,16 @@ def build(
     jobs: int = 0,
     max_file_bytes: int = 5 * 1024 * 1024,
     ontology_dir: Path = ONTOLOGY_DIR,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Reporter | None = None,
     engine: str = "auto",
     include_drafts: bool = False,
 ) -> BuildReport:
     """Build the graph from content_dir into out_dir; out_dir is only replaced by a build that passes.
 
     Drafts (`draft: true`, `published: false`) are left out unless include_drafts (a preview build).
+    `progress` (graph.progress) is told each stage, and the files parsed out of the total.
     """
+    stage = progress or (lambda _stage, _done, _total: None)
     vocab = vocab or Vocabulary()
     content_dir, out_dir = Path(content_dir), Path(out_dir)
     try:
@@ -368,7 +373,9 @@ def build(
                                        "content directory does not exist: create it or pass --content DIR")]
     # One worker set parses (keeping the articles) and then extracts: see graph/workers.py.
     with CorpusWorkers(jobs, size_hint=len(paths)) as workers, collector_paused():
-        admitted = admit(workers.parse(paths, content_dir, max_file_bytes, progress), include_drafts=include_drafts)
+        parsed = workers.parse(paths, content_dir, max_file_bytes, lambda done, total: stage("parse", done, total))
+        admitted = admit(parsed, include_drafts=include_drafts)
+        del parsed
         articles, admitted.articles = admitted.articles, []  # one reference, dropped once the index is built
         report.problems.extend(problems + admitted.problems)
         report.articles = len(articles)
@@ -381,7 +388,7 @@ def build(
                               if admitted.drafts else "no article could be read")
             return report
         clock = time.perf_counter()
-        workers.prepare(vocab, admitted.kept, admitted.aliases)  # the extractors needing no index run meanwhile
+        stage("extract", 0, 0)
         try:
             out_dir.parent.mkdir(parents=True, exist_ok=True)
             staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
@@ -389,7 +396,10 @@ def build(
             report.failure = f"cannot write the build output ({exc.strerror or exc}); the previous build is kept"
             return report
         try:
-            index = ConceptIndex.build(articles)
+            # the extractors needing no index run meanwhile
+            workers.prepare(vocab, admitted.kept, admitted.aliases, staging)
+            # The index without the blocks it was built from: all the extractors read.
+            index = ConceptIndex.build(articles).for_extraction()
             del articles  # index views: the workers hold the articles
             extracted = workers.extract(index, vocab, admitted.kept, staging)
         except OSError as exc:
@@ -401,6 +411,7 @@ def build(
         report.problems.extend(extracted.problems + _corpus_shard(index, vocab, extracted, staging))
         del index
         report.timings["extract"] = time.perf_counter() - clock
+        stage("write", 0, 0)
         _write_outputs(report, extracted.shards, staging, vocab, ontology_dir, engine, extracted.texts)
     except OSError as exc:
         return _abandon(report, staging, exc)

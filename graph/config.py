@@ -51,7 +51,7 @@ class Settings:
     ontology_dir: Path = ONTOLOGY_DIR
     max_file_bytes: int = 5 * 1024 * 1024
     build_jobs: int = 0  # 0 = one per CPU
-    validation_engine: str = "auto"  # auto | pyshacl | sparql
+    validation_engine: str = "auto"  # auto (= shacl) | shacl | pyshacl
     include_drafts: bool = False  # publish `draft: true` / `published: false` articles too (a preview)
     host: str = "127.0.0.1"
     port: int = 8000

@@ -1,4 +1,4 @@
-"""Read content/ into typed Article records: YAML front matter plus markdown-it-py blocks.
+"""Read content/ into typed Article records: YAML front matter plus markdown blocks (graph.markdown).
 
 Usage::
 
@@ -18,12 +18,10 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote
 
-from markdown_it.token import Token
-
 from graph import front_matter as fm
 from graph.front_matter import Rejected, field, front_matter_line, split_front_matter
-from graph.markdown import MARKDOWN
-from graph.outline import SECTION_LEVELS, Section, question_tokens
+from graph.markdown import Body, allowed_link, autolink_text, normalize_link
+from graph.outline import SECTION_LEVELS, Section, faq_questions
 from graph.vocab import canonical_slug
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
@@ -146,154 +144,246 @@ def _link_target(href: str) -> tuple[str, str] | None:
     return (written if slug == written else slug), written  # one object when equal: pickled once
 
 
+class _Entry:
+    """One block as read from the events, before the outline decides its section."""
+
+    __slots__ = ("heading", "kind", "level", "line", "links", "plain", "quote", "source", "text")
+
+    def __init__(self, kind: str, line: int, level: int, quote: int, heading: bool) -> None:
+        self.kind, self.line, self.level, self.quote, self.heading = kind, line, level, quote, heading
+        self.text, self.source = "", ""
+        self.links: list[tuple[str, str, str, int]] = []
+        self.plain: tuple[tuple[int, str], ...] = ()
+
+
+_BLOCKS = frozenset({"Paragraph", "Heading", "BlockQuote", "List", "Item", "CodeBlock", "HtmlBlock",
+                     "FootnoteDefinition", "Table", "DefinitionList", "MetadataBlock"})
+
+
 class _BlockWalker:
-    """Turn markdown-it tokens into Blocks and the outline, collecting links and raw-HTML problems."""
+    """Turn pyromark events into Blocks and the outline, collecting links and raw-HTML problems (markdown-it's reading)."""
 
-    def __init__(self, path: str, first_line: int) -> None:
-        self.path, self.first_line = path, first_line
+    def __init__(self, path: str, first_line: int, body: Body, source_lines: list[str]) -> None:
+        self.path, self.first_line, self.body, self.source_lines = path, first_line, body, source_lines
         self.problems: list[Problem] = []
-        self.section = 0  # innermost section of the block being read
-        self.outline: list[Section] = []
-        self.quote_count = 0
+        self.entries: list[_Entry] = []
 
-    def walk(self, tokens: list[Token], source_lines: list[str]) -> list[Block]:
+    def walk(self) -> tuple[tuple[Block, ...], tuple[Section, ...]]:
+        """Read every block, then decide the outline (FAQ questions open no section) and each block's section."""
+        self._read()
+        entries = self.entries
+        headings = [e for e in entries if e.heading]
+        found = faq_questions([(e.level, e.text) for e in headings]) if any(e.level == 3 for e in headings) else ()
+        questions = {id(headings[n]) for n in found}
         blocks: list[Block] = []
-        append = blocks.append
-        first_line = self.first_line
-        quote_depth = 0
-        current_quote = 0
-        in_item = 0
-        heading_level = 0
-        questions = question_tokens(tokens)
+        outline: list[Section] = []
         open_sections: list[tuple[int, int]] = []  # (level, position) from the outermost to the innermost
-        for index, token in enumerate(tokens):
-            kind = token.type
-            if kind == "inline":
-                token_map = token.map
-                start = token_map[0] if token_map else 0
-                line = first_line + start
-                opens = heading_level in SECTION_LEVELS and not quote_depth and index not in questions
-                if heading_level:
-                    block_kind, level = "heading", heading_level
-                    if opens:
-                        while open_sections and open_sections[-1][0] >= level:
-                            open_sections.pop()
-                        parent = open_sections[-1][1] if open_sections else 0
-                        self.section = len(self.outline) + 1
-                        open_sections.append((level, self.section))
-                else:
-                    block_kind, level = ("list_item" if in_item else "paragraph"), 0
-                text, links, plain = self._inline(token, line)
-                if heading_level and opens:
-                    self.outline.append(Section(self.section, level, line, text, parent))
-                end = token_map[1] if token_map else start + 1
-                # Only bold-labelled paragraphs need their source (graph/resolve.py); keeping it for
-                # every block doubled what parser processes send back (measured: 280 MB per 10k articles).
-                first = source_lines[start].lstrip(" >") if start < len(source_lines) else ""
-                source = ("\n".join(source_lines[start:end]) if block_kind == "paragraph"
-                          and first.startswith("**") else "")
-                append(Block(block_kind, line, text, source, level, current_quote if quote_depth else 0,
-                             self.section, links, plain))
-            elif kind == "paragraph_open" or kind == "paragraph_close":
-                continue
-            elif kind == "blockquote_open":
-                quote_depth += 1
-                if quote_depth == 1:
-                    self.quote_count += 1
-                    current_quote = self.quote_count
-            elif kind == "blockquote_close":
-                quote_depth -= 1
-            elif kind == "list_item_open":
-                in_item += 1
-            elif kind == "list_item_close":
-                in_item -= 1
-            elif kind == "heading_open":
-                heading_level = int(token.tag[1])
-            elif kind == "heading_close":
-                heading_level = 0
-            elif kind == "html_block":
-                line = first_line + (token.map[0] if token.map else 0)
-                self.problems.append(
-                    Problem("warning", self.path, line, "raw-html",
+        section = 0
+        for entry in entries:
+            if entry.heading and entry.level in SECTION_LEVELS and id(entry) not in questions:
+                while open_sections and open_sections[-1][0] >= entry.level:
+                    open_sections.pop()
+                parent = open_sections[-1][1] if open_sections else 0
+                section = len(outline) + 1
+                open_sections.append((entry.level, section))
+                outline.append(Section(section, entry.level, entry.line, entry.text, parent))
+            links = tuple(Link(slug, written, anchor, line, section) for slug, written, anchor, line in entry.links)
+            blocks.append(Block(entry.kind, entry.line, entry.text, entry.source, entry.level, entry.quote, section,
+                                links, entry.plain))
+        return tuple(blocks), tuple(outline)
+
+    def _read(self) -> None:
+        body, lines, first_line = self.body, self.source_lines, self.first_line
+        quote_depth = quote_count = current_quote = in_item = 0
+        skip = 0  # inside a code or HTML block: its text is not content
+        inline: _Inline | None = None  # the paragraph, heading or tight list item being read
+        for event, where in body.events:
+            if type(event) is dict:
+                (kind, value), = event.items()
+            else:
+                kind, value = event, None
+            if kind == "Start" or kind == "End":
+                tag = value if type(value) is str else next(iter(value))
+                if tag in _BLOCKS:
+                    if inline is not None and (kind == "Start" or tag == "Item"):  # a tight item's text ends
+                        inline.close()
+                        inline = None
+                    if kind == "End":
+                        if tag == "Paragraph" or tag == "Heading":
+                            inline.close()  # type: ignore[union-attr]
+                            inline = None
+                        elif tag == "BlockQuote":
+                            quote_depth -= 1
+                        elif tag == "Item":
+                            in_item -= 1
+                        elif tag == "CodeBlock" or tag == "HtmlBlock":
+                            skip -= 1
+                        continue
+                    start = where["start"]
+                    if tag == "Paragraph" or tag == "Heading":
+                        level = int(value[tag]["level"][1]) if tag == "Heading" else 0
+                        entry = self._entry("heading" if level else "list_item" if in_item else "paragraph",
+                                            first_line + body.line(start), level, current_quote if quote_depth else 0,
+                                            level > 1 and not quote_depth)
+                        inline = _Inline(self, entry)
+                        if not level and not in_item:
+                            # Only bold-labelled paragraphs need their source (graph/resolve.py); keeping it
+                            # for every block doubled what parser processes send back (280 MB per 10k articles).
+                            row = body.line(start)
+                            if row < len(lines) and lines[row].lstrip(" >").startswith("**"):
+                                entry.source = "\n".join(lines[row:body.line(max(start, where["end"] - 1)) + 1])
+                    elif tag == "BlockQuote":
+                        quote_depth += 1
+                        if quote_depth == 1:
+                            quote_count += 1
+                            current_quote = quote_count
+                    elif tag == "Item":
+                        in_item += 1
+                    elif tag == "CodeBlock":
+                        skip += 1
+                    elif tag == "HtmlBlock":
+                        skip += 1
+                        self.problems.append(Problem(
+                            "warning", self.path, first_line + body.line(start), "raw-html",
                             "raw HTML block ignored (not content, its links are not followed): "
-                            "remove it or write it as markdown")
-                )
-        return blocks
+                            "remove it or write it as markdown"))
+                    continue
+            elif kind == "Rule":
+                if inline is not None:
+                    inline.close()
+                    inline = None
+                continue
+            if skip:
+                continue
+            if inline is None:  # text directly in a list item: a tight item's paragraph
+                inline = _Inline(self, self._entry("list_item", first_line + body.line(where["start"]), 0,
+                                                   current_quote if quote_depth else 0, False))
+            inline.add(kind, value, where)
+        if inline is not None:
+            inline.close()
 
-    def _inline(self, token: Token, line: int) -> tuple[str, tuple[Link, ...], tuple[tuple[int, str], ...]]:
-        """Return the plain text of an inline token, its internal links and its runs of unlinked text."""
-        children = token.children
-        if children is not None and len(children) == 1 and children[0].type == "text":
-            return squash_spaces(children[0].content), (), ()  # a block of plain text: the common case
-        parts: list[str] = []
-        links: list[Link] = []
-        anchor_parts: list[str] | None = None
-        target: tuple[str, str] | None = None
-        current = line
-        plain: list[tuple[int, str]] = []
-        run: list[str] = []  # the unlinked text since the last link, code span, image, HTML or line break
-        cut = False  # whether anything but unlinked text on the first line was met
+    def _entry(self, kind: str, line: int, level: int, quote: int, heading: bool) -> _Entry:
+        entry = _Entry(kind, line, level, quote, heading)
+        self.entries.append(entry)
+        return entry
 
-        def close_run() -> None:
-            text = squash_spaces("".join(run))
-            if text:
-                plain.append((current, text))
-            run.clear()
 
-        for child in children or ():
-            ctype = child.type
-            if ctype == "text":
-                parts.append(child.content)
-                if anchor_parts is not None:
-                    anchor_parts.append(child.content)
-                else:
-                    run.append(child.content)
-            elif ctype == "code_inline":
-                parts.append(child.content)
-                if anchor_parts is not None:
-                    anchor_parts.append(child.content)
-                close_run()
-                cut = True
-            elif ctype == "softbreak" or ctype == "hardbreak":
-                parts.append(" ")
-                close_run()
-                cut = True
-                current += 1
-            elif ctype == "link_open":
-                close_run()
-                cut = True
-                href = str(child.attrs.get("href", ""))
-                target = _link_target(href)
-                anchor_parts = []
-                if target is None and "://" not in href and not href.startswith(("mailto:", "#")):
-                    self.problems.append(
-                        Problem("warning", self.path, current, "relative-link",
-                                f"link {href!r} is neither `/slug` nor an absolute URL: not followed; "
-                                "write it as `/slug`")
-                    )
-            elif ctype == "link_close":
-                if target is not None and anchor_parts is not None:
-                    anchor = " ".join("".join(anchor_parts).split())
-                    slug, written = target
-                    if slug:
-                        links.append(Link(slug, written, anchor, current, self.section))
-                anchor_parts, target = None, None
-            elif ctype == "html_inline":
-                close_run()
-                cut = True
-                self.problems.append(
-                    Problem("warning", self.path, current, "raw-html",
-                            f"inline raw HTML {child.content[:40]!r} ignored: write it as markdown")
-                )
-            elif ctype == "image":
-                parts.append(child.content)
-                close_run()
-                cut = True
-        close_run()
-        text = squash_spaces("".join(parts))
-        if not cut and (not plain or (len(plain) == 1 and plain[0][1] == text)):
-            return text, tuple(links), ()  # emphasis only: the unlinked text is the whole text
-        return text, tuple(links), tuple(plain)
+class _Inline:
+    """The inline events of one block: its plain text (markup removed, raw HTML dropped) and its links."""
+
+    def __init__(self, walker: _BlockWalker, entry: _Entry) -> None:
+        self.walker, self.entry = walker, entry
+        self.parts: list[str] = []
+        self.current = entry.line
+        self.anchor: list[str] | None = None
+        self.target: tuple[str, str] | None = None
+        self.image = 0  # inside an image: its label was taken as written
+        self.autolink = False  # inside an autolink: its text was taken as markdown-it writes it
+        self.refused: list[str | None] = []  # per open link: the source after its label when markdown-it refuses it
+        self.plain: list[tuple[int, str]] = []  # runs of unlinked text: (line, text)
+        self.run: list[str] = []  # the unlinked text since the last link, code span, image, HTML or line break
+        self.cut = False  # whether anything but unlinked text on the first line was met
+
+    def _close_run(self) -> None:
+        text = squash_spaces("".join(self.run))
+        if text:
+            self.plain.append((self.current, text))
+        self.run.clear()
+
+    def add(self, kind: str, value: object, where: dict) -> None:
+        if self.image:
+            if kind == "Start" and next(iter(value)) == "Image":  # type: ignore[arg-type]
+                self.image += 1
+            elif kind == "End" and value == "Image":
+                self.image -= 1
+            return
+        if kind == "Text" or kind == "Code":
+            if self.autolink:
+                return
+            self.parts.append(value)  # type: ignore[arg-type]
+            if self.anchor is not None:
+                self.anchor.append(value)  # type: ignore[arg-type]
+            elif kind == "Text":
+                self.run.append(value)  # type: ignore[arg-type]
+            if kind == "Code":
+                self._close_run()
+                self.cut = True
+        elif kind == "SoftBreak" or kind == "HardBreak":
+            self.parts.append(" ")
+            self._close_run()
+            self.cut = True
+            self.current += 1
+        elif kind == "InlineHtml":
+            self._close_run()
+            self.cut = True
+            self.walker.problems.append(Problem(
+                "warning", self.walker.path, self.current, "raw-html",
+                f"inline raw HTML {value[:40]!r} ignored: write it as markdown"))  # type: ignore[index]
+        elif kind == "Start":
+            tag = next(iter(value))  # type: ignore[arg-type]
+            if tag == "Link":
+                self._open_link(value["Link"], where)  # type: ignore[index]
+            elif tag == "Image":
+                body, start = self.walker.body, where["start"]
+                self.parts.append(body.text(start + 2, body.label_end(start, where["end"])))
+                self._close_run()
+                self.cut = True
+                self.image = 1
+        elif kind == "End" and value == "Link":
+            refused = self.refused.pop()
+            self.autolink = False
+            if refused is not None:
+                self.parts.append(refused)
+                if self.anchor is None:
+                    self.run.append(refused)
+                return
+            if self.target is not None and self.anchor is not None:
+                slug, written = self.target
+                if slug:
+                    anchor = " ".join("".join(self.anchor).split())
+                    self.entry.links.append((slug, written, anchor, self.current))
+            self.anchor, self.target = None, None
+
+    def _open_link(self, link: dict, where: dict) -> None:
+        destination, kind = link["dest_url"], link["link_type"]
+        href = normalize_link("mailto:" + destination if kind == "Email" else destination)
+        if not allowed_link(href):  # markdown-it reads it as text
+            body, start, end = self.walker.body, where["start"], where["end"]
+            autolink = kind in ("Autolink", "Email")
+            self.parts.append("<" if autolink else "[")
+            if self.anchor is None:
+                self.run.append("<" if autolink else "[")
+            self.refused.append(">" if autolink else body.text(body.label_end(start, end), end))
+            return
+        self.refused.append(None)
+        self._close_run()
+        self.cut = True
+        self.target = _link_target(href)
+        self.anchor = []
+        if kind in ("Autolink", "Email"):
+            text = autolink_text(destination)
+            self.parts.append(text)
+            self.anchor.append(text)
+            self.autolink = True
+        if self.target is None and "://" not in href and not href.startswith(("mailto:", "#")):
+            self.walker.problems.append(Problem(
+                "warning", self.walker.path, self.current, "relative-link",
+                f"link {href!r} is neither `/slug` nor an absolute URL: not followed; write it as `/slug`"))
+
+    def close(self) -> None:
+        self._close_run()
+        text = self.entry.text = squash_spaces("".join(self.parts))
+        plain = self.plain
+        if self.cut or not (not plain or (len(plain) == 1 and plain[0][1] == text)):
+            self.entry.plain = tuple(plain)  # else () : the unlinked text is the whole text, on its line
+
+
+def read_body(path: str, body_lines: list[str], first_line: int
+              ) -> tuple[tuple[Block, ...], tuple[Section, ...], list[Problem]]:
+    """Return the blocks, outline and problems of an article body (lines from `first_line`, 1-based)."""
+    walker = _BlockWalker(path, first_line, Body("\n".join(body_lines)), body_lines)
+    blocks, outline = walker.walk()
+    return blocks, outline, walker.problems
 
 
 def parse_article(path: Path, root: Path, max_bytes: int = 5 * 1024 * 1024) -> tuple[Article | None, list[Problem]]:
@@ -351,17 +441,16 @@ def parse_article(path: Path, root: Path, max_bytes: int = 5 * 1024 * 1024) -> t
                                 f"slug {slug_written!r} is served as {slug!r}; the spelling is kept as an alias"))
     optional = fm.optional_fields(meta, text)
     problems += [Problem("warning", relative, line, code, message) for line, code, message in optional.wrong]
-    walker = _BlockWalker(relative, body_line)
-    blocks = walker.walk(MARKDOWN.parse("\n".join(body_lines)), body_lines)
+    blocks, outline, body_problems = read_body(relative, body_lines, body_line)
     article = Article(
         path=relative, slug=slug, slug_written=slug_written, title=title, description=description,
-        keywords=keywords, sha256=hashlib.sha256(raw).hexdigest(), blocks=tuple(blocks),
-        outline=tuple(walker.outline), created=optional.created, modified=optional.modified,
+        keywords=keywords, sha256=hashlib.sha256(raw).hexdigest(), blocks=blocks,
+        outline=outline, created=optional.created, modified=optional.modified,
         authors=optional.authors, aliases=optional.aliases, draft=draft,
         slug_line=front_matter_line(text, "slug") if meta.get("slug") else 0,
         unknown=fm.unknown_fields(meta, text) if len(meta) > 3 else (),
     )
-    return article, problems + walker.problems
+    return article, problems + body_problems
 
 
 def discover(content_dir: Path) -> tuple[list[Path], list[Problem]]:

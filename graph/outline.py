@@ -18,8 +18,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from markdown_it.token import Token
-
 from graph.arabic import match_key
 
 QUESTION_MARKS = ("؟", "?")
@@ -61,31 +59,3 @@ def faq_questions(headings: Sequence[tuple[int, str]]) -> set[int]:
         if end < len(headings):
             start, title = end + 1, headings[end][1]
     return found
-
-
-def _plain_text(token: Token) -> str:
-    """Return the text of an inline token as graph.content's block walker writes it, without its links."""
-    children = token.children
-    parts = [" " if c.type in ("softbreak", "hardbreak") else c.content for c in children or ()
-             if c.type in ("text", "code_inline", "image", "softbreak", "hardbreak")]
-    return " ".join("".join(parts).split())
-
-
-def question_tokens(tokens: list[Token]) -> set[int]:
-    """Return the indexes of the inline tokens of an article's FAQ question headings (see faq_questions)."""
-    headings: list[tuple[int, str]] = []
-    where: list[int] = []
-    depth = 0
-    for index, token in enumerate(tokens):
-        kind = token.type
-        if kind == "heading_open":
-            if not depth and token.tag != "h1":
-                headings.append((int(token.tag[1]), _plain_text(tokens[index + 1])))
-                where.append(index + 1)
-        elif kind == "blockquote_open":
-            depth += 1
-        elif kind == "blockquote_close":
-            depth -= 1
-    if not any(level == 3 for level, _ in headings):
-        return set()
-    return {where[n] for n in faq_questions(headings)}

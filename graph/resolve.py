@@ -56,10 +56,12 @@ def is_acronym(text: str) -> bool:
 
 
 def index_view(article: Article) -> Article:
-    """Return the part of `article` ConceptIndex.build reads: every link, blocks with `(` or a bold label, no outline.
+    """Return the part of `article` the index and admission read: links, blocks with `(` or a bold label, names.
 
     Building the index from these views gives the same index as from the whole articles (the
-    passes skip every other block), for a fraction of the bytes a parser process sends back.
+    passes skip every other block), for a fraction of the bytes a parser process sends back and
+    the parent holds: no outline, description, hash, dates or authors (graph.corpus.admit reads the
+    slug, aliases, draft flag and unread fields, which stay).
     """
     kept = []
     for block in article.blocks:
@@ -68,7 +70,8 @@ def index_view(article: Article) -> Article:
                               block.section, block.links) if block.plain else block)  # the index reads no runs
         elif block.links:  # only its links are read: drop the text
             kept.append(Block(block.kind, block.line, "", "", block.level, block.quote, block.section, block.links))
-    return article.with_blocks(tuple(kept), ())
+    return Article(article.path, article.slug, article.slug_written, article.title, "", article.keywords, "",
+                   tuple(kept), (), None, None, (), article.aliases, article.draft, article.slug_line, article.unknown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,10 +175,18 @@ class ConceptIndex:
             index._text_acronyms(article)
         return index
 
-    def for_extraction(self) -> ConceptIndex:
-        """Return this index with article bodies dropped: what the extractors read (titles, slugs, names)."""
-        articles = {slug: article.with_blocks((), ()) for slug, article in self.articles.items()}
-        return replace(self, articles=articles, _keyword_labels={})
+    def for_extraction(self, terms_of: set[str] | None = None) -> ConceptIndex:
+        """Return what the extractors read: each article's slug, spellings and title; the names and links.
+
+        Article bodies, descriptions and hashes are dropped; so are the explanations of the terms in
+        term_of (the extractors read a term's explanation from its own article's terms). With
+        `terms_of`, only those articles' terms are kept (a worker needs its own articles' only).
+        """
+        articles = {slug: Article(a.path, a.slug, a.slug_written, a.title, "", (), "", (), aliases=a.aliases)
+                    for slug, a in self.articles.items()}
+        term_of = {slug: replace(term, explanation="") for slug, term in self.term_of.items()}
+        terms = self.terms if terms_of is None else {slug: t for slug, t in self.terms.items() if slug in terms_of}
+        return replace(self, articles=articles, term_of=term_of, terms=terms, _keyword_labels={})
 
     def _link_acronyms(self, article: Article) -> None:
         """Record `[anchor](/slug) (ACR)` as an abbreviation of the link's target."""

@@ -1,9 +1,8 @@
-"""Turn sorted N-Triples shards into the build's outputs: graph.nt, and pyoxigraph stores in memory or on disk.
+"""Turn sorted N-Triples shards into the build's outputs: graph.nt and the on-disk pyoxigraph store.
 
 Usage::
 
     count, version = merge_shards([Path(".shard-0.nt"), Path(".shard-1.nt")], Path("graph.nt"))
-    store = load_store(Path("graph.nt"))                     # in memory, for validation
     write_disk_store(shards, Path("staging/.store-loading"))  # on disk, closed when it returns
     keep_store(Path("build/store-abc"), Path("staging/store-abc"))
 """
@@ -71,17 +70,6 @@ def _heap_merge(paths: list[Path], output: Path) -> tuple[int, str]:
         for handle in handles:
             handle.close()
     return count, digest.hexdigest()[:16]
-
-
-def load_store(path: Path) -> ox.Store:
-    """Bulk-load one N-Triples file into a new in-memory store (lenient: a bad IRI reaches the shapes).
-
-    One file, one load: a memory store filled by several bulk loads took ~40 % more CPU to load
-    and to validate (2 M triples, 8 loads vs 1).
-    """
-    store = ox.Store()
-    store.bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES, lenient=True)
-    return store
 
 
 def _load_all(store: ox.Store, shards: list[Path], threads: int, nice: int) -> None:

@@ -1,19 +1,20 @@
-"""Parse and extract the corpus on one persistent set of worker processes that keep what they parsed.
+"""Parse and extract the corpus on one persistent set of worker processes, in memory that does not grow with it.
 
 Phase 1, each worker parses the files it is handed (chunks go to whichever worker is free) and
-keeps the Article records; only the part the concept index reads (graph.resolve.index_view,
-~35 of ~160 MB at 10,000 articles) and the problems go back to the parent. While the parent
-builds the index, the workers run the extractors that need none (prepare). Phase 2, the parent
-sends the index once; each worker runs the other extractors on its own articles and writes its
-distinct N-Triples lines, sorted, as shard files. Problems keep their file:line and come back in
-corpus order. Workers are forked (the parent is small then); without fork, or for small corpora,
-the parent does both phases itself.
+spills the Article records to a scratch file; only the part the concept index reads
+(graph.resolve.index_view) and the problems go back to the parent. While the parent builds the
+index, the workers run the extractors that need none (prepare), reading their articles back.
+Phase 2, the parent sends the index once; each worker reads its articles again and runs the
+other extractors. Both phases write their distinct N-Triples lines, sorted, as shard files of at
+most SHARD_LINES lines, so a worker holds one article and one batch of lines at a time. Problems
+keep their file:line and come back in corpus order. Workers are forked (the parent is small
+then); without fork, or for small corpora, the parent does both phases itself.
 
 Usage::
 
     with CorpusWorkers(jobs=2, size_hint=len(paths)) as workers:
         admitted = admit(workers.parse(paths, content_dir))   # index views, path order
-        workers.prepare(Vocabulary(), admitted.kept, admitted.aliases)
+        workers.prepare(Vocabulary(), admitted.kept, admitted.aliases, scratch=Path("staging"))
         index = ConceptIndex.build(admitted.articles)
         extracted = workers.extract(index, Vocabulary(), admitted.kept, scratch=Path("staging"))
         extracted.shards, extracted.problems, extracted.mentions
@@ -26,13 +27,15 @@ import gc
 import multiprocessing
 import os
 import pickle
+import tempfile
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
+from typing import IO
 
-from graph.articletext import write_records
+from graph.articletext import record_line
 from graph.content import Article, Problem, parse_article
 from graph.corpus import retarget
 from graph.export import nt_line
@@ -41,7 +44,7 @@ from graph.resolve import ConceptIndex, index_view
 from graph.vocab import Vocabulary
 
 CHUNK = 40  # files per parse message: small enough to balance two busy cores, large enough to amortise the pipe
-SHARD_LINES = 250_000  # lines per shard file: a bulk load of graph.shards.write_disk_store holds one in memory
+SHARD_LINES = 250_000  # lines per shard file: a worker's batch, and what a bulk load of write_disk_store holds
 MIN_PARALLEL = 200  # below this many articles one process is faster than starting workers
 Parsed = tuple[Article | None, list[Problem]]
 
@@ -58,68 +61,117 @@ class Extracted:
 
 
 class _Share:
-    """The articles one worker holds, by corpus position, and the two phases run on them."""
+    """The articles one worker holds, spilled to a scratch file in corpus order, and the two phases run on them.
+
+    Memory does not grow with the corpus: parsed articles go to the spill file (pickled, ~0.1 ms
+    each to read back), and extracted lines are sorted and written out as shards of at most
+    SHARD_LINES distinct lines (duplicates across shards go at the merge).
+    """
 
     def __init__(self, articles: dict[int, Article] | None = None) -> None:
-        self.articles: dict[int, Article] = dict(articles or {})
-        self.lines: set[bytes] = set()
+        self.given = dict(articles or {})  # articles handed over by the parent: spilled in the worker
+        self.spill: IO[bytes] | None = None  # opened by the process that uses it (never across a fork)
+        self.positions: list[int] = []
+        self.aliases: dict[str, str] = {}
         self.problems: list[tuple[int, list[Problem]]] = []
+        self.shards: list[Path] = []
+        self.count = 0
+
+    def _file(self) -> IO[bytes]:
+        if self.spill is None:
+            # Open for the worker's life (closed by close()); deleted by the system when closed.
+            self.spill = tempfile.TemporaryFile(prefix="mkg-articles-")  # noqa: SIM115
+            given, self.given = self.given, {}
+            for position in sorted(given):
+                self._keep(position, given[position])
+        return self.spill
+
+    def close(self) -> None:
+        """Drop the spilled articles."""
+        if self.spill is not None:
+            self.spill.close()
+            self.spill = None
+
+    def _keep(self, position: int, article: Article) -> None:
+        pickle.dump((position, article), self._file(), protocol=pickle.HIGHEST_PROTOCOL)
+        self.positions.append(position)
+
+    def _articles(self, keep: set[int] | None) -> Iterator[tuple[int, Article]]:
+        """Read the kept articles back, in corpus order, with links written to an alias pointing at its article."""
+        spill = self._file()
+        spill.seek(0)
+        load, aliases = pickle.load, self.aliases
+        for _ in range(len(self.positions)):
+            position, article = load(spill)
+            if keep is None or position in keep:
+                yield position, (retarget(article, aliases) if aliases else article)
+        spill.seek(0, os.SEEK_END)
 
     def parse(self, positions: list[int], paths: list[Path], root: Path, max_bytes: int) -> list[tuple[int, Parsed]]:
-        """Parse `paths`, keep each Article at its position, and return its index view and problems."""
+        """Parse `paths`, spill each Article at its position, and return its index view and problems."""
         out = []
         for position, path in zip(positions, paths, strict=True):
             article, problems = parse_article(path, root, max_bytes)
             if article is not None:
-                self.articles[position] = article
+                self._keep(position, article)
                 article = index_view(article)
             out.append((position, (article, problems)))
         return out
 
-    def _run(self, extractors_: tuple, context: ExtractionContext, keep: set[int] | None) -> None:
-        """Add the N-Triples lines of `extractors_` on the kept articles, and their problems by position."""
-        update, encode = self.lines.update, str.encode
-        for position in sorted(self.articles):
-            if keep is not None and position not in keep:
-                continue
-            article = self.articles[position]
+    def _run(self, extractors_: tuple, context: ExtractionContext, keep: set[int] | None, shard: Path,
+             text: IO[bytes] | None = None) -> None:
+        """Write the N-Triples lines of `extractors_` on the kept articles as shards; keep their problems by position.
+
+        With `text`, also write each kept article's text record (graph.articletext) there, in the same pass.
+        """
+        lines: set[bytes] = set()
+        update, encode = lines.update, str.encode
+        for position, article in self._articles(keep):
+            if text is not None:
+                text.write(record_line(article))
             before = len(context.problems)
             for extractor in extractors_:
                 update(map(encode, map(nt_line, extractor(article, context))))  # no bytecode per triple
             if len(context.problems) > before:
                 self.problems.append((position, context.problems[before:]))
+            if len(lines) >= SHARD_LINES:
+                self._write(lines, shard)
+        self._write(lines, shard)
 
-    def prepare(self, vocab: Vocabulary, keep: set[int] | None, aliases: dict[str, str] | None = None) -> None:
+    def _write(self, lines: set[bytes], shard: Path) -> None:
+        """Write `lines` sorted as one more shard file named after `shard`, and empty the set."""
+        if not lines:
+            return
+        # Bytes: UTF-8 byte order is code point order and memcmp sorts ~2x faster than str.
+        path = shard.with_name(f"{shard.stem}-{len(self.shards)}{shard.suffix}")
+        with path.open("wb") as sink:
+            sink.writelines(sorted(lines))
+        self.shards.append(path)
+        self.count += len(lines)
+        lines.clear()
+
+    def prepare(self, vocab: Vocabulary, keep: set[int] | None, aliases: dict[str, str] | None, shard: Path) -> None:
         """Point links written to an alias at its article, then run the extractors that need no concept index."""
-        if aliases:
-            self.articles = {position: retarget(article, aliases) for position, article in self.articles.items()}
-        self.lines, self.problems = set(), []
+        self.aliases = aliases or {}
+        self.problems, self.shards, self.count = [], [], 0
         vocabulary_only, _ = split_extractors()
-        self._run(vocabulary_only, ExtractionContext(vocab=vocab, index=None), keep)  # type: ignore[arg-type]
+        context = ExtractionContext(vocab=vocab, index=None)  # type: ignore[arg-type]
+        self._run(vocabulary_only, context, keep, shard.with_name(f"{shard.stem}-p{shard.suffix}"))
 
     def extract(self, index: ConceptIndex, vocab: Vocabulary, keep: set[int] | None, shard: Path
                 ) -> tuple[list[Path], int, list[tuple[int, list[Problem]]], dict[str, list[str]], Path]:
-        """Run the other extractors, then write the sorted distinct lines to shard files named after `shard`.
+        """Run the other extractors into more shards named after `shard`, and write the kept articles' text.
 
-        Returns (shard files, lines, problems by article position, mentions by article slug, the text file
-        of the kept articles: graph.articletext).
+        Returns (shard files, lines written, problems by article position, mentions by article slug, the
+        text file of the kept articles: graph.articletext).
         """
         context = ExtractionContext(vocab=vocab, index=index)
-        self._run(split_extractors()[1], context, keep)
-        # Bytes: UTF-8 byte order is code point order, memcmp sorts ~2x faster than str, and the
-        # sorted list shares the set's objects instead of holding a second, encoded copy.
-        body = sorted(self.lines)
-        self.lines = set()
-        # Pieces of SHARD_LINES: the on-disk store's bulk loader holds a whole file's worth in memory.
-        shards = []
-        for start in range(0, len(body), SHARD_LINES):
-            shards.append(shard.with_name(f"{shard.stem}-{len(shards)}{shard.suffix}"))
-            with shards[-1].open("wb") as sink:
-                sink.writelines(body[start : start + SHARD_LINES])
+        text = shard.with_name(f"{shard.stem}.text.jsonl")
+        with text.open("wb") as sink:
+            self._run(split_extractors()[1], context, keep, shard, sink)
         problems, self.problems = self.problems, []
-        text = write_records((self.articles[p] for p in sorted(self.articles) if keep is None or p in keep),
-                             shard.with_name(f"{shard.stem}.text.jsonl"))
-        return (shards, len(body), sorted(problems, key=lambda item: item[0]), context.memo.get("mentions", {}),
+        shards, self.shards = self.shards, []
+        return (shards, self.count, sorted(problems, key=lambda item: item[0]), context.memo.get("mentions", {}),
                 text)
 
 
@@ -185,6 +237,7 @@ class CorpusWorkers:
         self.prepared = False
         self.connections: list[Connection] = []
         self.processes: list[multiprocessing.process.BaseProcess] = []
+        self.slugs: list[set[str]] = []  # per worker: the slugs of the articles it holds
         given = dict(enumerate(articles or ()))
         if self.jobs == 1:
             self.local = _Share(given)
@@ -194,6 +247,7 @@ class CorpusWorkers:
         for n in range(self.jobs):
             parent_end, child_end = context.Pipe()
             share = _Share({p: a for p, a in given.items() if p % self.jobs == n})
+            self.slugs.append({a.slug for a in share.given.values()})
             process = context.Process(target=_serve, args=(child_end, share), daemon=True,
                                       name=f"mkg-corpus-worker-{n}")
             process.start()
@@ -209,6 +263,8 @@ class CorpusWorkers:
 
     def close(self) -> None:
         """Stop the workers (their articles go with them)."""
+        if self.local is not None:
+            self.local.close()
         for connection in self.connections:
             with contextlib.suppress(OSError):
                 connection.send(("stop",))
@@ -264,23 +320,26 @@ class CorpusWorkers:
             send(connection)
         while busy:
             for connection in wait(list(busy)):
-                collect(self._reply(connection))  # type: ignore[arg-type]
+                replies = self._reply(connection)
+                self.slugs[self.connections.index(connection)].update(
+                    view.slug for _, (view, _) in replies if view is not None)  # type: ignore[attr-defined]
+                collect(replies)  # type: ignore[arg-type]
                 busy[connection] -= 1
                 if not busy[connection]:
                     del busy[connection]
                 send(connection)
         return results  # type: ignore[return-value]
 
-    def prepare(self, vocab: Vocabulary, keep: set[int] | None, aliases: dict[str, str] | None = None) -> None:
-        """Start the extractors that need no concept index (returns at once; extract() collects them).
+    def prepare(self, vocab: Vocabulary, keep: set[int] | None, aliases: dict[str, str] | None, scratch: Path) -> None:
+        """Start the extractors that need no concept index, writing shards to `scratch` (extract() collects them).
 
         `aliases` (graph.corpus.Admitted.aliases) points the links written to an alias at its article.
         """
         if self.local is not None:
-            self.local.prepare(vocab, keep, aliases)
+            self.local.prepare(vocab, keep, aliases, scratch / ".shard-0.nt")
         else:
-            for connection in self.connections:
-                connection.send(("prepare", vocab, keep, aliases))
+            for n, connection in enumerate(self.connections):
+                connection.send(("prepare", vocab, keep, aliases, scratch / f".shard-{n}.nt"))
         self.prepared = True
 
     def extract(self, index: ConceptIndex, vocab: Vocabulary, keep: set[int] | None, scratch: Path) -> Extracted:
@@ -288,18 +347,18 @@ class CorpusWorkers:
         extracted = Extracted()
         by_position: list[tuple[int, list[Problem]]] = []
         if not self.prepared:
-            self.prepare(vocab, keep)
+            self.prepare(vocab, keep, None, scratch)
         self.prepared = False
         if self.local is not None:
             shard = scratch / ".shard-0.nt"
             replies = [self.local.extract(index, vocab, keep, shard)]
         else:
-            body = pickle.dumps(index.for_extraction(), protocol=pickle.HIGHEST_PROTOCOL)
-            for n, connection in enumerate(self.connections):
+            for n, connection in enumerate(self.connections):  # each worker gets its own articles' terms only
+                body = pickle.dumps(index.for_extraction(self.slugs[n]), protocol=pickle.HIGHEST_PROTOCOL)
                 shard = scratch / f".shard-{n}.nt"
                 connection.send(("extract", vocab, keep, shard))
                 connection.send_bytes(body)
-            del body
+                del body
             for connection in self.connections:
                 self._reply(connection)  # the prepare step's
             replies = [self._reply(connection) for connection in self.connections]  # type: ignore[misc]

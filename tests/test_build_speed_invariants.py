@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from markdown_it import MarkdownIt
 from rdflib import Literal
 
 from graph.build import extract_lines
@@ -111,18 +110,6 @@ def test_nt_term_escapes_like_translate():
         assert nt_term(Literal(text)) == '"' + text.translate(table) + '"'
 
 
-def test_links_parse_as_markdown_it_parses_them():
-    from graph.markdown import MARKDOWN
-
-    reference = MarkdownIt("commonmark")
-    rng = random.Random(1)
-    alphabet = [*"ab/-_#?%&;\\()<> \n\t\x00\x7f\x1fتس", "&amp;", "\\(", "x"]
-    for _ in range(5000):
-        destination = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
-        text = f"نص [رابط]({destination}) و[آخر](/b)\n"
-        assert MARKDOWN.parse(text) == reference.parse(text), repr(text)
-
-
 def test_is_arabic_split_class_matches_the_full_class():
     from graph.arabic import _ARABIC_LETTER, is_arabic
 
@@ -143,13 +130,3 @@ def test_squash_spaces_matches_split_and_join():
     for _ in range(20000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 10)))
         assert squash_spaces(text) == " ".join(text.split()), repr(text)
-
-
-def test_line_ends_and_nul_bytes_parse_as_markdown_it_parses_them():
-    from graph.markdown import MARKDOWN
-
-    reference = MarkdownIt("commonmark")
-    rng = random.Random(3)
-    for _ in range(3000):
-        text = "".join(rng.choice(["\r", "\n", "\r\n", "\0", "a", "س", "# ", "- "]) for _ in range(rng.randint(0, 12)))
-        assert MARKDOWN.parse(text) == reference.parse(text), repr(text)

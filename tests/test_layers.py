@@ -14,7 +14,7 @@ LAYERS = (
     ("cli", ("graph.cli",)),
     ("api", ("api",)),
     ("pipeline", ("graph.sources", "graph.build", "graph.push", "graph.workers", "graph.shards", "graph.validate",
-                  "graph.shacl", "graph.shacl_sparql", "graph.content", "graph.extract", "graph.resolve",
+                  "graph.shacl_engine", "graph.progress", "graph.content", "graph.extract", "graph.resolve",
                   "graph.markdown", "graph.front_matter", "graph.export", "graph.corpus", "graph.outline",
                   "graph.articletext", "graph.built", "graph.link_typos")),
     ("readmodel", ("graph.readmodel",)),

@@ -111,7 +111,7 @@ def test_the_home_page_shows_both_kinds(text_client):
     assert page.status_code == 200
     assert 'id="text-hits"' in html and 'data-slug="bucket"' in html
     assert "<mark>دلو</mark> <mark>الثلج</mark>" in html
-    assert "Names matching" in html
+    assert "Results</span>" in html and "In the articles' text" in html
 
 
 def test_a_graph_without_article_text_says_so(tmp_path, make_app, text_client):

@@ -125,6 +125,10 @@ class ConceptPage:
     authors: list[str] = field(default_factory=list)
     link_suggestions: list[dict] | None = None  # None: the version has no article text
 
+    @property
+    def kind_words(self) -> tuple[str, str]:
+        return words(KIND_WORDS, self.kind)
+
 
 def marked_parts(text: str, highlights: list[dict]) -> list[tuple[str, bool]]:
     """Return `text` cut into (piece, is highlighted) parts by {"start", "end"} offsets."""
@@ -158,10 +162,6 @@ def text_hits(idx: ReadModel, query: str, limit: int) -> list[tuple[NodeLink, li
              [{"section": p.section["name"] if p.section else None, "heading": p.heading, "line": p.line,
                "parts": marked_parts(p.snippet["text"], p.snippet["highlights"])} for p in hit.passages])
             for hit in text.search(query, limit) if hit.slug in idx.concepts]
-
-    @property
-    def kind_words(self) -> tuple[str, str]:
-        return words(KIND_WORDS, self.kind)
 
 
 def node_link(idx: ReadModel, kind: str, slug: str, note: str = "") -> NodeLink:

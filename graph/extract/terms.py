@@ -69,7 +69,8 @@ def extract(article: Article, context: ExtractionContext) -> Iterator[Triple]:
         yield node, mkg.position, plain_literal(position)
         if term.slug == article.slug:
             continue
-        first = index.term_of.get(term.slug) == term
+        first_term = index.term_of.get(term.slug)  # the first term naming the concept, by (path, line)
+        first = first_term is not None and (first_term.path, first_term.line) == (term.path, term.line)
         yield source, mkg.definesTerm, concept
         yield concept, mkg.definedIn, source
         yield concept, _TYPE, mkg.DefinedTerm
