@@ -17,7 +17,7 @@ import sys
 from collections.abc import Sequence
 
 SUBCOMMAND_MODULES: tuple[str, ...] = (
-    "bench.corpus", "bench.build_bench", "bench.serve_bench", "bench.suite", "bench.adversarial", "bench.answers",
+    "bench.corpus", "bench.build_bench", "bench.serve.run", "bench.suite", "bench.adversarial", "bench.answers",
 )
 DEFAULT_COMMAND = "all"
 

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.build_bench import PROJECT_ROOT
-from bench.servers import Server, free_port, wait_ready
+from bench.serve.servers import Server, free_port, wait_ready
 
 MKG = "PREFIX mkg: <https://marketing-kg.example/ontology#>\n"
 ASK = "ASK { ?s ?p ?o }"

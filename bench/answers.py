@@ -24,7 +24,7 @@ import sys
 import urllib.parse
 from pathlib import Path
 
-from bench.servers import Server, free_port, http_get, wait_ready
+from bench.serve.servers import Server, free_port, http_get, wait_ready
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _SLUG = re.compile(rb'^<([^>]+)/(concept|keyword|organization)/([^>/#]+)> <[^>]+#slug> "', re.M)
@@ -237,7 +237,7 @@ def _main(args: argparse.Namespace) -> int:
     result = {}
     for graph in args.graph:
         log = Path(args.out or "answers").with_suffix(f".{graph.parent.name}.log")
-        result[str(graph)] = hash_answers(args.checkout.resolve(), graph.resolve(), log)
+        result[str(graph)] = hash_answers(args.checkout.resolve(), graph.pipeline.resolve(), log)
         print(f"{graph}: {len(result[str(graph)])} answers", file=sys.stderr)
     text = json.dumps(result, indent=1, ensure_ascii=False)
     if args.out:

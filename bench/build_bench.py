@@ -2,7 +2,7 @@
 
 For each corpus size a synthetic corpus is generated (cached under bench/.cache/), then two fresh
 child processes run bench.probe: `floor` (markdown-it-py parse only) and `build`
-(graph.build.build). Results go to stdout as a markdown table and to
+(graph.pipeline.build.build). Results go to stdout as a markdown table and to
 bench/results/build-<UTC timestamp>.json and bench/results/build-latest.json.
 """
 
@@ -287,7 +287,7 @@ def _sizes(text: str) -> tuple[int, ...]:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `build` subcommand to the bench CLI."""
-    p = subparsers.add_parser("build", help="time graph.build on synthetic corpora vs the markdown-it floor")
+    p = subparsers.add_parser("build", help="time graph.pipeline.build on synthetic corpora vs the markdown-it floor")
     p.add_argument(
         "--sizes", type=_sizes, default=None, help="comma-separated corpus sizes (default 1000,10000)"
     )
@@ -326,7 +326,7 @@ def _main(args: argparse.Namespace) -> int:
         print(f"\nbuild step FAILED: {failed[0]['build'].get('error')}", file=sys.stderr)
         if failed[0]["build"].get("stage") == "import":
             print(
-                "(graph/build.py is not there yet; the markdown-it floor above is still valid)",
+                "(graph/pipeline/build.py is not there yet; the markdown-it floor above is still valid)",
                 file=sys.stderr,
             )
         return 1

@@ -3,7 +3,7 @@
 Usage::
 
     python -m bench.probe floor CONTENT_DIR            # markdown-it-py parse floor
-    python -m bench.probe build CONTENT_DIR OUT_DIR    # graph.build.build(...)
+    python -m bench.probe build CONTENT_DIR OUT_DIR    # graph.pipeline.build.build(...)
 
 Each probe prints one line `BENCH-RESULT {json}` on stdout (its own peak RSS included) and exits 0
 on success, 2 when the thing to measure is unavailable or fails.
@@ -81,16 +81,16 @@ def floor(content_dir: Path) -> int:
 
 
 def build(content_dir: Path, out_dir: Path) -> int:
-    """Time graph.build.build(content_dir=..., out_dir=...) and report its BuildReport."""
+    """Time graph.pipeline.build.build(content_dir=..., out_dir=...) and report its BuildReport."""
     t0 = time.perf_counter()
     try:
-        from graph.build import build as build_graph
-    except Exception as exc:  # ImportError until the lead lands graph/build.py, or a broken module
+        from graph.pipeline.build import build as build_graph
+    except Exception as exc:  # ImportError until the lead lands graph/pipeline/build.py, or a broken module
         emit(
             {
                 "ok": False,
                 "stage": "import",
-                "error": f"cannot import graph.build.build: {type(exc).__name__}: {exc}",
+                "error": f"cannot import graph.pipeline.build.build: {type(exc).__name__}: {exc}",
             }
         )
         return 2

@@ -9,11 +9,11 @@ Usage::
 Steps, each in fresh child processes so no figure is skewed by the previous one:
 
 * build: the seed articles of content/ and each generated corpus (bench/.cache/, as `bench build`),
-  timed by bench.probe with the per-stage times of graph.build (parse, extract, validate, write, and
+  timed by bench.probe with the per-stage times of graph.pipeline.build (parse, extract, validate, write, and
   the on-disk store written beside them) and the
   peak memory of the process tree; the markdown-it parse floor for corpora up to FLOOR_MAX_ARTICLES;
 * scaling: the exponent k of time ~ n^k between successive generated sizes (1 is linear);
-* serve: bench.serve_bench.measure at one size (our gunicorn service beside `oxigraph serve-read-only`
+* serve: bench.serve.run.measure at one size (our gunicorn service beside `oxigraph serve-read-only`
   under wrk), from which the start-up time to /ready, the memory per 10,000 concepts and the ours/peer
   ratios are judged against the issue's targets.
 
@@ -49,8 +49,8 @@ from bench.build_bench import (
     run_probe,
 )
 from bench.cli_common import positive_ints, write_results
-from bench.load import Plan as LoadPlan
-from bench.servers import BenchError
+from bench.serve.load import Plan as LoadPlan
+from bench.serve.servers import BenchError
 
 SEEDS_DIR = PROJECT_ROOT / "content"
 FULL_SIZES = (1_000, 10_000, 100_000)
@@ -147,7 +147,7 @@ def scaling(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 def measure_serve(plan: SuitePlan) -> dict[str, Any]:
     """Run the serve benchmark at plan.serve_size; return its row (or an error row)."""
-    from bench import serve_bench
+    from bench.serve import run as serve_bench
 
     wrk = shutil.which("wrk")
     if wrk is None:
@@ -259,7 +259,7 @@ def markdown(payload: dict[str, Any]) -> str:
                      f"{_f(v['peer_rps'], ',.0f')} | {_f(v['ratio'], '.2f')} | {_f(v['target'])} | "
                      f"{_f(v['met'])} | {_f(v['ours_p50_ms'])} / {_f(v['ours_p99_ms'])} | "
                      f"{_f(v['peer_p50_ms'])} / {_f(v['peer_p99_ms'])} | {_f(v['ours_bad'])} |")
-    from bench.serve_report import table
+    from bench.serve.report import table
 
     return "\n".join([*lines, "", "<details><summary>full serve table</summary>", "", table(serve), "",
                       "</details>", ""])

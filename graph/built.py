@@ -1,6 +1,6 @@
 """Use a finished build as it is: the commands that read one (query, export) never rebuild it.
 
-This module reads builds without importing the pipeline (graph.build imports pyshacl, about a second).
+This module reads builds without importing the pipeline (graph.pipeline.build imports pyshacl, about a second).
 
 Usage::
 
@@ -14,7 +14,7 @@ import json
 import shlex
 from pathlib import Path
 
-from graph.content import discover
+from graph.parse.content import discover
 from graph.store.disk import GRAPH_NT, REPORT_FILE
 
 

@@ -24,11 +24,11 @@ from typing import Any
 import pyoxigraph as ox
 
 from graph.config import ConfigError, Settings, load_settings
-from graph.corpus import read_content
 from graph.export import FORMATS, convert, ntriples_bytes, ontology_files, split_by_concept
-from graph.progress import terminal_progress
+from graph.pipeline.corpus import read_content
+from graph.pipeline.progress import terminal_progress
 from graph.push import PushFailed, push_build
-from graph.readmodel.linking import markdown_link
+from graph.readmodel.text.linking import markdown_link
 from graph.sources import open_source
 from graph.vocab import Vocabulary
 
@@ -83,7 +83,9 @@ def _built_graph(settings: Settings, args: argparse.Namespace) -> Path | None:
 
 
 def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
-    from graph.build import build  # imports pyshacl (a second): only the commands that build pay for it
+    from graph.pipeline.build import (
+        build,  # imports pyshacl (a second): only the commands that build pay for it
+    )
 
     with terminal_progress(sys.stderr, quiet=args.quiet) as progress:
         report = build(
@@ -125,7 +127,10 @@ def cmd_push(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_validate(settings: Settings, args: argparse.Namespace) -> int:
-    from graph.build import extract_lines, validate_lines  # imports pyshacl (a second): only when validating
+    from graph.pipeline.build import (  # imports pyshacl (a second): only when validating
+        extract_lines,
+        validate_lines,
+    )
 
     vocab = Vocabulary(settings.base_iri)
     target = Path(args.path) if args.path else settings.content_dir

@@ -3,7 +3,7 @@
 The sources, and where their version's directory (``store-<version>/``: the pyoxigraph store, the saved read
 model and facts file) comes from:
 
-* ``content/`` (the default, or ``--content DIR``): built when it changed (``graph.build``), which writes the
+* ``content/`` (the default, or ``--content DIR``): built when it changed (``graph.pipeline.build``), which writes the
   store and the read model into ``build/``;
 * ``--graph FILE`` of a build (``graph.nt`` with its ``report.json``): that build's directory;
 * any other ``--graph FILE`` (``.ttl``, ``.nt``, ``.jsonld``, ``.rdf``): imported once into the cache directory
@@ -40,8 +40,8 @@ import pyoxigraph as ox
 from graph.config import Settings, default_cache_dir
 from graph.export import file_version
 from graph.readmodel import persist
-from graph.readmodel.fulltext import ARTICLE_TEXT
 from graph.readmodel.indexes import ReadModel
+from graph.readmodel.text.fulltext import ARTICLE_TEXT
 from graph.store import Store
 from graph.store.disk import ensure_store, prior_build, store_dir
 from graph.store.embedded import EmbeddedStore

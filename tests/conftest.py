@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from graph.build import build
-from graph.corpus import read_content
+from graph.pipeline.build import build
+from graph.pipeline.corpus import read_content
 from graph.vocab import Vocabulary
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -192,8 +192,8 @@ def extract_graph(tmp_path):
     """Return a function that runs every extractor over tmp_path/content: (graph, index, problems)."""
     from rdflib import Graph
 
-    from graph.build import extract_lines
-    from graph.resolve import ConceptIndex
+    from graph.pipeline.build import extract_lines
+    from graph.pipeline.resolve import ConceptIndex
 
     def run():
         articles, problems = read_content(tmp_path / "content")

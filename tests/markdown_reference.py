@@ -1,4 +1,4 @@
-"""The markdown-it-py reading of an article body: the test reference for graph.content's markdown-it.rs reader.
+"""The markdown-it-py reading of an article body: the test reference for graph.parse.content's markdown-it.rs reader.
 
 This is the block walker the build used before markdown-it-pyrs (issue 19), on plain
 MarkdownIt("commonmark") tokens. tests/test_markdown_reference.py checks that the production reader
@@ -10,8 +10,8 @@ from __future__ import annotations
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from graph.content import Block, Link, Problem, _link_target, squash_spaces
-from graph.outline import SECTION_LEVELS, Section, faq_questions
+from graph.parse.content import Block, Link, Problem, _link_target, squash_spaces
+from graph.parse.outline import SECTION_LEVELS, Section, faq_questions
 
 MARKDOWN = MarkdownIt("commonmark")
 
@@ -93,7 +93,7 @@ class _BlockWalker:
                 if heading_level and opens:
                     self.outline.append(Section(self.section, level, line, text, parent))
                 end = token_map[1] if token_map else start + 1
-                # Only bold-labelled paragraphs need their source (graph/resolve.py); keeping it for
+                # Only bold-labelled paragraphs need their source (graph/pipeline/resolve.py); keeping it for
                 # every block doubled what parser processes send back (measured: 280 MB per 10k articles).
                 first = source_lines[start].lstrip(" >") if start < len(source_lines) else ""
                 source = ("\n".join(source_lines[start:end]) if block_kind == "paragraph"

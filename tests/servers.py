@@ -174,7 +174,7 @@ def run_oxigraph_store(location: Path, log: Path, port: int | None = None) -> co
 def run_virtuoso(directory: Path, log: Path, *, password: str, port: int | None = None
                  ) -> contextlib.AbstractContextManager[Server]:
     """Run Virtuoso on the database in `directory` (created, with this `dba` password, when new) on `port`."""
-    from bench import virtuoso
+    from bench.serve import virtuoso
 
     port = port or free_port()
     ini = virtuoso.configure(directory, sql_port=free_port(), http_port=port)

@@ -6,7 +6,7 @@ import pytest
 from rdflib import Graph, Literal
 from rdflib.namespace import SKOS
 
-from graph.build import build
+from graph.pipeline.build import build
 from graph.vocab import Vocabulary
 from tests.conftest import article_text
 
@@ -43,7 +43,7 @@ def test_seed_abbreviations(seed_graph):
     ("viral-marketing", set(), ["Viral_Marketing"], "Viral Marketing"),
 ])
 def test_english_labels_keep_acronyms_from_titles_anchors_and_slugs(slug, acronyms, written, english):
-    from graph.resolve import ConceptIndex, LinkTarget
+    from graph.pipeline.resolve import ConceptIndex, LinkTarget
 
     index = ConceptIndex(targets={slug: LinkTarget(spellings=set(written))}, abbreviations={slug: acronyms})
     assert index.english_label(slug) == english

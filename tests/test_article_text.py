@@ -1,10 +1,10 @@
-"""The article text a build keeps: each block's unlinked runs, and the passages and runs of graph.articletext."""
+"""The article text a build keeps: each block's unlinked runs, and the passages and runs of graph.parse.articletext."""
 
 from __future__ import annotations
 
 from graph.arabic import fold, fold_with_offsets
-from graph.articletext import record
-from graph.content import parse_article
+from graph.parse.articletext import record
+from graph.parse.content import parse_article
 from tests.conftest import article_text
 
 BODY = """مقدمة فيها **تسويق** و*محتوى* بلا روابط.

@@ -8,7 +8,7 @@ import json
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, SKOS, XSD
 
-from graph.build import build
+from graph.pipeline.build import build
 from graph.vocab import SCHEMA, Vocabulary
 from tests.conftest import CONTENT, article_text
 
@@ -148,7 +148,7 @@ def test_disk_full_during_write_keeps_the_old_build(write_article, tmp_path, mon
     def disk_full(paths, output):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("graph.build.merge_shards", disk_full)
+    monkeypatch.setattr("graph.pipeline.build.merge_shards", disk_full)
     report = build(tmp_path / "content", out)
     assert not report.written
     assert "No space left on device" in report.failure and "previous build is kept" in report.failure

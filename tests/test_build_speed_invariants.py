@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from rdflib import Literal
 
-from graph.build import extract_lines
-from graph.corpus import read_content
 from graph.export import nt_term
 from graph.extract import lang_literal
+from graph.pipeline.build import extract_lines
+from graph.pipeline.corpus import read_content
 from graph.vocab import Vocabulary
 from tests.conftest import CONTENT
 
@@ -121,7 +121,7 @@ def test_is_arabic_split_class_matches_the_full_class():
 
 
 def test_squash_spaces_matches_split_and_join():
-    from graph.content import squash_spaces
+    from graph.parse.content import squash_spaces
 
     spaces = [chr(c) for c in range(0x110000) if chr(c).isspace()]
     assert all(not c.isprintable() for c in spaces if c != " ")  # what the fast path relies on

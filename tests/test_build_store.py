@@ -1,6 +1,6 @@
 """The on-disk store contract: build_dir/store-<version>/ holds graph.nt's triples, swapped in with the rest.
 
-Also the worker set that parses and extracts (graph/workers.py): forked workers give the same
+Also the worker set that parses and extracts (graph/pipeline/workers.py): forked workers give the same
 graph and the same file:line problems as one process, and a failing worker fails the build loudly.
 """
 
@@ -14,9 +14,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from graph.build import GRAPH_NT, build, is_up_to_date, store_dir
+from graph.pipeline.build import GRAPH_NT, build, is_up_to_date, store_dir
+from graph.pipeline.workers import WorkerError
 from graph.vocab import Vocabulary
-from graph.workers import WorkerError
 from tests.conftest import article_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -104,7 +104,7 @@ def test_a_failed_swap_keeps_the_previous_build_and_its_store(write_article, tmp
     def cannot_rename(staging, out_dir):
         raise OSError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr("graph.build._swap_in", cannot_rename)
+    monkeypatch.setattr("graph.pipeline.build._swap_in", cannot_rename)
     report = build(tmp_path / "content", out)
     assert not report.written and "previous build is kept" in report.failure
     assert stores(out) == [f"store-{good.version}"]
@@ -121,7 +121,7 @@ def test_a_store_write_failure_keeps_the_previous_build(write_article, tmp_path,
     def disk_full(shards, directory, **options):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("graph.build.write_disk_store", disk_full)
+    monkeypatch.setattr("graph.pipeline.build.write_disk_store", disk_full)
     report = build(tmp_path / "content", out)
     assert not report.written and "No space left on device" in report.failure
     assert stores(out) == [f"store-{good.version}"]
@@ -157,7 +157,7 @@ def test_a_failing_worker_fails_the_build_with_its_traceback(corpus, tmp_path, m
     def explode(path, root, max_bytes):
         raise ValueError(f"cannot parse {path.name}")
 
-    monkeypatch.setattr("graph.workers.parse_article", explode)  # inherited by the forked workers
+    monkeypatch.setattr("graph.pipeline.workers.parse_article", explode)  # inherited by the forked workers
     with pytest.raises(WorkerError, match="ValueError: cannot parse"):
         build(corpus, tmp_path / "build", jobs=2)
     assert not (tmp_path / "build").exists()
@@ -171,7 +171,7 @@ def test_a_full_disk_in_a_worker_keeps_the_previous_build(corpus, tmp_path, monk
     def disk_full(self, index, vocab, keep, shard):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("graph.workers._Share.extract", disk_full)  # inherited by the forked workers
+    monkeypatch.setattr("graph.pipeline.workers._Share.extract", disk_full)  # inherited by the forked workers
     report = build(corpus, out, jobs=2, keep_going=True)
     assert not report.written and "No space left on device" in report.failure
     assert stores(out) == [f"store-{good.version}"]
@@ -179,14 +179,14 @@ def test_a_full_disk_in_a_worker_keeps_the_previous_build(corpus, tmp_path, monk
 
 
 def test_merge_with_sort_equals_the_heapq_merge(tmp_path, monkeypatch):
-    from graph.shards import merge_shards
+    from graph.pipeline.shards import merge_shards
 
     shards = [tmp_path / f"{n}.nt" for n in range(3)]
     lines = [f'<s{n % 7}> <p> "{chr(0x627 + n % 5)} {n}" .\n'.encode() for n in range(40)]
     for n, shard in enumerate(shards):  # overlapping, each sorted by bytes, duplicates across shards
         shard.write_bytes(b"".join(sorted(set(lines[n * 10 : n * 10 + 20]))))
     with_sort = merge_shards(shards, tmp_path / "sorted.nt")
-    monkeypatch.setattr("graph.shards.shutil.which", lambda name: None)
+    monkeypatch.setattr("graph.pipeline.shards.shutil.which", lambda name: None)
     with_heapq = merge_shards(shards, tmp_path / "heapq.nt")
     assert with_sort == with_heapq and with_sort[0] == 40
     assert (tmp_path / "sorted.nt").read_bytes() == (tmp_path / "heapq.nt").read_bytes() == b"".join(sorted(lines))

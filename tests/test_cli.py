@@ -129,7 +129,7 @@ def test_configuration_flows_file_then_environment_then_flags(tmp_path):
 
 
 def test_a_missing_ontology_file_is_named_not_reported_as_a_write_failure(tmp_path, monkeypatch, capsys):
-    from graph.build import build
+    from graph.pipeline.build import build
 
     empty = tmp_path / "no-ontology"
     empty.mkdir()

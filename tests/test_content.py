@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from graph.content import parse_article
-from graph.corpus import read_content
+from graph.parse.content import parse_article
+from graph.pipeline.corpus import read_content
 from tests.conftest import article_text
 
 

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from graph.build import build, is_up_to_date
 from graph.cli import main
 from graph.config import load_settings
-from graph.corpus import read_content
+from graph.pipeline.build import build, is_up_to_date
+from graph.pipeline.corpus import read_content
 from graph.vocab import Vocabulary
 from tests.conftest import article_text, front_matter_article
 

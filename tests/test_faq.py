@@ -5,7 +5,7 @@ from __future__ import annotations
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF
 
-from graph.extract.faq import questions
+from graph.extract.article.faq import questions
 from graph.vocab import SCHEMA, Vocabulary
 from tests.conftest import article_text
 

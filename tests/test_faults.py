@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from graph.build import GRAPH_NT, build, validate_lines
 from graph.cli import main as mkg
+from graph.pipeline.build import GRAPH_NT, build, validate_lines
 from graph.vocab import Vocabulary
 from tests.conftest import CONTENT
 from tests.servers import serve_app
@@ -201,10 +201,10 @@ def _rename_staging_read_only(monkeypatch) -> None:
 
 FAULTS = {
     # where the fault hits: (what to patch, replacement, the words the failure must say)
-    "disk full while writing graph.nt": ("graph.build.merge_shards", _no_space, "No space left on device"),
-    "disk full while writing Turtle": ("graph.build.convert", _no_space, "No space left on device"),
-    "disk full while writing the store": ("graph.build.write_disk_store", _no_space, "No space left on device"),
-    "read-only: no staging directory": ("graph.build.tempfile.mkdtemp", _read_only, "Read-only file system"),
+    "disk full while writing graph.nt": ("graph.pipeline.build.merge_shards", _no_space, "No space left on device"),
+    "disk full while writing Turtle": ("graph.pipeline.build.convert", _no_space, "No space left on device"),
+    "disk full while writing the store": ("graph.pipeline.build.write_disk_store", _no_space, "No space left on device"),
+    "read-only: no staging directory": ("graph.pipeline.build.tempfile.mkdtemp", _read_only, "Read-only file system"),
     "read-only: swap refused": (None, _rename_staging_read_only, "Read-only file system"),
 }
 
@@ -240,7 +240,7 @@ def test_mkg_build_on_a_full_disk_names_the_problem(tmp_path, monkeypatch, capsy
     assert mkg(["build", "--content", str(CONTENT), "--out", str(out)]) == 0
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     capsys.readouterr()
-    monkeypatch.setattr("graph.build.convert", _no_space)
+    monkeypatch.setattr("graph.pipeline.build.convert", _no_space)
     assert mkg(["build", "--content", str(CONTENT), "--out", str(out)]) == 1
     err = capsys.readouterr().err
     assert "No space left on device" in err and "left untouched" in err and "Traceback" not in err

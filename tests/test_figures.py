@@ -5,7 +5,7 @@ from __future__ import annotations
 from rdflib import Literal
 from rdflib.namespace import RDF
 
-from graph.extract.figures import key_figures
+from graph.extract.article.figures import key_figures
 from graph.vocab import Vocabulary
 from tests.conftest import article_text
 

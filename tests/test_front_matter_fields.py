@@ -7,9 +7,9 @@ from datetime import date, datetime, timedelta, timezone
 from rdflib import Literal
 from rdflib.namespace import DCTERMS, XSD
 
-from graph.build import build
 from graph.cli import main
-from graph.corpus import read_content
+from graph.pipeline.build import build
+from graph.pipeline.corpus import read_content
 from graph.vocab import Vocabulary
 from tests.conftest import article_text, front_matter_article
 

@@ -1,6 +1,6 @@
 """Fuzz the article parser: random and mutated markdown and front matter never crash it.
 
-Whatever bytes an article holds, graph.content answers with an Article and typed Problems, or with no
+Whatever bytes an article holds, graph.parse.content answers with an Article and typed Problems, or with no
 Article and exactly one error Problem naming the file; articles it accepts extract to valid N-Triples.
 """
 
@@ -15,9 +15,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graph.build import extract_lines
-from graph.content import Article, Problem, parse_article
-from graph.corpus import read_content
+from graph.parse.content import Article, Problem, parse_article
+from graph.pipeline.build import extract_lines
+from graph.pipeline.corpus import read_content
 from graph.vocab import Vocabulary
 
 pytestmark = pytest.mark.timeout(120)

@@ -16,8 +16,8 @@ import urllib.parse
 import pytest
 import requests
 
-from graph.build import build
 from graph.cli import main as mkg
+from graph.pipeline.build import build
 from tests.conftest import article_text
 from tests.leaks import CANARY_NAME, CANARY_VALUE, assert_nothing_leaked, assert_problem
 from tests.servers import serve_app

@@ -41,7 +41,7 @@ ARTICLES = {
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """Build the inline articles; return (content dir, build dir)."""
-    from graph.build import build
+    from graph.pipeline.build import build
 
     where = tmp_path_factory.mktemp("link-suggestions")
     content = where / "content"

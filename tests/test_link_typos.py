@@ -7,9 +7,9 @@ import re
 import pytest
 
 from graph.cli import main
-from graph.corpus import read_content
-from graph.link_typos import SlugNeighbours, link_typos, one_edit_apart
-from graph.resolve import ConceptIndex
+from graph.pipeline.corpus import read_content
+from graph.pipeline.link_typos import SlugNeighbours, link_typos, one_edit_apart
+from graph.pipeline.resolve import ConceptIndex
 from tests.conftest import article_text
 
 

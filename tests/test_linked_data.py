@@ -134,7 +134,7 @@ def test_ontology_turtle_is_the_ontology_file_and_html_documents_it(client):
 
 
 def test_routes_work_by_slug_under_another_base_iri(seed_build, tmp_path, make_client):
-    from graph.build import build
+    from graph.pipeline.build import build
     from tests.conftest import CONTENT
 
     base = "https://data.example.org/marketing/"

@@ -22,7 +22,7 @@ import pytest
 import requests
 
 from bench.corpus import generate
-from graph.build import build
+from graph.pipeline.build import build
 from tests.servers import serve_app
 
 pytestmark = [pytest.mark.soak, pytest.mark.timeout(240)]

@@ -1,4 +1,4 @@
-"""The pulldown-cmark reader (graph.markdown, pyromark) gives the Article records markdown-it-py gives.
+"""The pulldown-cmark reader (graph.parse.markdown, pyromark) gives the Article records markdown-it-py gives.
 
 markdown-it-py is the reference (tests/markdown_reference.py, the walker the build used before):
 every Article field and every problem must be equal, on the seeds, a generated corpus (every
@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-import graph.content
-from graph.content import parse_article
+import graph.parse.content
+from graph.parse.content import parse_article
 from tests import markdown_reference
 from tests.conftest import CONTENT
 from tests.test_fuzz_parser import MARKUP, mutated_seed
@@ -31,7 +31,7 @@ from bench.corpus import generate  # noqa: E402
 def _both(path: Path, root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[tuple, tuple]:
     ours = parse_article(path, root)
     with monkeypatch.context() as patched:
-        patched.setattr(graph.content, "read_body", markdown_reference.read_body)
+        patched.setattr(graph.parse.content, "read_body", markdown_reference.read_body)
         reference = parse_article(path, root)
     return ours, reference
 

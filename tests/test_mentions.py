@@ -17,7 +17,7 @@ from rdflib import Literal
 from rdflib.namespace import RDF
 
 from graph.extract.mentions import mentions
-from graph.resolve import ConceptIndex
+from graph.pipeline.resolve import ConceptIndex
 from graph.vocab import SCHEMA, Vocabulary
 from tests.conftest import article_text
 

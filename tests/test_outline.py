@@ -5,7 +5,7 @@ from __future__ import annotations
 from rdflib import Literal
 from rdflib.namespace import RDF
 
-from graph.outline import faq_questions
+from graph.parse.outline import faq_questions
 from graph.vocab import SCHEMA, Vocabulary
 from tests.conftest import article_text
 

@@ -6,8 +6,8 @@ import io
 import subprocess
 import sys
 
-from graph.build import build
-from graph.progress import terminal_progress
+from graph.pipeline.build import build
+from graph.pipeline.progress import terminal_progress
 from tests.conftest import CONTENT
 
 

@@ -160,7 +160,7 @@ def test_in_process_reload_pins_each_request_to_one_version(site, make_app):
 
 def test_remote_replicas_follow_a_push_under_load(site, seed_build):
     """Two gunicorn workers on one Oxigraph server: a push is picked up with no failed or mixed answer."""
-    from graph.build import build
+    from graph.pipeline.build import build
     from graph.push import push_build
     from tests.servers import run_oxigraph_store, serve_remote_app
 

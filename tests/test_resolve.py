@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from graph.content import Block
-from graph.corpus import read_content
-from graph.resolve import ConceptIndex, bold_label, split_acronym, unmarked
+from graph.parse.content import Block
+from graph.pipeline.corpus import read_content
+from graph.pipeline.resolve import ConceptIndex, bold_label, split_acronym, unmarked
 from tests.conftest import article_text
 
 

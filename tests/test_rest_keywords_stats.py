@@ -75,14 +75,14 @@ def test_validation_report_json_and_turtle(rest_client):
 
 
 def test_validation_is_computed_once_per_version(rest_client, monkeypatch):
-    import graph.validate
+    import graph.pipeline.validate
 
     rest_client.get("/api/validation")
 
     def fail(*args, **kwargs):
         raise AssertionError("validated twice")
 
-    monkeypatch.setattr(graph.validate, "validate_graph", fail)
+    monkeypatch.setattr(graph.pipeline.validate, "validate_graph", fail)
     assert rest_client.get("/api/validation").status_code == 200
 
 

@@ -1,7 +1,7 @@
-"""The build's SHACL engine (PyPI `shacl`, in Rust, through graph.validate.validate_file) gives pyshacl's results.
+"""The build's SHACL engine (PyPI `shacl`, in Rust, through graph.pipeline.validate.validate_file) gives pyshacl's results.
 
 The SHACL-SPARQL shape (overlapping labels) runs apart, on pyoxigraph over the triples it names
-(graph.shacl_engine._run_apart); its results are compared here as the engine's are.
+(graph.pipeline.shacl_engine._run_apart); its results are compared here as the engine's are.
 
 For the real seed build, a generated corpus (also with several rules broken at once), every
 one-rule-broken graph of test_ontology and more broken cases, the multiset of (severity, focus,
@@ -20,9 +20,9 @@ import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH, SKOS, XSD
 
-from graph.build import build
-from graph.shacl_engine import run_engine
-from graph.validate import _nt, load_shapes, validate_file, validate_graph
+from graph.pipeline.build import build
+from graph.pipeline.shacl_engine import run_engine
+from graph.pipeline.validate import _nt, load_shapes, validate_file, validate_graph
 from graph.vocab import Vocabulary
 from tests.test_ontology import MARKETING, VIOLATION_CASES, VM, ttl, valid
 
@@ -130,7 +130,7 @@ def test_sparql_shape_apart_equals_the_engine_on_the_whole_graph(corpus_graph) -
     """The overlapping-labels shape run apart gives what the engine gives with it inside, on the whole graph."""
     import shacl
 
-    from graph.shacl_engine import _read
+    from graph.pipeline.shacl_engine import _read
 
     data = valid() + ttl(MORE_CASES["three concepts share a label, two of them twice"])
     data += Graph().parse(corpus_graph, format="nt")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph.corpus import read_content
+from graph.pipeline.corpus import read_content
 from tests.conftest import article_text, front_matter_article
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rdflib import Literal
 from rdflib.namespace import RDF, SKOS, XSD
 
-from graph.build import build
+from graph.pipeline.build import build
 from graph.vocab import Vocabulary
 from tests.conftest import article_text
 
@@ -29,7 +29,7 @@ RESOLVED = {"customer-relation-management", "viral-marketing"}
 
 
 def test_seed_index_terms_and_resolution(seed_articles):
-    from graph.resolve import ConceptIndex
+    from graph.pipeline.resolve import ConceptIndex
 
     articles, _ = seed_articles
     index = ConceptIndex.build(list(articles.values()))

@@ -48,7 +48,7 @@ def test_an_unknown_scope_is_refused(rest_client):
 @pytest.fixture(scope="module")
 def text_client(tmp_path_factory, make_app):
     """The app serving three inline articles written for text search."""
-    from graph.build import build
+    from graph.pipeline.build import build
 
     where = tmp_path_factory.mktemp("text-search")
     content = where / "content"
@@ -115,7 +115,7 @@ def test_the_home_page_shows_both_kinds(text_client):
 
 
 def test_a_graph_without_article_text_says_so(tmp_path, make_app, text_client):
-    from graph.build import build
+    from graph.pipeline.build import build
     from tests.conftest import CONTENT
 
     report = build(CONTENT, tmp_path / "build")

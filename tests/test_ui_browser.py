@@ -324,7 +324,7 @@ XSS_TITLE = "<img src=x onerror=\"window.__xss=1;alert(1)\"><script>window.__xss
 @pytest.fixture(scope="module")
 def hostile_server(tmp_path_factory):
     """`mkg serve` on a tiny content dir whose concept label and definition carry HTML markup."""
-    from graph.build import build
+    from graph.pipeline.build import build
     from tests.servers import serve_app
 
     where = tmp_path_factory.mktemp("hostile")

@@ -12,7 +12,7 @@ from api.app import CONTENT_SECURITY_POLICY
 from api.examples import EXAMPLES
 from api.http import policy_with_styles
 from api.ui.pages import yasr_styles
-from graph.build import build
+from graph.pipeline.build import build
 
 HTML = {"Accept": "text/html"}
 PAGES = ["/", "/?q=التسويق", "/concept/viral-marketing", "/concept/social-media", "/keyword/business", "/sparql",

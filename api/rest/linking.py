@@ -1,4 +1,4 @@
-"""REST link suggestions: where a concept's article names other concepts without linking them (graph.readmodel.linking).
+"""REST link suggestions: where a concept's article names other concepts without linking them (graph.readmodel.text.linking).
 
     /api/concepts/{slug}/link-suggestions     ?lang= &limit= &offset=
 
@@ -14,7 +14,7 @@ from api.http import respond
 from api.rest.params import MAX_OFFSET, int_param, lang_param, language_preferences, summary
 from api.rest.present import concept_from_path, page_links
 from graph.readmodel.indexes import ReadModel
-from graph.readmodel.linking import markdown_link
+from graph.readmodel.text.linking import markdown_link
 
 bp = Blueprint("linking", __name__)
 

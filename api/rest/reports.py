@@ -74,7 +74,9 @@ def validation_report():
     with _validation_lock:
         report = _validation_cache.get(key)
         if report is None:
-            from graph.build import validate_lines  # the whole pipeline: only when a report is asked for
+            from graph.pipeline.build import (
+                validate_lines,  # the whole pipeline: only when a report is asked for
+            )
 
             body = ntriples_bytes(current.export_path)
             report, _, _ = validate_lines(body, current.store.triple_count(), vocab, settings.ontology_dir,

@@ -21,9 +21,9 @@ from api.rest.params import (
 )
 from api.rest.present import label_triples
 from graph.arabic import normalize
-from graph.readmodel.fulltext import TextHit
 from graph.readmodel.indexes import ReadModel
 from graph.readmodel.search import TIERS, Hit, highlight
+from graph.readmodel.text.fulltext import TextHit
 
 bp = Blueprint("search", __name__)
 

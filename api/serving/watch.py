@@ -33,7 +33,7 @@ class ContentWatcher:
         self.thread = threading.Thread(target=self._run, daemon=True, name="mkg-content-watch")
 
     def _fingerprint(self) -> str:
-        from graph.build import content_fingerprint  # the whole pipeline: only when watching
+        from graph.pipeline.build import content_fingerprint  # the whole pipeline: only when watching
 
         if self.settings.graph_file is not None:  # serving a graph file: watch the file itself
             stat = Path(self.settings.graph_file).stat()
@@ -70,7 +70,7 @@ class ContentWatcher:
 
 def rebuild(settings, vocab):
     """Build content/ when it changed since the last good build; record a failure. Return the report or None."""
-    from graph.build import build, is_up_to_date  # the whole pipeline: only when rebuilding
+    from graph.pipeline.build import build, is_up_to_date  # the whole pipeline: only when rebuilding
 
     if settings.graph_file is not None:  # a given graph file is served as it is: nothing to build
         return None

@@ -17,9 +17,9 @@ from api.rest.params import pick_label
 from api.rest.present import concept_facts
 from graph.readmodel.facts import named_facts
 from graph.readmodel.indexes import ReadModel
-from graph.readmodel.linking import markdown_link
 from graph.readmodel.model import local_name
 from graph.readmodel.related import related_concepts
+from graph.readmodel.text.linking import markdown_link
 
 PREFS = ("ar", "en", "")
 RELATION_NAMES = {  # other relations than linksTo/hasKeyword, as (Arabic, English) headings; ^ = inverse

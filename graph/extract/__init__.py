@@ -9,21 +9,8 @@ Usage::
 
 from __future__ import annotations
 
-from graph.extract import (
-    abbreviations,
-    concept,
-    faq,
-    figures,
-    keywords,
-    links,
-    mentions,
-    redlinks,
-    scheme,
-    sections,
-    summary,
-    takeaways,
-    terms,
-)
+from graph.extract import abbreviations, concept, keywords, links, mentions, redlinks, scheme
+from graph.extract.article import faq, figures, sections, summary, takeaways, terms
 from graph.extract.context import (
     ArticleExtractor,
     CorpusExtractor,

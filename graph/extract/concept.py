@@ -11,9 +11,9 @@ from collections.abc import Iterator
 
 from rdflib import Literal
 
-from graph.content import Article
 from graph.extract.context import ExtractionContext, Triple, lang_literal, plain_literal, text_literal
-from graph.resolve import match_key, split_acronym
+from graph.parse.content import Article
+from graph.pipeline.resolve import match_key, split_acronym
 from graph.vocab import DCTERMS, RDF, SCHEMA, SKOS, XSD
 
 _TYPE, _SKOS_CONCEPT, _IN_SCHEME, _PREF_LABEL = RDF.type, SKOS.Concept, SKOS.inScheme, SKOS.prefLabel

@@ -16,8 +16,8 @@ from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from graph.arabic import is_arabic
-from graph.content import Article, Problem
-from graph.resolve import ConceptIndex
+from graph.parse.content import Article, Problem
+from graph.pipeline.resolve import ConceptIndex
 from graph.vocab import Vocabulary
 
 Triple = tuple[Node, Node, Node]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import lru_cache
 
-from graph.content import Article
 from graph.extract.context import ExtractionContext, Triple, lang_literal, plain_literal
+from graph.parse.content import Article
 from graph.vocab import RDF, SKOS, canonical_slug
 
 _TYPE, _SKOS_CONCEPT, _IN_SCHEME, _PREF_LABEL = RDF.type, SKOS.Concept, SKOS.inScheme, SKOS.prefLabel

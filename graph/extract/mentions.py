@@ -29,9 +29,9 @@ from collections.abc import Iterator
 from rdflib import Literal
 
 from graph.arabic import match_key
-from graph.content import Article
 from graph.extract.context import ExtractionContext, Triple, plain_literal
-from graph.resolve import ConceptIndex, is_acronym
+from graph.parse.content import Article
+from graph.pipeline.resolve import ConceptIndex, is_acronym
 from graph.vocab import RDF, SCHEMA, canonical_slug
 
 _WORD = r"(?:[A-Z]|[a-z](?=[A-Z][a-z]))[A-Za-z0-9]*(?:['’][A-Za-z]+)?"

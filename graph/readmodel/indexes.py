@@ -24,11 +24,11 @@ from collections import defaultdict
 from pathlib import Path
 
 from graph.arabic import normalize
-from graph.readmodel.fulltext import TextIndex
 from graph.readmodel.model import SCHEMA, SKOS, Concept, Edge, local_name
 from graph.readmodel.scan import fact_lines, graph_rows
 from graph.readmodel.search import Hit, SearchIndex
 from graph.readmodel.suggest import SlugSuggestions
+from graph.readmodel.text.fulltext import TextIndex
 from graph.store import Store
 from graph.store.disk import write_atomically
 from graph.vocab import Vocabulary, canonical_slug

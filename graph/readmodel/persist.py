@@ -26,10 +26,10 @@ from pathlib import Path
 
 from graph import arabic
 from graph.readmodel.documents import neighbourhood_document
-from graph.readmodel.fulltext import ARTICLE_TEXT, TextDatabaseWriter, read_records
 from graph.readmodel.indexes import ReadModel
-from graph.readmodel.linking import MentionMatcher, suggestions_json
 from graph.readmodel.model import json_bytes
+from graph.readmodel.text.fulltext import ARTICLE_TEXT, TextDatabaseWriter, read_records
+from graph.readmodel.text.linking import MentionMatcher, suggestions_json
 from graph.store import Store
 from graph.store.disk import index_file, write_atomically
 from graph.store.embedded import EmbeddedStore
@@ -39,14 +39,14 @@ _LOG = logging.getLogger("mkg.readmodel")
 _SAVED_FILES = ("facts_path", "neighbourhood_path", "text_path")  # files saved with the model, by name
 _APART_BYTES = 64 << 20  # a graph file this big has its read model made in a spawned process
 _SOURCES = ("model.py", "scan.py", "indexes.py", "search.py", "suggest.py", "paths.py", "documents.py", "persist.py",
-            "fulltext.py", "linking.py")
+            "text/fulltext.py", "text/linking.py")
 
 
 def _code(vocab: Vocabulary) -> str:
     """Return the hash of the base IRI and of the code that shapes the saved files."""
     digest = hashlib.sha256(vocab.base.encode())
     for name in _SOURCES:
-        digest.update((Path(__file__).with_name(name)).read_bytes())
+        digest.update((Path(__file__).parent / name).read_bytes())
     digest.update(Path(arabic.__file__).read_bytes())
     return digest.hexdigest()[:16]
 
@@ -69,7 +69,7 @@ def _text_path(directory: Path, vocab: Vocabulary) -> Path:
 
 
 def _write_text(model: ReadModel, article_text: Path, path: Path) -> None:
-    """Save the text index and the link suggestions of the articles' text (graph.articletext) with the model."""
+    """Save the text index and the link suggestions of the articles' text (graph.parse.articletext) with the model."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}")
     try:
         temporary.unlink(missing_ok=True)

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.corpus import sentence_pool
-from bench.servers import BenchError, http_get
-from bench.wrk import WRK_TIMEOUT_S
+from bench.serve.servers import BenchError, http_get
+from bench.serve.wrk import WRK_TIMEOUT_S
 
 ROTATION = 200  # slugs / search queries a workload rotates over
 WORST_LIMIT = 500  # the largest neighbourhood limit the REST API allows (api/rest/neighbours.py)

@@ -5,7 +5,7 @@ Usage::
     for triple in extract(article, context): ...
     # <article#faq-1> a schema:Question ; schema:name "..."@ar ; schema:acceptedAnswer <article#faq-1-answer>
 
-Which headings are questions is decided with the outline (graph.outline): a level-3 heading
+Which headings are questions is decided with the outline (graph.parse.outline): a level-3 heading
 outside a block quote that ends in `؟` or `?`, inside an FAQ section (a `##` whose title names an
 FAQ, or whose two or more `###` headings all are questions); every other heading is a section. Its answer
 is every paragraph and list item after it (outside block quotes) up to the next heading of level
@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 from rdflib import URIRef
 
-from graph.content import Article, Problem
 from graph.extract.context import ExtractionContext, Triple, plain_literal, text_literal
-from graph.resolve import ConceptIndex, match_key
+from graph.parse.content import Article, Problem
+from graph.pipeline.resolve import ConceptIndex, match_key
 from graph.vocab import RDF, SCHEMA
 
 _TYPE, _FAQ_PAGE, _MAIN_ENTITY, _QUESTION, _NAME = RDF.type, SCHEMA.FAQPage, SCHEMA.mainEntity, SCHEMA.Question, SCHEMA.name

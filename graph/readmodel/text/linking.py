@@ -4,7 +4,7 @@ A mention is a concept's label (any language), altLabel, hiddenLabel, abbreviati
 link to it, matched word by word in folded form (``graph.arabic.fold``, lower case, a leading definite
 article dropped from each word: "للتسويق الفيروسي" names "التسويق الفيروسي"), longest match first, over a
 token trie: one dict look-up per word of text, however many labels there are. Only the unlinked text of
-paragraphs and list items is read (``runs`` of graph.articletext: never links, headings, code, images or
+paragraphs and list items is read (``runs`` of graph.parse.articletext: never links, headings, code, images or
 front matter). Left out: the article's own concept, the terms it defines, and a target it links already,
 unless it is named before that link (then the first mention is where the link belongs).
 
@@ -34,8 +34,8 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from graph.arabic import fold, fold_with_offsets
-from graph.readmodel.fulltext import window, word_key
 from graph.readmodel.indexes import ReadModel
+from graph.readmodel.text.fulltext import window, word_key
 
 FIELD_RANK = {"prefLabel": 0, "abbreviation": 1, "altLabel": 1, "hiddenLabel": 2, "anchor": 3}
 KEPT_PER_ARTICLE = 200  # suggestions saved per article at most
@@ -153,7 +153,7 @@ def _snippet(text: str, start: int, end: int) -> dict:
 
 
 def suggestions_for(model: ReadModel, matcher: MentionMatcher, record: dict) -> list[dict]:
-    """Return the link suggestions of one article record (graph.articletext), best first."""
+    """Return the link suggestions of one article record (graph.parse.articletext), best first."""
     own = record["slug"]
     first_link: dict[str, int] = {}
     defined: set[str] = set()

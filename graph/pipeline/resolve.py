@@ -22,7 +22,7 @@ from functools import lru_cache
 
 from graph.arabic import LATIN_ACRONYM, is_arabic
 from graph.arabic import match_key as _match_key
-from graph.content import Article, Block
+from graph.parse.content import Article, Block
 from graph.vocab import canonical_slug
 
 _TRAILING_ACRONYM = re.compile(r"\s*\(\s*([A-Z0-9][A-Za-z0-9\-]{1,11})\s*\)\s*$")
@@ -60,7 +60,7 @@ def index_view(article: Article) -> Article:
 
     Building the index from these views gives the same index as from the whole articles (the
     passes skip every other block), for a fraction of the bytes a parser process sends back and
-    the parent holds: no outline, description, hash, dates or authors (graph.corpus.admit reads the
+    the parent holds: no outline, description, hash, dates or authors (graph.pipeline.corpus.admit reads the
     slug, aliases, draft flag and unread fields, which stay).
     """
     kept = []

@@ -6,7 +6,7 @@ Usage::
     # concept:social-media-marketing-smm mkg:definesTerm concept:الاتصال .
     # concept:الاتصال a mkg:DefinedTerm ; skos:definition "..."@ar ; mkg:definedIn concept:social-media-marketing-smm .
 
-Detection and resolution happen once, corpus-wide, in ConceptIndex.build (graph.resolve.bold_label,
+Detection and resolution happen once, corpus-wide, in ConceptIndex.build (graph.pipeline.resolve.bold_label,
 ConceptIndex._resolve_term): a term is the concept its label names (title, anchor, earlier term,
 abbreviation, or a link in its own paragraph whose anchor contains its 2+ words); otherwise it
 mints a concept whose slug is its label without diacritics/tatweel (-2, -3... when taken). Here:
@@ -28,9 +28,9 @@ from collections.abc import Iterator
 
 from rdflib import Literal
 
-from graph.content import Article
 from graph.extract.context import ExtractionContext, Triple, plain_literal, text_literal
-from graph.resolve import ConceptIndex, Term, match_key
+from graph.parse.content import Article
+from graph.pipeline.resolve import ConceptIndex, Term, match_key
 from graph.vocab import RDF, SCHEMA, SKOS, XSD
 
 _TYPE, _SKOS_CONCEPT, _IN_SCHEME, _PREF_LABEL = RDF.type, SKOS.Concept, SKOS.inScheme, SKOS.prefLabel

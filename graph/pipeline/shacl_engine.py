@@ -1,6 +1,6 @@
 """The build's SHACL engine: shacl (PyPI, Rust) on N-Triples, with the SPARQL-based shapes on target nodes run apart.
 
-graph.validate.validate_file turns what run_engine returns into ValidationResults.
+graph.pipeline.validate.validate_file turns what run_engine returns into ValidationResults.
 
 Usage::
 

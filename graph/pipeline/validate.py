@@ -29,7 +29,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
 from graph.config import ONTOLOGY_DIR
-from graph.shacl_engine import EngineResult, load_shapes, nt_lines, restored, run_engine, term_text
+from graph.pipeline.shacl_engine import EngineResult, load_shapes, nt_lines, restored, run_engine, term_text
 from graph.vocab import SCHEMA, SEVERITIES, Vocabulary
 
 

@@ -1,7 +1,7 @@
 """The text of the articles a build keeps beside its graph version: for full-text search and link suggestions.
 
-The graph holds facts, not prose; the read model's text index (``graph.readmodel.fulltext``) and link
-suggestions (``graph.readmodel.linking``) need the body. The corpus workers write one JSON line per article
+The graph holds facts, not prose; the read model's text index (``graph.readmodel.text.fulltext``) and link
+suggestions (``graph.readmodel.text.linking``) need the body. The corpus workers write one JSON line per article
 (``record``) while they extract, and the build keeps them in the version's directory as ``ARTICLE_TEXT``.
 
 A record: the slug and path; ``sections`` ([position, level, line, name, parent] per section of the
@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import json
 
-from graph.content import Article
-from graph.readmodel.fulltext import ARTICLE_TEXT
+from graph.parse.content import Article
+from graph.readmodel.text.fulltext import ARTICLE_TEXT
 
 __all__ = ["ARTICLE_TEXT", "record", "record_line"]
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from graph.content import Article
 from graph.extract.context import ExtractionContext, Triple, plain_literal, text_literal
+from graph.parse.content import Article
 from graph.vocab import RDF
 
 _TYPE = RDF.type

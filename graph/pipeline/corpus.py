@@ -23,7 +23,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
-from graph.content import Article, Block, Link, Problem, discover, parse_article, parse_chunk, reporting
+from graph.parse.content import Article, Block, Link, Problem, discover, parse_article, parse_chunk, reporting
 from graph.vocab import canonical_slug
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.servers import THREADS, WORKERS
+from bench.serve.servers import THREADS, WORKERS
 
 SIDES = ("ours", "peer", "virtuoso", "replica")
 

@@ -12,7 +12,7 @@ accepts a stale one). Then, one server at a time on 127.0.0.1:
   the summed RSS and PSS of its process tree (/proc) are recorded;
 * the peer: `oxigraph load --location TMP --file BUILD/graph.ttl`, then
   `oxigraph serve-read-only --location TMP --bind 127.0.0.1:P2`;
-* the second peer, Virtuoso 7 (bench/serve_peers.py): a fresh database loaded with the same graph by
+* the second peer, Virtuoso 7 (bench/serve/peers.py): a fresh database loaded with the same graph by
   `mkg push`, the peer's query texts sent to its /sparql with the version graph as default-graph-uri;
   its version and virtuoso.ini settings go into the results;
 * a replica: `mkg serve --store virtuoso+http://…` (2 workers x 4 threads), our requests.
@@ -56,12 +56,12 @@ from typing import Any
 from bench import machine
 from bench.build_bench import PROJECT_ROOT, RESULTS_DIR, _sizes, cached_corpus
 from bench.cli_common import positive_ints, write_results
-from bench.load import Plan, count_5xx, measure_servers
-from bench.serve_graph import BUILD_TIMEOUT_S, cached_build
-from bench.serve_peers import start_replica, start_virtuoso, version_graph
-from bench.serve_report import table
-from bench.server_logs import error_lines, keep_log, worker_restarts
-from bench.servers import (
+from bench.serve.graph import BUILD_TIMEOUT_S, cached_build
+from bench.serve.load import Plan, count_5xx, measure_servers
+from bench.serve.logs import error_lines, keep_log, worker_restarts
+from bench.serve.peers import start_replica, start_virtuoso, version_graph
+from bench.serve.report import table
+from bench.serve.servers import (
     THREADS,
     WORKERS,
     BenchError,
@@ -74,8 +74,8 @@ from bench.servers import (
     settle,
     wait_ready,
 )
-from bench.workloads import build_workloads, sample_graph
-from bench.wrk import WRK_TIMEOUT_S
+from bench.serve.workloads import build_workloads, sample_graph
+from bench.serve.wrk import WRK_TIMEOUT_S
 
 DEFAULT_SIZES = (10_000,)
 QUICK_SIZES = (1_000,)

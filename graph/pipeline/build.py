@@ -27,23 +27,29 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph
 
-from graph.articletext import ARTICLE_TEXT
 from graph.built import read_report, source_fingerprint
 from graph.config import ONTOLOGY_DIR, ONTOLOGY_FILES, ConfigError, ontology_file
-from graph.content import Article, Problem, discover
-from graph.corpus import admit
 from graph.export import convert, nt_line
 from graph.extract import ExtractionContext, extractors
-from graph.link_typos import link_typos
-from graph.progress import Reporter
+from graph.parse.articletext import ARTICLE_TEXT
+from graph.parse.content import Article, Problem, discover
+from graph.pipeline.corpus import admit
+from graph.pipeline.link_typos import link_typos
+from graph.pipeline.progress import Reporter
+from graph.pipeline.resolve import ConceptIndex
+from graph.pipeline.shards import keep_store, merge_shards, write_disk_store
+from graph.pipeline.validate import (
+    ValidationReport,
+    store_source_files,
+    validate_file,
+    validate_graph,
+    with_sources,
+)
+from graph.pipeline.workers import CorpusWorkers, Extracted, collector_paused
 from graph.readmodel import persist
-from graph.resolve import ConceptIndex
-from graph.shards import keep_store, merge_shards, write_disk_store
 from graph.store.disk import GRAPH_NT, REPORT_FILE, compact, store_dir
 from graph.store.embedded import EmbeddedStore
-from graph.validate import ValidationReport, store_source_files, validate_file, validate_graph, with_sources
 from graph.vocab import Vocabulary
-from graph.workers import CorpusWorkers, Extracted, collector_paused
 
 BUILD_FORMAT = 1
 GRAPH_TTL = "graph.ttl"
@@ -103,7 +109,7 @@ def content_fingerprint(content_dir: Path, vocab: Vocabulary, ontology_dir: Path
     digest = hashlib.sha256(f"{BUILD_FORMAT}\n{vocab.base}\n{'drafts' if include_drafts else ''}\n".encode())
     for name in ONTOLOGY_FILES:
         digest.update(ontology_file(ontology_dir, name).read_bytes())
-    for module in sorted((Path(__file__).parent).rglob("*.py")):
+    for module in sorted(Path(__file__).parents[1].rglob("*.py")):  # all of graph/
         stat = module.stat()
         digest.update(f"{module.name}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
     digest.update((source_fingerprint(content_dir) if source is None else source).encode())
@@ -201,7 +207,7 @@ def validate_built(source: bytes | Path, vocab: Vocabulary, ontology_dir: Path, 
                    sources: dict[str, str] | None = None) -> tuple[ValidationReport, str]:
     """Validate built N-Triples (bytes or a file) with the shacl engine, or pyshacl; return (report, engine).
 
-    `sources` ({} to leave them for graph.validate.with_sources) names each result's markdown file.
+    `sources` ({} to leave them for graph.pipeline.validate.with_sources) names each result's markdown file.
     """
     engine = "shacl" if engine in ("auto", "sparql") else engine  # sparql: the engine shacl replaced
     if engine == "shacl":
@@ -307,7 +313,7 @@ def _write_outputs(report: BuildReport, shards: list[Path], staging: Path, vocab
 
 
 def _keep_article_text(texts: list[Path], target: Path) -> None:
-    """Join the workers' article text files (graph.articletext) into the version's directory."""
+    """Join the workers' article text files (graph.parse.articletext) into the version's directory."""
     with target.open("wb") as sink:
         for text in texts:
             with text.open("rb") as source:
@@ -353,7 +359,7 @@ def build(
     """Build the graph from content_dir into out_dir; out_dir is only replaced by a build that passes.
 
     Drafts (`draft: true`, `published: false`) are left out unless include_drafts (a preview build).
-    `progress` (graph.progress) is told each stage, and the files parsed out of the total.
+    `progress` (graph.pipeline.progress) is told each stage, and the files parsed out of the total.
     """
     stage = progress or (lambda _stage, _done, _total: None)
     vocab = vocab or Vocabulary()
@@ -371,7 +377,7 @@ def build(
     else:
         paths, problems = [], [Problem("error", str(content_dir), None, "no-content",
                                        "content directory does not exist: create it or pass --content DIR")]
-    # One worker set parses (keeping the articles) and then extracts: see graph/workers.py.
+    # One worker set parses (keeping the articles) and then extracts: see graph/pipeline/workers.py.
     with CorpusWorkers(jobs, size_hint=len(paths)) as workers, collector_paused():
         parsed = workers.parse(paths, content_dir, max_file_bytes, lambda done, total: stage("parse", done, total))
         admitted = admit(parsed, include_drafts=include_drafts)

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.servers import Server, http_get
-from bench.workloads import Workload
-from bench.wrk import lua_script, run_wrk
+from bench.serve.servers import Server, http_get
+from bench.serve.workloads import Workload
+from bench.serve.wrk import lua_script, run_wrk
 
 WARMUP_CONCURRENCY = 2  # one per core: the cold pass measures latency, not throughput
 WARMUP_MAX_REQUESTS = 400  # the cold pass of a "distinct" workload (every concept) samples its first ones

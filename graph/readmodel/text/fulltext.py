@@ -1,11 +1,11 @@
 """Full-text search over the articles' text: a SQLite FTS5 index made once per graph version, BM25-ranked.
 
-The build keeps each article's text beside its store (``ARTICLE_TEXT``, written by graph.articletext);
+The build keeps each article's text beside its store (``ARTICLE_TEXT``, written by graph.parse.articletext);
 ``TextDatabaseWriter`` turns it into ``mkg-text-<code>.sqlite`` in the version's directory: a contentless FTS5
 table with one row per article (its headings, and its text: the description, body, take-aways, term
 definitions and FAQ answers) in folded form (``graph.arabic.fold``: FTS5's own diacritic folding does not fold
 Arabic marks), the passages as written (the blocks under each heading, with their lines), the sections, and the
-link suggestions (graph.readmodel.linking). A query's words are folded the same way; each must be in the article
+link suggestions (graph.readmodel.text.linking). A query's words are folded the same way; each must be in the article
 (an Arabic word with or without a definite article: ال، وال، بال، فال، كال، لل), ranked by FTS5's bm25() with
 the headings weighted 2. Each hit shows its best passages (most distinct query words, then most matches),
 with the words marked as written: one FTS5 query over articles and the passages of at most `limit` articles
@@ -38,7 +38,7 @@ from graph.arabic import fold, fold_with_offsets, is_arabic, strip_article
 _LOG = logging.getLogger("mkg.fulltext")
 ARTICLE_TEXT = "mkg-articles-2.jsonl"
 """The file, in a version's directory, holding the text of its articles (written by the build); its number
-changes with the records' format (graph.articletext), so an older build's file is never misread."""
+changes with the records' format (graph.parse.articletext), so an older build's file is never misread."""
 ARTICLES = ("", "ال", "وال", "بال", "فال", "كال", "لل")
 """The definite-article prefixes a query word is also looked for with."""
 MAX_WORDS = 12  # query words used: the rest are dropped (a bounded MATCH expression)
@@ -49,7 +49,7 @@ _WORD = re.compile(r"[^\W_]+")
 
 
 def read_records(path: Path) -> Iterator[dict]:
-    """Yield the article records of an article text file (graph.articletext), in file order."""
+    """Yield the article records of an article text file (graph.parse.articletext), in file order."""
     with Path(path).open("rb") as source:
         for line in source:
             if line.strip():
@@ -118,7 +118,7 @@ class TextDatabaseWriter:
         self._thread.start()
 
     def add(self, record: dict, suggestions: str | None) -> None:
-        """Queue one article record (graph.articletext) and its suggestions as JSON (None: not a known concept)."""
+        """Queue one article record (graph.parse.articletext) and its suggestions as JSON (None: not a known concept)."""
         slug = record["slug"]
         sections, passages, articles, suggested = self._rows
         sections.extend((slug, *section) for section in record["sections"])
@@ -256,7 +256,7 @@ class TextIndex:
         return hits
 
     def suggestions(self, slug: str) -> list[dict] | None:
-        """Return the link suggestions saved for an article's concept (graph.readmodel.linking), None if none."""
+        """Return the link suggestions saved for an article's concept (graph.readmodel.text.linking), None if none."""
         row = self._connection().execute("SELECT body FROM suggestion WHERE slug = ?", (slug,)).fetchone()
         return json.loads(row[0]) if row is not None else None
 

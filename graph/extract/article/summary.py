@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from graph.arabic import match_key
-from graph.content import Article
+from graph.extract.article.takeaways import section_blocks
 from graph.extract.context import ExtractionContext, Triple, text_literal
-from graph.extract.takeaways import section_blocks
+from graph.parse.content import Article
 from graph.vocab import SCHEMA
 
 _ABSTRACT = SCHEMA.abstract

@@ -6,7 +6,7 @@ Usage::
     # <article#section-4> a mkg:Section ; schema:name "مقاييس التتبع"@ar ; mkg:headingLevel 3 ;
     #     mkg:subSectionOf <article#section-3> .   <article#section-3> schema:hasPart <article#section-4> .
 
-The outline is decided while parsing (graph.outline): every `##`-`######` heading outside a block
+The outline is decided while parsing (graph.parse.outline): every `##`-`######` heading outside a block
 quote that is not an FAQ question; mkg:position is its order among all the article's sections.
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from graph.content import Article
 from graph.extract.context import ExtractionContext, Triple, plain_literal, text_literal
+from graph.parse.content import Article
 from graph.vocab import RDF, SCHEMA
 
 _TYPE, _NAME, _HAS_PART = RDF.type, SCHEMA.name, SCHEMA.hasPart

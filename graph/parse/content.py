@@ -1,4 +1,4 @@
-"""Read content/ into typed Article records: YAML front matter plus markdown blocks (graph.markdown).
+"""Read content/ into typed Article records: YAML front matter plus markdown blocks (graph.parse.markdown).
 
 Usage::
 
@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote
 
-from graph import front_matter as fm
-from graph.front_matter import Rejected, field, front_matter_line, split_front_matter
-from graph.markdown import Body, allowed_link, autolink_text, normalize_link
-from graph.outline import SECTION_LEVELS, Section, faq_questions
+from graph.parse import front_matter as fm
+from graph.parse.front_matter import Rejected, field, front_matter_line, split_front_matter
+from graph.parse.markdown import Body, allowed_link, autolink_text, normalize_link
+from graph.parse.outline import SECTION_LEVELS, Section, faq_questions
 from graph.vocab import canonical_slug
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
@@ -59,7 +59,7 @@ class Link:
     written: str  # the path as written, without `/`, fragment or query
     anchor: str
     line: int
-    section: int  # position of the innermost enclosing section (graph.outline), 0 before the first
+    section: int  # position of the innermost enclosing section (graph.parse.outline), 0 before the first
 
     def __reduce__(self) -> tuple:  # one constructor call: ~2x cheaper than the dataclass state protocol
         return Link, (self.target, self.written, self.anchor, self.line, self.section)
@@ -75,10 +75,10 @@ class Block:
     source: str  # markdown source of a paragraph that opens with `**` (bold labels CommonMark may miss), else ""
     level: int = 0  # heading level (1-6), 0 for other blocks
     quote: int = 0  # n for blocks inside the n-th block quote, 0 outside
-    section: int = 0  # position of the innermost enclosing section (graph.outline), 0 before the first
+    section: int = 0  # position of the innermost enclosing section (graph.parse.outline), 0 before the first
     links: tuple[Link, ...] = ()
     # the text outside links, code, images and raw HTML as (line, text) runs; () when that is all of `text`,
-    # on `line` (graph.articletext reads it for link suggestions)
+    # on `line` (graph.parse.articletext reads it for link suggestions)
     plain: tuple[tuple[int, str], ...] = ()
 
     def __reduce__(self) -> tuple:
@@ -227,7 +227,7 @@ class _BlockWalker:
                                             level > 1 and not quote_depth)
                         inline = _Inline(self, entry)
                         if not level and not in_item:
-                            # Only bold-labelled paragraphs need their source (graph/resolve.py); keeping it
+                            # Only bold-labelled paragraphs need their source (graph/pipeline/resolve.py); keeping it
                             # for every block doubled what parser processes send back (280 MB per 10k articles).
                             row = body.line(start)
                             if row < len(lines) and lines[row].lstrip(" >").startswith("**"):

@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import lru_cache
 
-from graph.content import Article, Block
 from graph.extract.context import ExtractionContext, Triple, lang_literal
-from graph.resolve import match_key
+from graph.parse.content import Article, Block
+from graph.pipeline.resolve import match_key
 from graph.vocab import RDF
 
 _FIRST, _REST, _NIL = RDF.first, RDF.rest, RDF.nil

@@ -21,8 +21,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from graph.arabic import match_key
-from graph.content import Problem
-from graph.resolve import ConceptIndex
+from graph.parse.content import Problem
+from graph.pipeline.resolve import ConceptIndex
 
 MIN_EDIT_LENGTH = 5
 MAX_SUGGESTIONS = 3

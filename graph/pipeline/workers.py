@@ -2,7 +2,7 @@
 
 Phase 1, each worker parses the files it is handed (chunks go to whichever worker is free) and
 spills the Article records to a scratch file; only the part the concept index reads
-(graph.resolve.index_view) and the problems go back to the parent. While the parent builds the
+(graph.pipeline.resolve.index_view) and the problems go back to the parent. While the parent builds the
 index, the workers run the extractors that need none (prepare), reading their articles back.
 Phase 2, the parent sends the index once; each worker reads its articles again and runs the
 other extractors. Both phases write their distinct N-Triples lines, sorted, as shard files of at
@@ -35,12 +35,12 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import IO
 
-from graph.articletext import record_line
-from graph.content import Article, Problem, parse_article
-from graph.corpus import retarget
 from graph.export import nt_line
 from graph.extract import ExtractionContext, split_extractors
-from graph.resolve import ConceptIndex, index_view
+from graph.parse.articletext import record_line
+from graph.parse.content import Article, Problem, parse_article
+from graph.pipeline.corpus import retarget
+from graph.pipeline.resolve import ConceptIndex, index_view
 from graph.vocab import Vocabulary
 
 CHUNK = 40  # files per parse message: small enough to balance two busy cores, large enough to amortise the pipe
@@ -57,7 +57,7 @@ class Extracted:
     problems: list[Problem] = field(default_factory=list)
     mentions: dict[str, list[str]] = field(default_factory=dict)
     lines: int = 0
-    texts: list[Path] = field(default_factory=list)  # the article text files (graph.articletext), one per worker
+    texts: list[Path] = field(default_factory=list)  # the article text files (graph.parse.articletext), one per worker
 
 
 class _Share:
@@ -122,7 +122,7 @@ class _Share:
              text: IO[bytes] | None = None) -> None:
         """Write the N-Triples lines of `extractors_` on the kept articles as shards; keep their problems by position.
 
-        With `text`, also write each kept article's text record (graph.articletext) there, in the same pass.
+        With `text`, also write each kept article's text record (graph.parse.articletext) there, in the same pass.
         """
         lines: set[bytes] = set()
         update, encode = lines.update, str.encode
@@ -163,7 +163,7 @@ class _Share:
         """Run the other extractors into more shards named after `shard`, and write the kept articles' text.
 
         Returns (shard files, lines written, problems by article position, mentions by article slug, the
-        text file of the kept articles: graph.articletext).
+        text file of the kept articles: graph.parse.articletext).
         """
         context = ExtractionContext(vocab=vocab, index=index)
         text = shard.with_name(f"{shard.stem}.text.jsonl")
@@ -333,7 +333,7 @@ class CorpusWorkers:
     def prepare(self, vocab: Vocabulary, keep: set[int] | None, aliases: dict[str, str] | None, scratch: Path) -> None:
         """Start the extractors that need no concept index, writing shards to `scratch` (extract() collects them).
 
-        `aliases` (graph.corpus.Admitted.aliases) points the links written to an alias at its article.
+        `aliases` (graph.pipeline.corpus.Admitted.aliases) points the links written to an alias at its article.
         """
         if self.local is not None:
             self.local.prepare(vocab, keep, aliases, scratch / ".shard-0.nt")

@@ -1,6 +1,6 @@
 """Start the second SPARQL peer of `bench serve` (Virtuoso, loaded by `mkg push`) and a replica on it.
 
-Virtuoso runs on a fresh database in the run's scratch directory with bench.virtuoso's settings (its
+Virtuoso runs on a fresh database in the run's scratch directory with bench.serve.virtuoso's settings (its
 cache sized to the graph, no ResultSetMaxRows cap: marketing-kg caps user answers itself), a random dba
 password passed to `mkg` through MKG_STORE_PASSWORD, and is loaded the way a deployment loads it:
 `mkg push` (Graph Store Protocol in chunks of 100,000 triples, then the switch). The peer's queries
@@ -21,9 +21,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import virtuoso
 from bench.build_bench import PROJECT_ROOT
-from bench.servers import (
+from bench.serve import virtuoso
+from bench.serve.servers import (
     THREADS,
     WORKERS,
     BenchError,

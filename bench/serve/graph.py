@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.build_bench import CACHE_DIR, PROJECT_ROOT
-from bench.servers import BenchError, child_env, mkg_command
+from bench.serve.servers import BenchError, child_env, mkg_command
 
 BUILD_TIMEOUT_S = 3600.0
 CODE_DIRS = ("graph", "ontology")

@@ -1,0 +1,1 @@
+"""Read articles: front matter, markdown blocks, the outline, the text kept for search."""

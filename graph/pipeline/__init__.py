@@ -1,0 +1,1 @@
+"""Build: resolve names, run the extractors in workers, merge, validate, write build/."""

@@ -1,0 +1,1 @@
+"""The read model's article text: full-text search and internal-link suggestions."""
