@@ -176,7 +176,7 @@ def measure(n: int, args: argparse.Namespace, plan: Plan) -> dict[str, Any]:
                       file=sys.stderr)
                 phase("replica_start")
             workloads = [w for w in build_workloads(sample, ours_url, version_graph(vt_store) if others else None)
-                         if not args.workloads or any(part in w.name for part in args.workloads)]
+                         if not getattr(args, "workloads", None) or any(part in w.name for part in args.workloads)]
             row["workloads"] = [
                 {
                     "name": w.name,

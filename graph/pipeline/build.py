@@ -129,7 +129,7 @@ def is_up_to_date(content_dir: Path, out_dir: Path, vocab: Vocabulary, include_d
 
 
 def _corpus_shard(index: ConceptIndex, vocab: Vocabulary, extracted: Extracted, scratch: Path) -> list[Problem]:
-    """Run the corpus-wide extractors into one more shard of `extracted`; return their problems and link typos."""
+    """Run the corpus-wide extractors into one more shard of `extracted`; return their problems."""
     context = ExtractionContext(vocab=vocab, index=index)
     context.memo["mentions"] = extracted.mentions  # computed by the workers, article by article
     missing = set(index.articles) - set(extracted.mentions)
@@ -140,7 +140,7 @@ def _corpus_shard(index: ConceptIndex, vocab: Vocabulary, extracted: Extracted, 
     path = scratch / ".shard-corpus.nt"
     path.write_bytes(b"".join(sorted(line.encode() for line in lines)))
     extracted.shards.append(path)
-    return context.problems + list(link_typos(index))
+    return context.problems
 
 
 def extract_to_file(articles: list[Article], vocab: Vocabulary, output: Path,
@@ -155,8 +155,9 @@ def extract_to_file(articles: list[Article], vocab: Vocabulary, output: Path,
         with CorpusWorkers(jobs, articles=articles) as workers:
             workers.prepare(vocab, None, None, output.parent)  # the workers start while the index is built
             index = ConceptIndex.build(articles)
+            typos = list(link_typos(index))
             extracted = workers.extract(index, vocab, None, output.parent)
-        problems = extracted.problems + _corpus_shard(index, vocab, extracted, output.parent)
+        problems = extracted.problems + _corpus_shard(index, vocab, extracted, output.parent) + typos
         count, digest = merge_shards(extracted.shards, output)
     finally:
         for path in (*extracted.shards, *extracted.texts):
@@ -404,8 +405,11 @@ def build(
         try:
             # the extractors needing no index run meanwhile
             workers.prepare(vocab, admitted.kept, admitted.aliases, staging)
-            # The index without the blocks it was built from: all the extractors read.
-            index = ConceptIndex.build(articles).for_extraction()
+            # The index without the blocks it was built from: all the extractors read. Link typos read
+            # the links, so they are found first.
+            index = ConceptIndex.build(articles)
+            typos = list(link_typos(index))
+            index = index.for_extraction()
             del articles  # index views: the workers hold the articles
             extracted = workers.extract(index, vocab, admitted.kept, staging)
         except OSError as exc:
@@ -414,7 +418,7 @@ def build(
             shutil.rmtree(staging, ignore_errors=True)
             raise
     try:
-        report.problems.extend(extracted.problems + _corpus_shard(index, vocab, extracted, staging))
+        report.problems.extend(extracted.problems + _corpus_shard(index, vocab, extracted, staging) + typos)
         del index
         report.timings["extract"] = time.perf_counter() - clock
         stage("write", 0, 0)
