@@ -43,7 +43,7 @@ from graph.readmodel import persist
 from graph.readmodel.indexes import ReadModel
 from graph.readmodel.text.fulltext import ARTICLE_TEXT
 from graph.store import Store
-from graph.store.disk import ensure_store, prior_build, store_dir
+from graph.store.disk import GRAPH_NT, ensure_store, prior_build, store_dir
 from graph.store.embedded import EmbeddedStore
 from graph.store.remote import RemoteClient, RemoteStore, is_remote
 from graph.vocab import Vocabulary
@@ -97,7 +97,9 @@ def open_source(settings: Settings, vocab: Vocabulary) -> GraphVersion:
 
 def _build(settings: Settings, vocab: Vocabulary) -> tuple[Path, str, int | None]:
     """Build content/ when it changed; return (graph.nt, version, triples) of the build directory."""
-    from graph.pipeline import build  # imports pyshacl (a second of start-up): only when a build may be needed
+    from graph.pipeline import (
+        build,  # imports pyshacl (a second of start-up): only when a build may be needed
+    )
 
     if not build.is_up_to_date(settings.content_dir, settings.build_dir, vocab, settings.include_drafts):
         report = build.build(settings.content_dir, settings.build_dir, vocab=vocab, jobs=settings.build_jobs,
@@ -211,8 +213,13 @@ def _prune(root: Path, keep: Path) -> None:
 
 
 def open_remote(settings: Settings, vocab: Vocabulary) -> GraphVersion:
-    """Open the remote store's current version, its local sorted N-Triples copy and its read model."""
+    """Open the remote store's current version with its read model: the build's own when this machine's build
+    directory holds that version (the build machine, or a replica reading it from a shared directory), else
+    one made once from a local sorted N-Triples copy and reused by every later start."""
     store = RemoteStore.open_current(RemoteClient.from_settings(settings), vocab.base, prefixes=vocab.prefixes())
+    built = _built_version(settings, vocab, store)
+    if built is not None:
+        return built
     copy = local_copy(store, settings)
     directory = None
     if copy is not None:
@@ -224,6 +231,19 @@ def open_remote(settings: Settings, vocab: Vocabulary) -> GraphVersion:
     model = persist.ensure(directory, store, vocab, copy, built_text if built_text.is_file() else None) \
         if directory is not None and directory.is_dir() else ReadModel.build(store, vocab)
     return GraphVersion(store, model, copy, directory)
+
+
+def _built_version(settings: Settings, vocab: Vocabulary, store: RemoteStore) -> GraphVersion | None:
+    """Return the store's version served with the read model `mkg build` wrote for it, if the build directory
+    holds that version (graph.nt of that version and its saved read model), else None."""
+    built = prior_build(Path(settings.build_dir) / GRAPH_NT)
+    if built is None or built.version != store.version:
+        return None
+    directory = store_dir(built.path.parent, built.version)
+    model = persist.read(directory, store.version, vocab)
+    if model is None:
+        return None
+    return GraphVersion(store, model, built.path, directory)
 
 
 def local_copy(store: RemoteStore, settings: Settings) -> Path | None:
