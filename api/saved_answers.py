@@ -64,20 +64,28 @@ class SavedAnswers:
 
     def _capture(self, environ, start_response, shape: tuple, saved: bytes):
         """Answer through Flask, and keep its headers as this shape's template when its body is the saved one."""
-        seen: dict = {}
-
-        def keep(status, headers, exc_info=None):
-            seen["status"], seen["headers"] = status, headers
-            return start_response(status, headers, exc_info)
-
-        answer = self.wsgi_app(environ, keep)
-        try:
-            body = b"".join(answer)
-        finally:
-            if hasattr(answer, "close"):
-                answer.close()
-        if seen.get("status") == "200 OK" and body == saved:
-            template = [(k, v) for k, v in seen["headers"] if k.lower() not in _PER_ANSWER]
+        body, template = answer_with_template(self.wsgi_app, environ, start_response, _PER_ANSWER)
+        if template is not None and body == saved:
             with self._lock:
                 self.templates.setdefault(shape, template)
         return [body]
+
+
+def answer_with_template(wsgi_app, environ, start_response, per_answer: tuple[str, ...]
+                         ) -> tuple[bytes, list[tuple[str, str]] | None]:
+    """Answer through `wsgi_app`; return the body and, for a 200, its headers but the `per_answer` ones."""
+    seen: dict = {}
+
+    def keep(status, headers, exc_info=None):
+        seen["status"], seen["headers"] = status, headers
+        return start_response(status, headers, exc_info)
+
+    answer = wsgi_app(environ, keep)
+    try:
+        body = b"".join(answer)
+    finally:
+        if hasattr(answer, "close"):
+            answer.close()
+    if seen.get("status") != "200 OK":
+        return body, None
+    return body, [(k, v) for k, v in seen["headers"] if k.lower() not in per_answer]

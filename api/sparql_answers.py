@@ -20,6 +20,7 @@ import threading
 from collections.abc import Callable
 from urllib.parse import unquote_to_bytes
 
+from api.saved_answers import answer_with_template
 from api.sparql import FAILURE_KEY, GRAPH_TYPES, SOLUTION_TYPES, STRIKES, etag_of
 from graph.store import guard
 from graph.store.pool import QueryBusy, QueryCrashed, QueryFailed, QueryRefused, QueryTimeout
@@ -86,15 +87,8 @@ class SparqlAnswers:
 
     def _capture(self, environ, start_response, shape: tuple):
         """Answer through Flask, and keep the headers of its 200 as this shape's template."""
-        seen: dict = {}
-
-        def keep(status, headers, exc_info=None):
-            seen["status"], seen["headers"] = status, headers
-            return start_response(status, headers, exc_info)
-
-        answer = self.wsgi_app(environ, keep)
-        if seen.get("status") == "200 OK":
-            template = [(k, v) for k, v in seen["headers"] if k.lower() not in _PER_ANSWER]
+        body, template = answer_with_template(self.wsgi_app, environ, start_response, _PER_ANSWER)
+        if template is not None:
             with self._lock:
                 self.templates.setdefault(shape, template)
-        return answer
+        return [body]
