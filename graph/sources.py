@@ -52,6 +52,7 @@ from graph.vocab import Vocabulary
 _LOG = logging.getLogger("mkg.sources")
 REMOTE_COPIES = "-remote"
 IMPORTS_KEPT = 4
+TRIPLES_NOTE = "triples"  # an import's triple count, counted once in its store (1 s at 2.2 M triples)
 _FORMATS = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".jsonld": ox.RdfFormat.JSON_LD,
             ".json": ox.RdfFormat.JSON_LD, ".rdf": ox.RdfFormat.RDF_XML, ".owl": ox.RdfFormat.RDF_XML,
             ".nq": ox.RdfFormat.N_QUADS, ".trig": ox.RdfFormat.TRIG}
@@ -148,7 +149,8 @@ def _open_import(settings: Settings, vocab: Vocabulary, source: Path) -> GraphVe
                 _import_apart(source, where, version)
             directory = ensure_store(graph_nt, store_dir(where, version))
             store = EmbeddedStore(directory, version=version, query_workers=settings.query_workers,
-                                  prefixes=vocab.prefixes(), sandbox=settings.sparql_sandbox)
+                                  prefixes=vocab.prefixes(), triples=_imported_triples(where),
+                                  sandbox=settings.sparql_sandbox)
             model = persist.ensure(directory, store, vocab, graph_nt)
     except SyntaxError as exc:
         raise GraphUnavailable(f"{source}: cannot read the RDF ({exc}): fix the syntax") from None
@@ -211,12 +213,23 @@ def _import(source: Path, where: Path, version: str) -> None:
         triples = len(lines)
         del lines
         ensure_store(staging / "graph.nt", store_dir(staging, version))
+        counted = ox.Store.read_only(str(store_dir(staging, version)))
+        (staging / TRIPLES_NOTE).write_text(f"{len(counted)}\n", encoding="utf-8")  # /ready's count, kept
+        del counted
         staging.rename(where)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     _LOG.info("imported %s (%d triples) into %s in %.1f s", source, triples, where,
               time.perf_counter() - started)
+
+
+def _imported_triples(where: Path) -> int | None:
+    """Return the triple count the import noted (None for an import without the note: counted on first use)."""
+    try:
+        return int((where / TRIPLES_NOTE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def _prune(root: Path, keep: Path) -> None:
