@@ -225,6 +225,8 @@ class ReadModel:
             suggester.add(sorted(self._by_kind[kind]))
         if lines is not None and facts_path is not None:
             self._write_facts(lines, vocab, facts_path)
+        if lines is not None:
+            lines.close()
         self.build_seconds = time.perf_counter() - started
         return self
 
