@@ -126,16 +126,17 @@ def read(directory: Path, version: str, vocab: Vocabulary) -> ReadModel | None:
     return model
 
 
-def write(directory: Path, store: Store, vocab: Vocabulary, graph_nt: Path | None,
-          article_text: Path | None = None) -> ReadModel:
+def write(directory: Path, store: Store | None, vocab: Vocabulary, graph_nt: Path | None,
+          article_text: Path | None = None, *, version: str | None = None) -> ReadModel:
     """Make the read model of the store's version and save it (with the facts file) in `directory`.
 
     The text index and link suggestions are made from `article_text` (default: the version's own
-    ARTICLE_TEXT, which a build writes) when it exists.
+    ARTICLE_TEXT, which a build writes) when it exists. With `graph_nt` and `version`, no store is
+    read (a build makes it while its store is being loaded).
     """
     directory = Path(directory)
     facts = _facts_path(directory, vocab)
-    model = ReadModel.build(store, vocab, graph_nt, facts if graph_nt is not None else None)
+    model = ReadModel.build(store, vocab, graph_nt, facts if graph_nt is not None else None, version=version)
     neighbourhoods = _neighbourhoods_path(directory, vocab)
     _write_neighbourhoods(model, neighbourhoods)
     text, article_text = _text_path(directory, vocab), article_text or directory / ARTICLE_TEXT
@@ -170,6 +171,18 @@ def ensure(directory: Path, store: Store, vocab: Vocabulary, graph_nt: Path | No
     return found
 
 
+def write_from_file(directory: Path, version: str, vocab: Vocabulary, graph_nt: Path,
+                    article_text: Path | None = None) -> None:
+    """Make and save a version's read model from its sorted graph file alone, before its store exists.
+
+    Big graphs are read in a spawned process, as ensure does. Usage::
+
+        write_from_file(Path("staging/.readmodel"), "abc", Vocabulary(), Path("staging/graph.nt"))
+    """
+    if not (_apart(graph_nt) and _write_in_child(directory, version, vocab, graph_nt, article_text, with_store=False)):
+        write(directory, None, vocab, graph_nt, article_text, version=version)
+
+
 def _apart(graph_nt: Path | None) -> bool:
     """Return True when the read model of a big graph is made in a spawned process."""
     # the scan's millions of short-lived objects would otherwise stay as fragmented heap in the serving
@@ -182,11 +195,12 @@ def _apart(graph_nt: Path | None) -> bool:
 
 
 def _write_in_child(directory: Path, version: str, vocab: Vocabulary, graph_nt: Path,
-                    article_text: Path | None) -> bool:
+                    article_text: Path | None, with_store: bool = True) -> bool:
     """Make and save the read model in a spawned process; return whether it succeeded."""
     child = multiprocessing.get_context("spawn").Process(
         target=_child, name="mkg-readmodel",
-        args=(str(directory), version, vocab.base, str(graph_nt), str(article_text) if article_text else None))
+        args=(str(directory), version, vocab.base, str(graph_nt), str(article_text) if article_text else None,
+              with_store))
     try:
         child.start()
     except (OSError, RuntimeError) as exc:  # e.g. spawning from a script without a __main__ guard
@@ -196,10 +210,13 @@ def _write_in_child(directory: Path, version: str, vocab: Vocabulary, graph_nt: 
     return child.exitcode == 0
 
 
-def _child(directory: str, version: str, base: str, graph_nt: str, article_text: str | None) -> None:
+def _child(directory: str, version: str, base: str, graph_nt: str, article_text: str | None,
+           with_store: bool = True) -> None:
     """Make and save a version's read model (the body of _write_in_child's process)."""
-    store = EmbeddedStore(Path(directory), version=version, query_workers=0)
+    store = EmbeddedStore(Path(directory), version=version, query_workers=0) if with_store else None
     try:
-        write(Path(directory), store, Vocabulary(base), Path(graph_nt), Path(article_text) if article_text else None)
+        write(Path(directory), store, Vocabulary(base), Path(graph_nt), Path(article_text) if article_text else None,
+              version=version)
     finally:
-        store.close()
+        if store is not None:
+            store.close()

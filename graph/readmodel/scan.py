@@ -261,11 +261,13 @@ def fact_lines(by_subject: SubjectLines, roots: Iterable[tuple[str, str]], mkg: 
         yield concept, b"\n".join(found)
 
 
-def graph_rows(store: Store, graph_nt: Path | None, mkg: str, literal_props: list[str], node_types: tuple[str, ...],
+def graph_rows(store: Store | None, graph_nt: Path | None, mkg: str, literal_props: list[str], node_types: tuple[str, ...],
                ) -> tuple[GraphRows, SubjectLines | None]:
     """Return the rows of a graph version: from its sorted N-Triples file when it has one, else from its store."""
     if graph_nt is not None:
         return scan_graph(graph_nt, mkg, literal_props, node_types)
+    if store is None:
+        raise ValueError("a read model is made from a graph file or a store: neither was given")
     return _store_rows(store, mkg, literal_props, node_types), None
 
 
