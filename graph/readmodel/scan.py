@@ -29,6 +29,7 @@ from graph.readmodel.model import RDF_TYPE, SCHEMA, SKOS
 from graph.store import Store
 
 MAX_FACT_NODES = 5000
+BLOCK_BYTES = 32 << 20  # the graph file is read this much at a time
 
 
 @dataclass
@@ -102,9 +103,9 @@ class SubjectLines:
             self._fd = None
 
 
-def _blocks(path: Path, size: int = 32 << 20) -> Iterator[tuple[int, bytes]]:
+def _blocks(path: Path, size: int = 0) -> Iterator[tuple[int, bytes]]:
     """Yield (offset, block) of a file in blocks of whole lines of about `size` bytes (each ends with a newline)."""
-    offset, rest = 0, b""
+    offset, rest, size = 0, b"", size or BLOCK_BYTES
     with Path(path).open("rb") as stream:
         while block := stream.read(size):
             data = rest + block
