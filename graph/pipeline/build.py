@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -282,7 +283,9 @@ def _write_outputs(report: BuildReport, shards: list[Path], staging: Path, vocab
     store. No whole-graph store is held in memory.
     """
     loading, model_files = staging / ".store-loading", staging / ".readmodel"
+    model_files.mkdir()
     timings: dict[str, float] = {}
+    not_needed = threading.Event()  # validation failed: no read model
 
     def write_store() -> None:
         write_disk_store(shards, loading, nice=DISK_STORE_NICE)
@@ -298,9 +301,15 @@ def _write_outputs(report: BuildReport, shards: list[Path], staging: Path, vocab
 
         def write_model() -> None:
             _, version = merged.result()
-            model_files.mkdir()
             _keep_article_text(texts, model_files / ARTICLE_TEXT)
-            persist.write_from_file(model_files, version, vocab, staging / GRAPH_NT, model_files / ARTICLE_TEXT)
+            if not_needed.is_set():
+                return
+            try:
+                persist.write_from_file(model_files, version, vocab, staging / GRAPH_NT, model_files / ARTICLE_TEXT)
+            except persist.ReadModelStopped:
+                if not not_needed.is_set():  # killed by something else: made here, as persist.ensure would
+                    persist.write(model_files, None, vocab, staging / GRAPH_NT, model_files / ARTICLE_TEXT,
+                                  version=version)
 
         turtle = pool.submit(write_turtle)
         model = pool.submit(_timed(timings, "readmodel", write_model))
@@ -309,6 +318,9 @@ def _write_outputs(report: BuildReport, shards: list[Path], staging: Path, vocab
         report.validation, report.engine = validate_built(staging / GRAPH_NT, vocab, ontology_dir, engine, {})
         validated = time.perf_counter()
         report.timings["validate"] = validated - started
+        if not report.validation.conforms:  # the build fails: the read model would be dropped
+            not_needed.set()
+            persist.stop_read_models()
         turtle.result()
         disk.result()
         model.result()

@@ -163,7 +163,7 @@ def ensure(directory: Path, store: Store, vocab: Vocabulary, graph_nt: Path | No
     if found is not None:
         return found
     started = time.perf_counter()
-    if _apart(graph_nt) and _write_in_child(directory, store.version, vocab, graph_nt, article_text):
+    if _apart(graph_nt) and _write_in_child(directory, store.version, vocab, graph_nt, article_text) == 0:
         found = read(directory, store.version, vocab)
     if found is None:
         found = write(directory, store, vocab, graph_nt, article_text)
@@ -179,8 +179,23 @@ def write_from_file(directory: Path, version: str, vocab: Vocabulary, graph_nt: 
 
         write_from_file(Path("staging/.readmodel"), "abc", Vocabulary(), Path("staging/graph.nt"))
     """
-    if not (_apart(graph_nt) and _write_in_child(directory, version, vocab, graph_nt, article_text, with_store=False)):
+    code = _write_in_child(directory, version, vocab, graph_nt, article_text, with_store=False) \
+        if _apart(graph_nt) else None
+    if code is not None and code < 0:  # stopped by stop_read_models, or killed: not made again here
+        raise ReadModelStopped(f"the read model process ended by signal {-code}")
+    if code != 0:
         write(directory, None, vocab, graph_nt, article_text, version=version)
+
+
+class ReadModelStopped(RuntimeError):
+    """The process making a read model ended by a signal (see stop_read_models)."""
+
+
+def stop_read_models() -> None:
+    """Stop the read model processes this process started (a build whose validation failed needs none)."""
+    for child in multiprocessing.active_children():
+        if child.name == "mkg-readmodel":
+            child.terminate()
 
 
 def _apart(graph_nt: Path | None) -> bool:
@@ -195,8 +210,8 @@ def _apart(graph_nt: Path | None) -> bool:
 
 
 def _write_in_child(directory: Path, version: str, vocab: Vocabulary, graph_nt: Path,
-                    article_text: Path | None, with_store: bool = True) -> bool:
-    """Make and save the read model in a spawned process; return whether it succeeded."""
+                    article_text: Path | None, with_store: bool = True) -> int | None:
+    """Make and save the read model in a spawned process; return its exit code (0: made), None if not started."""
     child = multiprocessing.get_context("spawn").Process(
         target=_child, name="mkg-readmodel",
         args=(str(directory), version, vocab.base, str(graph_nt), str(article_text) if article_text else None,
@@ -205,9 +220,9 @@ def _write_in_child(directory: Path, version: str, vocab: Vocabulary, graph_nt: 
         child.start()
     except (OSError, RuntimeError) as exc:  # e.g. spawning from a script without a __main__ guard
         _LOG.warning("making the read model in this process (%s)", str(exc)[:80])
-        return False
+        return None
     child.join()
-    return child.exitcode == 0
+    return child.exitcode
 
 
 def _child(directory: str, version: str, base: str, graph_nt: str, article_text: str | None,
