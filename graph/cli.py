@@ -92,7 +92,7 @@ def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
             settings.content_dir, settings.build_dir, vocab=Vocabulary(settings.base_iri),
             keep_going=args.keep_going, strict=args.strict, jobs=settings.build_jobs,
             max_file_bytes=settings.max_file_bytes, ontology_dir=settings.ontology_dir, progress=progress,
-            engine=settings.validation_engine, include_drafts=settings.include_drafts,
+            engine=settings.validation_engine, include_drafts=settings.include_drafts, full=args.full,
         )
     strict_failed = args.strict and not report.written and report.conforms and _warning_count(report) > 0
     _print_problems(report, warnings=not args.quiet or strict_failed)  # a --strict failure is always explained
@@ -106,7 +106,9 @@ def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
         print(f"mkg build: FAILED ({report.failure}); {settings.build_dir} left untouched\n{summary}",
               file=sys.stderr)
         return 1
-    print(f"mkg build: wrote {settings.build_dir}/ (version {report.version}): {summary}")
+    how = ("full build" if report.reparsed is None else
+           f"incremental: {report.reparsed} file(s) parsed, {report.reextracted} article(s) extracted again")
+    print(f"mkg build: wrote {settings.build_dir}/ (version {report.version}, {how}): {summary}")
     return _push(settings, args.push, None) if args.push else 0
 
 
@@ -321,6 +323,8 @@ def parser() -> argparse.ArgumentParser:
                    help="SHACL engine (default auto: shacl, in Rust; pyshacl is the slower reference)")
     b.add_argument("--include-drafts", dest="include_drafts", action="store_true", default=None,
                    help="publish drafts too (`draft: true`, `published: false`): a preview build")
+    b.add_argument("--full", action="store_true",
+                   help="rebuild everything (default: reuse the previous build where its files did not change)")
     b.add_argument("--push", metavar="URL", help="then push the graph to this remote store (sparql+http://…)")
     b.set_defaults(func=cmd_build)
 
@@ -409,7 +413,7 @@ def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     return importlib.import_module("api.serving.gunicorn").cmd_serve(settings, args)
 
 
-_NOT_SETTINGS = {"command", "func", "config", "keep_going", "strict", "quiet", "format", "out", "split", "query",
+_NOT_SETTINGS = {"command", "func", "config", "keep_going", "strict", "full", "quiet", "format", "out", "split", "query",
                  "path", "dev", "push", "url", "graph", "version", "suggest"}
 
 

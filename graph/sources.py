@@ -97,7 +97,9 @@ def open_source(settings: Settings, vocab: Vocabulary) -> GraphVersion:
 
 def _build(settings: Settings, vocab: Vocabulary) -> tuple[Path, str, int | None]:
     """Build content/ when it changed; return (graph.nt, version, triples) of the build directory."""
-    from graph import build  # imports pyshacl (a second of start-up): only when a build may be needed
+    from graph.pipeline import (
+        build,  # imports pyshacl (a second of start-up): only when a build may be needed
+    )
 
     if not build.is_up_to_date(settings.content_dir, settings.build_dir, vocab, settings.include_drafts):
         report = build.build(settings.content_dir, settings.build_dir, vocab=vocab, jobs=settings.build_jobs,
