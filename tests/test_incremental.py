@@ -8,11 +8,12 @@ import re
 import shutil
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 from bench.corpus import generate
 from graph.pipeline.build import build
-from graph.store.disk import GRAPH_NT, REPORT_FILE
+from graph.store.disk import GRAPH_NT, REPORT_FILE, store_dir
 
 STEPS = 60
 SEEDS_DIR = Path(__file__).resolve().parents[1] / "content"
@@ -26,8 +27,8 @@ def _report(out: Path) -> dict:
     return report
 
 
-def _same_as_full(content: Path, incremental: Path, full: Path) -> tuple[int | None, int | None]:
-    """Build both ways; assert graph.nt and report.json (timings aside) match; return what was redone."""
+def _same_as_full(content: Path, incremental: Path, full: Path, store: bool = False) -> tuple[int | None, int | None]:
+    """Build both ways; assert graph.nt and report.json (timings aside) match, and the store; return what was redone."""
     fast = build(content, incremental, keep_going=True)
     slow = build(content, full, keep_going=True, full=True)
     assert fast.written == slow.written and fast.failure == slow.failure
@@ -35,6 +36,11 @@ def _same_as_full(content: Path, incremental: Path, full: Path) -> tuple[int | N
     if slow.written:
         assert (incremental / GRAPH_NT).read_bytes() == (full / GRAPH_NT).read_bytes()
         assert _report(incremental) == _report(full)
+    if slow.written and store:  # the patched store holds exactly graph.nt
+        patched = ox.Store.read_only(str(store_dir(incremental, fast.version)))
+        assert {q.triple for q in patched} == {q.triple for q in ox.parse(
+            path=str(full / GRAPH_NT), format=ox.RdfFormat.N_TRIPLES)}
+        del patched
     return fast.reparsed, fast.reextracted
 
 
@@ -112,14 +118,15 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return content
 
 
+@pytest.mark.timeout(1200)  # 120 builds: about a minute on a quiet machine, much more on a busy one
 def test_random_edits_build_as_full_builds_do(corpus: Path, tmp_path: Path) -> None:
     incremental, full = tmp_path / "incremental", tmp_path / "full"
     assert _same_as_full(corpus, incremental, full) == (None, None)  # the first build has nothing to reuse
     editor, kinds = Editor(corpus, seed=20), set()
-    for _ in range(STEPS):
+    for step in range(STEPS):
         kind = editor.step()
         kinds.add(kind)
-        reparsed, _ = _same_as_full(corpus, incremental, full)
+        reparsed, _ = _same_as_full(corpus, incremental, full, store=step % 6 == 5)
         assert reparsed is not None and reparsed <= 2, kind  # one edit: one or two files parsed again
     assert {"add", "body", "title", "rename", "delete", "fix", "write red link"} <= kinds
 

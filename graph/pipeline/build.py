@@ -27,6 +27,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph
 
+from graph import changes
 from graph.built import read_report, source_fingerprint
 from graph.config import ONTOLOGY_DIR, ONTOLOGY_FILES, ConfigError, ontology_file
 from graph.export import convert, nt_line
@@ -40,6 +41,7 @@ from graph.pipeline.incremental import (
     ContentChanged,
     extract_changed,
     keep_cache,
+    patch_store,
     previous_cache,
     read_changed,
 )
@@ -287,19 +289,26 @@ def _timed(timings: dict[str, float], name: str, work: Callable[[], object]) -> 
 
 
 def _write_outputs(report: BuildReport, shards: list[Path], staging: Path, vocab: Vocabulary,
-                   ontology_dir: Path, engine: str, texts: list[Path]) -> None:
+                   ontology_dir: Path, engine: str, texts: list[Path], previous: tuple[Path, Path] | None = None
+                   ) -> None:
     """Merge the shards into graph.nt, write graph.ttl and the on-disk store, and validate; all at once.
 
     The two cores share: from the start, the on-disk store load from the shards (two pyoxigraph
     bulk loads, GIL released, at a lower priority) and the `sort -m` merge; after the merge, the
     validation of graph.nt by the shacl engine beside the Turtle conversion. The counts are then
-    read from the on-disk store. No whole-graph store is held in memory.
+    read from the on-disk store. No whole-graph store is held in memory. With `previous` (the previous
+    version's store and graph.nt), the store is that one patched (graph.pipeline.incremental.store).
     """
     loading = staging / ".store-loading"
     timings: dict[str, float] = {}
     with ThreadPoolExecutor(max_workers=3) as pool:
-        disk = pool.submit(_timed(timings, "store", lambda: write_disk_store(shards, loading, nice=DISK_STORE_NICE)))
         merged = pool.submit(merge_shards, shards, staging / GRAPH_NT)
+        if previous is None:
+            disk = pool.submit(_timed(timings, "store", lambda: write_disk_store(shards, loading,
+                                                                                 nice=DISK_STORE_NICE)))
+        else:
+            disk = pool.submit(_timed(timings, "store", lambda: merged.result() and patch_store(
+                previous[0], previous[1], staging / GRAPH_NT, loading)))
 
         def write_turtle() -> None:
             merged.result()
@@ -349,6 +358,14 @@ def write_read_model(directory: Path, report: BuildReport, vocab: Vocabulary, gr
     return time.perf_counter() - started
 
 
+def _previous_store(out_dir: Path) -> tuple[Path, Path] | None:
+    """Return the previous build's store and graph.nt, when both are there to patch."""
+    version = (read_report(out_dir) or {}).get("version")
+    if isinstance(version, str) and version and store_dir(out_dir, version).is_dir():
+        return store_dir(out_dir, version), out_dir / GRAPH_NT
+    return None
+
+
 def _keep_previous_store(out_dir: Path, staging: Path, version: str) -> None:
     """Carry the previous build's store into staging (a server may still read it); older ones are dropped."""
     previous = (read_report(out_dir) or {}).get("version")
@@ -372,12 +389,14 @@ def build(
     engine: str = "auto",
     include_drafts: bool = False,
     full: bool = False,
+    keep_versions: int = 3,
 ) -> BuildReport:
     """Build the graph from content_dir into out_dir; out_dir is only replaced by a build that passes.
 
     Drafts (`draft: true`, `published: false`) are left out unless include_drafts (a preview build).
     `progress` (graph.pipeline.progress) is told each stage, and the files parsed out of the total.
     Unless `full`, the previous build's cache (graph.pipeline.incremental) spares what did not change.
+    What changed since the previous build is kept for the last `keep_versions` versions (graph.changes).
     """
     stage = progress or (lambda _stage, _done, _total: None)
     vocab = vocab or Vocabulary()
@@ -421,7 +440,8 @@ def build(
         del index
         report.timings["extract"] = time.perf_counter() - clock
         stage("write", 0, 0)
-        _write_outputs(report, extracted.shards, staging, vocab, ontology_dir, engine, extracted.texts)
+        _write_outputs(report, extracted.shards, staging, vocab, ontology_dir, engine, extracted.texts,
+                       None if cache is None else _previous_store(out_dir))
     except OSError as exc:
         return _abandon(report, staging, exc, cache)
     except BaseException:
@@ -444,8 +464,11 @@ def build(
         if cache is not None:  # the cache moves on with the build it served
             keep_cache(cache, paths, content_dir, buckets, staging)
         report.written = True
-        (staging / REPORT_FILE).write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=2),
-                                           encoding="utf-8")
+        written = report.to_json()
+        previous = read_report(out_dir)
+        changes.record(out_dir, staging, previous if previous and previous.get("written") else None, written,
+                       keep_versions)
+        (staging / REPORT_FILE).write_text(json.dumps(written, ensure_ascii=False, indent=2), encoding="utf-8")
         _swap_in(staging, out_dir)
     except OSError as exc:
         return _abandon(report, staging, exc)

@@ -4,7 +4,8 @@ A full build records, for every file, its index view, and for every article each
 lines and the index reads it made (graph.pipeline.incremental.cache, in build/cache/). The next build
 parses only the files whose content hash changed, and extracts again only the articles that changed or
 whose recorded reads answer differently now (graph.pipeline.incremental.update); everything after
-extraction runs as in a full build, so the output is the same bytes. Any doubt (ontology, shapes, code,
+extraction runs as in a full build, so the output is the same bytes, except the on-disk store: the
+previous version's is patched with the triples removed and added (graph.pipeline.incremental.store). Any doubt (ontology, shapes, code,
 base IRI, drafts, size limit: the settings fingerprint) means no cache, hence a full build.
 
 Usage::
@@ -18,12 +19,13 @@ from pathlib import Path
 
 from graph.built import read_report
 from graph.pipeline.incremental.cache import CACHE_DIR, BuildCache
+from graph.pipeline.incremental.store import patch_store
 from graph.pipeline.incremental.update import ContentChanged, extract_changed, read_changed
 from graph.pipeline.shards import keep_store
 from graph.store.disk import GRAPH_NT
 
-__all__ = ["CACHE_DIR", "BuildCache", "ContentChanged", "extract_changed", "keep_cache", "previous_cache",
-           "read_changed"]
+__all__ = ["CACHE_DIR", "BuildCache", "ContentChanged", "extract_changed", "keep_cache", "patch_store",
+           "previous_cache", "read_changed"]
 
 
 def previous_cache(out_dir: Path, settings: str) -> BuildCache | None:
