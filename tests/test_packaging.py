@@ -72,3 +72,17 @@ def test_constraints_pin_every_dependency_inside_its_range():
         name = canonicalize_name(requirement.name)
         assert name in pins, f"{requirement.name} is not pinned in constraints.txt: regenerate it (README)"
         assert requirement.specifier.contains(pins[name]), f"{requirement.name}=={pins[name]} is outside {requirement}"
+
+
+def test_the_installed_versions_are_the_pinned_ones():
+    """What runs the tests is what constraints.txt pins (install with the README's commands, `-c constraints.txt`)."""
+    differ = {}
+    for name, version in _pins().items():
+        try:
+            installed = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            differ[name] = (version, "not installed")
+            continue
+        if installed != version:
+            differ[name] = (version, installed)
+    assert differ == {}, f"(pinned, installed): {differ}"

@@ -15,7 +15,8 @@ DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), ROOT / "bench
 
 
 def test_the_readme_opens_with_the_two_set_up_commands():
-    assert readme_commands() == ['pip install -e . && mkg serve', 'pip install -e ".[test]" && pytest']
+    assert readme_commands() == ['pip install -c constraints.txt -e . && mkg serve',
+                                 'pip install -c constraints.txt -e ".[test]" && pytest']
     quick_start = README.split("## Quick start")[1].split("\n## ")[0]
     assert README.index("## Quick start") < README.index("```sh")  # no command before the quick start
     assert quick_start.index(readme_commands()[0]) < quick_start.index(readme_commands()[1])
