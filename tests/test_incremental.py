@@ -157,3 +157,18 @@ def test_other_settings_mean_a_full_build(corpus: Path, tmp_path: Path) -> None:
     drafts = build(corpus, out, keep_going=True, include_drafts=True)
     assert drafts.reparsed is None  # the drafts setting changed: nothing reused
     assert build(corpus, out, keep_going=True, include_drafts=True).reparsed == 0
+
+
+def test_an_index_read_that_is_not_recorded_cannot_happen() -> None:
+    from graph.pipeline.incremental.reads import RecordingIndex, still_valid
+    from graph.pipeline.resolve import ConceptIndex
+
+    recording = RecordingIndex(ConceptIndex())
+    with pytest.raises(AttributeError):
+        recording.targets  # noqa: B018 - a read outside READS would escape the record: it must fail
+    assert recording.english_label("seo-basics") == "Seo Basics" and "SEO" not in recording.acronym_owner
+    reads = recording.take()
+    assert still_valid(reads, ConceptIndex())
+    changed = ConceptIndex()
+    changed.add_abbreviation("seo-basics", "SEO")
+    assert not still_valid(reads, changed)  # the acronym changes the label and the owner
