@@ -2,7 +2,9 @@
 
 The previous store's table files (RocksDB SST files, never written in place) are hard-linked, its
 small bookkeeping files copied, and the triples only in the old graph.nt removed and those only in
-the new one added. The result holds exactly the new graph.nt's triples, as a full load would.
+the new one added. The result holds exactly the new graph.nt's triples, as a full load would. A compacted
+store stays marked compacted: the patch adds a few small table files, where a full compaction would
+rewrite every one (a full build's store is compacted from scratch).
 
 Usage::
 
@@ -18,6 +20,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from graph.changes import compare
+from graph.store.disk import index_file
 
 
 def patch_store(source: Path, old_nt: Path, new_nt: Path, target: Path) -> tuple[int, int]:
@@ -42,6 +45,8 @@ def patch_store(source: Path, old_nt: Path, new_nt: Path, target: Path) -> tuple
         store.flush()
         came = _count_lines(added)
         del store  # closes RocksDB: the directory can be renamed and opened read-only
+        if index_file(source, "compacted").exists():  # a few small files on a compacted store: no full compaction
+            index_file(target, "compacted").write_bytes(b"")
     finally:
         removed.unlink(missing_ok=True)
         added.unlink(missing_ok=True)
