@@ -172,3 +172,18 @@ def test_an_index_read_that_is_not_recorded_cannot_happen() -> None:
     changed = ConceptIndex()
     changed.add_abbreviation("seo-basics", "SEO")
     assert not still_valid(reads, changed)  # the acronym changes the label and the owner
+
+
+def test_a_file_changing_during_an_incremental_build_means_a_full_build(corpus, tmp_path, monkeypatch) -> None:
+    from graph.pipeline.incremental import ContentChanged
+
+    out = tmp_path / "out"
+    first = build(corpus, out, keep_going=True)
+
+    def changed(*args, **kwargs):
+        raise ContentChanged("a.md changed during the build")
+
+    monkeypatch.setattr("graph.pipeline.build.extract_changed", changed)
+    again = build(corpus, out, keep_going=True)
+    assert again.written and again.reparsed is None and again.version == first.version
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging directory left

@@ -426,7 +426,7 @@ def build(
             except ContentChanged:
                 cache.close()
                 cache = None
-                report = replace(report, problems=[], timings={}, counts={})
+                report = replace(report, problems=[], timings={}, counts={}, reparsed=None, reextracted=None)
         if cache is None:
             gathered = _gather_full(report, paths, problems, content_dir, out_dir, vocab, keep_going, jobs,
                                     max_file_bytes, include_drafts, stage, clock, settings)
