@@ -23,6 +23,7 @@ from api.openapi import bp as openapi_bp
 from api.rest import changes, concepts, keywords, linking, neighbours, paths, reports, search
 from api.saved_answers import SavedAnswers
 from api.serving.reload import GraphService, install, open_remote_or_none
+from api.sparql_answers import SparqlAnswers
 from api.ui import pages
 from graph.config import Settings, load_settings
 from graph.sources import GraphVersion, open_source
@@ -114,7 +115,9 @@ def create_app(config: Settings | dict[str, Any] | None = None, *, graph: GraphV
     app.after_request(_compress)
     app.after_request(_html_security_headers)
     live = install(app)  # swappable graph (hot reload), 503 for an unreachable remote store
-    # in front of Flask: the one answer cache of this worker, then the answers the read model saved
-    app.wsgi_app = AnswerCache(lambda: live.graph, SavedAnswers(lambda: live.graph, app.wsgi_app))
+    # in front of Flask: the one answer cache of this worker, then the answers the read model saved, then
+    # plain SPARQL GETs
+    app.wsgi_app = AnswerCache(lambda: live.graph, SavedAnswers(lambda: live.graph,
+                                                                SparqlAnswers(lambda: live, app.wsgi_app)))
     app.wsgi_app = HeaderBudget(app.wsgi_app)  # outermost: oversized headers are refused before anything else
     return app

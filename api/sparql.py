@@ -51,6 +51,8 @@ _LOG = logging.getLogger("mkg.sparql")
 STRIKES_ALLOWED = 3
 STRIKE_WINDOW_S = 60.0
 CLIENTS_KEPT = 10_000
+FAILURE_KEY = "mkg.sparql.failure"
+"""The WSGI environ key under which api/sparql_answers.py hands this view a query's failure to answer."""
 
 
 class Strikes:
@@ -192,7 +194,7 @@ def _syntax_problem(message: str) -> Problem:
     return Problem(400, "syntax-error", "SPARQL Syntax Error", message, **extra)
 
 
-def _etag(version: str, query: str, fmt: str, max_rows: int, prefixes: dict[str, str]) -> str:
+def etag_of(version: str, query: str, fmt: str, max_rows: int, prefixes: dict[str, str]) -> str:
     """Return the ETag of an answer: a hash of what determines it (`query` with layout and comments dropped)."""
     declared = "".join(f"{name}={iri}\n" for name, iri in sorted(prefixes.items()))
     return hashlib.sha256(f"{version}\n{fmt}\n{max_rows}\n{declared}\n{query}".encode()).hexdigest()[:32]
@@ -253,14 +255,17 @@ def sparql() -> Response:
         raise _failure(QueryRefused(store.refusal))
     info = _check(query)
     fmt = _negotiate(info.form or "SELECT")
-    etag = _etag(store.version, info.normal, fmt, settings.max_rows, service.vocab.prefixes())
+    etag = etag_of(store.version, info.normal, fmt, settings.max_rows, service.vocab.prefixes())
     if request.if_none_match.contains_weak(etag):  # weak comparison (RFC 9110 13.1.2): gzip weakens the tag
         response = Response(status=304)
         response.set_etag(etag)
         response.headers["Cache-Control"] = f"public, max-age={settings.cache_max_age}"
         response.vary.add("Accept")
         return response
+    failed = request.environ.get(FAILURE_KEY)  # evaluated and failed in api/sparql_answers.py: not run again
     try:
+        if failed is not None:
+            raise failed
         output = store.protocol_query(query, fmt, max_rows=settings.max_rows, timeout=settings.query_timeout,
                                       limit=info.limit)
     except (QueryTimeout, QueryBusy, QueryRefused, QueryCrashed, QueryFailed, StoreUnavailable) as exc:

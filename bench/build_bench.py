@@ -55,7 +55,9 @@ def cached_corpus(n: int, seed: int, *, refresh: bool = False) -> tuple[Path, fl
     want = {"n": n, "seed": seed, "generator": generator_fingerprint()}
     if not refresh and stamp.is_file():
         try:
-            if json.loads(stamp.read_text()) == want and sum(1 for _ in directory.glob("*.md")) == n:
+            # n articles and their drafts (bench.corpus.DRAFT_EVERY)
+            if json.loads(stamp.read_text()) == want and \
+                    sum(1 for _ in directory.glob("*.md")) == n + n // corpus.DRAFT_EVERY:
                 return directory, None
         except (OSError, ValueError):
             pass

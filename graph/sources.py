@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import logging
 import multiprocessing
 import os
@@ -43,7 +44,7 @@ from graph.readmodel import persist
 from graph.readmodel.indexes import ReadModel
 from graph.readmodel.text.fulltext import ARTICLE_TEXT
 from graph.store import Store
-from graph.store.disk import ensure_store, prior_build, store_dir
+from graph.store.disk import GRAPH_NT, ensure_store, prior_build, store_dir, write_atomically
 from graph.store.embedded import EmbeddedStore
 from graph.store.remote import RemoteClient, RemoteStore, is_remote
 from graph.vocab import Vocabulary
@@ -97,9 +98,8 @@ def open_source(settings: Settings, vocab: Vocabulary) -> GraphVersion:
 
 def _build(settings: Settings, vocab: Vocabulary) -> tuple[Path, str, int | None]:
     """Build content/ when it changed; return (graph.nt, version, triples) of the build directory."""
-    from graph.pipeline import (
-        build,  # imports pyshacl (a second of start-up): only when a build may be needed
-    )
+    # imports pyshacl (a second of start-up): only when a build may be needed
+    from graph.pipeline import build
 
     if not build.is_up_to_date(settings.content_dir, settings.build_dir, vocab, settings.include_drafts):
         report = build.build(settings.content_dir, settings.build_dir, vocab=vocab, jobs=settings.build_jobs,
@@ -139,8 +139,8 @@ def _locked(path: Path):
 
 def _open_import(settings: Settings, vocab: Vocabulary, source: Path) -> GraphVersion:
     """Open a graph file imported into the cache directory: sorted N-Triples, on-disk store, read model."""
-    version = file_version(source)
     root = Path(settings.cache_dir or default_cache_dir())
+    version = _source_version(source, root)
     where = root / f"graph-{version}"
     graph_nt = where / "graph.nt"
     try:
@@ -160,6 +160,26 @@ def _open_import(settings: Settings, vocab: Vocabulary, source: Path) -> GraphVe
     _prune(root, where)
     # a hand-made N-Triples file is exported as it is; other formats as the sorted N-Triples of the import
     return GraphVersion(store, model, source if source.suffix == ".nt" else graph_nt, directory)
+
+
+def _source_version(source: Path, root: Path) -> str:
+    """Return the content hash of `source`, read from a note kept beside the imports while the file is unchanged.
+
+    Hashing a 10,000-article Turtle file costs 0.3 s of every start; the note is keyed by the file's path and
+    holds its device, inode, size and modification time (ns) with the hash, so any change hashes it again.
+    """
+    stat = source.stat()
+    key = f"{stat.st_dev}:{stat.st_ino}:{stat.st_size}:{stat.st_mtime_ns}"
+    note = root / f".version-{hashlib.sha256(str(source.resolve()).encode()).hexdigest()[:16]}"
+    with contextlib.suppress(OSError, ValueError):
+        kept_key, version = note.read_text(encoding="utf-8").split()
+        if kept_key == key:
+            return version
+    version = file_version(source)
+    with contextlib.suppress(OSError):
+        root.mkdir(parents=True, exist_ok=True)
+        write_atomically(note, f"{key} {version}\n".encode())
+    return version
 
 
 def _import_apart(source: Path, where: Path, version: str) -> None:
@@ -214,8 +234,13 @@ def _prune(root: Path, keep: Path) -> None:
 
 
 def open_remote(settings: Settings, vocab: Vocabulary) -> GraphVersion:
-    """Open the remote store's current version, its local sorted N-Triples copy and its read model."""
+    """Open the remote store's current version with its read model: the build's own when this machine's build
+    directory holds that version (the build machine, or a replica reading it from a shared directory), else
+    one made once from a local sorted N-Triples copy and reused by every later start."""
     store = RemoteStore.open_current(RemoteClient.from_settings(settings), vocab.base, prefixes=vocab.prefixes())
+    built = _built_version(settings, vocab, store)
+    if built is not None:
+        return built
     copy = local_copy(store, settings)
     directory = None
     if copy is not None:
@@ -227,6 +252,19 @@ def open_remote(settings: Settings, vocab: Vocabulary) -> GraphVersion:
     model = persist.ensure(directory, store, vocab, copy, built_text if built_text.is_file() else None) \
         if directory is not None and directory.is_dir() else ReadModel.build(store, vocab)
     return GraphVersion(store, model, copy, directory)
+
+
+def _built_version(settings: Settings, vocab: Vocabulary, store: RemoteStore) -> GraphVersion | None:
+    """Return the store's version served with the read model `mkg build` wrote for it, if the build directory
+    holds that version (graph.nt of that version and its saved read model), else None."""
+    built = prior_build(Path(settings.build_dir) / GRAPH_NT)
+    if built is None or built.version != store.version:
+        return None
+    directory = store_dir(built.path.parent, built.version)
+    model = persist.read(directory, store.version, vocab)
+    if model is None:
+        return None
+    return GraphVersion(store, model, built.path, directory)
 
 
 def local_copy(store: RemoteStore, settings: Settings) -> Path | None:

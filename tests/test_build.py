@@ -181,3 +181,26 @@ def test_both_validation_engines_agree_on_the_seeds(tmp_path, seed_build):
     assert built.validation.counts() == reference.validation.counts()
     assert built.counts == reference.counts
     assert [r.as_dict() for r in built.validation.results] == [r.as_dict() for r in reference.validation.results]
+
+
+def test_a_build_failing_validation_stops_its_read_model_process(write_article, tmp_path, monkeypatch):
+    import multiprocessing
+    import shutil
+
+    from graph.config import ONTOLOGY_DIR, ONTOLOGY_FILES
+    from graph.readmodel import persist
+
+    ontology = tmp_path / "ontology"
+    ontology.mkdir()
+    for name in ONTOLOGY_FILES:
+        shutil.copy(ONTOLOGY_DIR / name, ontology / name)
+    with (ontology / "shapes.ttl").open("a", encoding="utf-8") as shapes:  # one more rule no concept meets
+        shapes.write("\nmkgsh:Concept-nine-labels a sh:PropertyShape ; sh:targetClass mkg:Concept ;\n"
+                     "    sh:path skos:prefLabel ; sh:minCount 9 .\n")
+    monkeypatch.setattr(persist, "_APART_BYTES", 0)  # the read model in its own process, as for big graphs
+    write_article("a.md", article_text())
+    report = build(tmp_path / "content", tmp_path / "build", ontology_dir=ontology)
+    assert not report.written and "SHACL violation" in report.failure
+    assert report.validation.counts()["Violation"] >= 1
+    assert not (tmp_path / "build").exists()
+    assert not [p for p in multiprocessing.active_children() if p.name == "mkg-readmodel"]

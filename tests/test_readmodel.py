@@ -6,11 +6,12 @@ import difflib
 import json
 import logging
 import shutil
+import zlib
 
 import pytest
 
 from graph.readmodel import persist
-from graph.readmodel.indexes import ReadModel
+from graph.readmodel.indexes import ReadModel, read_block
 from graph.sources import GraphVersion
 from graph.store.disk import store_dir
 from graph.store.embedded import EmbeddedStore
@@ -87,6 +88,27 @@ def test_the_read_model_from_graph_nt_equals_the_one_from_store_queries(seed_bui
     assert (scanned.aliases, scanned.link_count, scanned.relation_iris) == (
         queried.aliases, queried.link_count, queried.relation_iris)
     assert any(e.anchors for edges in scanned.out.values() for e in edges)  # linksTo anchors were joined
+
+
+def test_the_read_model_is_the_same_from_a_shuffled_graph_file_read_in_small_blocks(seed_build, tmp_path,
+                                                                                    monkeypatch):
+    _, out = seed_build
+    _, version = _version_dir(out)
+    lines = (out / "graph.nt").read_bytes().splitlines(keepends=True)
+    shuffled = tmp_path / "shuffled.nt"  # a graph file from elsewhere: one subject's lines far apart
+    shuffled.write_bytes(b"".join(lines[1::2] + lines[::2]))
+    sorted_model = ReadModel.build(None, VOCAB, out / "graph.nt", tmp_path / "sorted.facts", version=version)
+    monkeypatch.setattr("graph.readmodel.scan.BLOCK_BYTES", 997)  # lines and subjects across blocks
+    shuffled_model = ReadModel.build(None, VOCAB, shuffled, tmp_path / "shuffled.facts", version=version)
+    assert len(sorted_model.concepts) > 10
+    for kind in ("concepts", "keywords", "organizations"):
+        assert {s: c.__dict__ for s, c in getattr(sorted_model, kind).items()} == {
+            s: c.__dict__ for s, c in getattr(shuffled_model, kind).items()}
+    assert dict(sorted_model.out) == dict(shuffled_model.out)
+    for iri, where in sorted_model.facts_offsets.items():  # each concept's facts: the same lines, in file order
+        facts = [zlib.decompress(read_block(path, offsets)) for path, offsets in
+                 ((sorted_model.facts_path, where), (shuffled_model.facts_path, shuffled_model.facts_offsets[iri]))]
+        assert sorted(facts[0].split(b"\n")) == sorted(facts[1].split(b"\n")) and facts[0], iri
 
 
 @pytest.mark.parametrize("accept", ["application/json", "application/n-triples"])

@@ -266,3 +266,22 @@ def test_describe_gives_the_same_triples(both_apps):
                for client in both_apps]
     sets = [set(ox.parse(a.data, format=ox.RdfFormat.N_TRIPLES)) for a in answers]
     assert sets[0] == sets[1] and len(sets[0]) > 20
+
+
+# --- a replica whose build directory holds the served version opens what the build wrote -------------------
+
+ICE_BUCKET = "/api/search?q=%D8%AF%D9%84%D9%88%20%D8%A7%D9%84%D8%AB%D9%84%D8%AC&in=text"  # "دلو الثلج", body text only
+
+
+def test_a_replica_on_the_builds_version_opens_the_builds_read_model(seed_build, store_url, make_client):
+    _, out = seed_build
+    embedded = make_client(graph_file=out / "graph.nt", query_workers=1)
+    replica = make_client(store=store_url, build_dir=out)
+    assert not (out.parent / (out.name + "-remote")).exists()  # no copy of the version was downloaded
+    ready = replica.get("/ready").json
+    assert ready["store"] == "remote" and ready["triples"] == embedded.get("/ready").json["triples"]
+    # the build's read model, with the text index a replica cannot make from the graph alone
+    assert "viral-marketing" in replica.get(ICE_BUCKET).get_data(as_text=True)
+    for url in (ICE_BUCKET, "/api/concepts/viral-marketing", "/api/concepts/viral-marketing/link-suggestions"):
+        ours, theirs = embedded.get(url), replica.get(url)
+        assert ours.status_code == theirs.status_code == 200 and ours.data == theirs.data, url

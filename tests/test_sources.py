@@ -39,6 +39,20 @@ def test_a_turtle_file_is_imported_once_then_only_opened(seed_build, tmp_path, m
         assert client.get("/api/concepts/viral-marketing").json["slug"] == "viral-marketing"
 
 
+def test_a_graph_file_changed_in_place_is_imported_again(seed_build, tmp_path, make_client):
+    _, out = seed_build
+    graph, cache = tmp_path / "graph.ttl", tmp_path / "cache"
+    graph.write_bytes((out / "graph.ttl").read_bytes())
+    first = make_client(graph_file=graph, cache_dir=cache, query_workers=1)
+    before = first.get("/ready").json
+    with graph.open("a", encoding="utf-8") as turtle:  # same path, one more triple
+        turtle.write("\n<https://e.example/added> <https://e.example/p> <https://e.example/o> .\n")
+    after = make_client(graph_file=graph, cache_dir=cache, query_workers=1).get("/ready").json
+    assert after["version"] != before["version"] and after["triples"] == before["triples"] + 1
+    again = make_client(graph_file=graph, cache_dir=cache, query_workers=1).get("/ready").json
+    assert again["version"] == after["version"]
+
+
 def test_json_ld_and_a_build_give_the_same_answers(seed_build, tmp_path, make_client):
     _, out = seed_build
     jsonld = tmp_path / "graph.jsonld"

@@ -537,3 +537,45 @@ def test_json_written_by_pyoxigraph_matches_the_python_writer(limited, limit):
     expected = json.loads(capped.data)
     expected["results"]["bindings"] = expected["results"]["bindings"][:limit]
     assert json.loads(native.data) == expected
+
+
+# --- a plain GET (one `query`, one exact media type) is answered outside Flask: the same answer -------------
+
+
+@pytest.mark.parametrize(("query", "accept"), [(SELECT_LABELS, "application/sparql-results+json"),
+                                               (SELECT_LABELS, "text/csv"),
+                                               (ASK_TRUE, "application/sparql-results+xml"),
+                                               (CONSTRUCT_LINKS, "application/n-triples"),
+                                               (CONSTRUCT_LINKS, "text/turtle"),
+                                               (PREFIXES + "DESCRIBE <https://marketing-kg.example/concept/"
+                                                "viral-marketing>", "application/ld+json")])
+def test_a_plain_get_gets_the_negotiated_answer(client, query, accept):
+    url = "/sparql?" + urlencode({"query": query})
+    plain = [client.get(url, headers={"Accept": accept}) for _ in range(3)]  # the first one through Flask
+    negotiated = client.get(url, headers={"Accept": f"{accept};q=0.9, application/x-unknown;q=0.1"})
+    for answer in plain:
+        assert answer.status_code == negotiated.status_code == 200
+        assert answer.data == negotiated.data
+        assert dict(answer.headers) == dict(negotiated.headers)
+
+
+def test_a_plain_get_over_the_row_cap_says_so(limited):
+    url = "/sparql?" + urlencode({"query": EVERYTHING})
+    answers = [limited.get(url, headers={"Accept": "text/csv", "Origin": "https://analyst.example"})
+               for _ in range(2)]
+    for answer in answers:
+        assert answer.headers["X-Result-Truncated"] == "true" and answer.headers["X-Result-Row-Cap"] == "5"
+        assert answer.headers["X-Result-Rows"] == "5"
+        assert answer.headers["Access-Control-Allow-Origin"] == "https://analyst.example"
+    assert answers[0].data == answers[1].data
+
+
+def test_a_plain_get_that_fails_gets_the_views_problem(client):
+    bad = "SELECT ?s WHERE { ?s ?p }"
+    for _ in range(2):
+        answer = client.get("/sparql?" + urlencode({"query": bad}), headers={"Accept": "text/csv"})
+        problem = _assert_problem(answer, 400, "syntax-error")
+        assert problem["line"] == 1
+    posted = _send(client, "POST", bad, {"Accept": "text/csv"})
+    assert posted.status_code == 400
+    assert {**posted.json, "instance": None} == {**answer.json, "instance": None}  # the instance is the URL

@@ -104,9 +104,10 @@ def version_graph(store_url: str) -> str:
     return pointer[1]
 
 
-def start_replica(stack: contextlib.ExitStack, scratch: Path, store_url: str, password: str
-                  ) -> tuple[Server, str, dict[str, Any]]:
-    """Run `mkg serve --store URL` twice (the second start timed); return (server, base URL, info)."""
+def start_replica(stack: contextlib.ExitStack, scratch: Path, store_url: str, password: str,
+                  build_dir: Path | None = None) -> tuple[Server, str, dict[str, Any]]:
+    """Run `mkg serve --store URL` twice (the second start timed), and once more on `build_dir` (the pushed
+    version's build: its read model is opened, nothing is downloaded); return (server, base URL, info)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     cmd = [*mkg_command(), "serve", "--store", store_url, "--host", "127.0.0.1", "--port", str(port),
@@ -116,6 +117,11 @@ def start_replica(stack: contextlib.ExitStack, scratch: Path, store_url: str, pa
                 env=env) as first:
         first_ready_s = wait_ready(first, url + "/ready")
         first_rss = settle(first)
+    from_build_s = None
+    if build_dir is not None:
+        with Server("mkg serve --store (on the build's directory)", cmd, scratch / "replica-build.log",
+                    cwd=PROJECT_ROOT, env=_store_env(password, build_dir)) as on_build:
+            from_build_s = round(wait_ready(on_build, url + "/ready"), 2)
     server = stack.enter_context(Server("mkg serve --store", cmd, scratch / "replica.log", cwd=PROJECT_ROOT,
                                         env=env))
     ready_s = wait_ready(server, url + "/ready")
@@ -127,6 +133,7 @@ def start_replica(stack: contextlib.ExitStack, scratch: Path, store_url: str, pa
         "first_start_ready_s": round(first_ready_s, 2),
         "rss_first_start_mb": first_rss,
         "ready_s": round(ready_s, 2),
+        "build_dir_ready_s": from_build_s,
         "rss_first_ready_mb": server.rss_mb(),
         "rss_ready_mb": settle(server),
         "pss_ready_mb": server.pss_mb(),

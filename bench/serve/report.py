@@ -95,7 +95,8 @@ def table(row: dict[str, Any]) -> str:
             f"virtuoso: {virtuoso.get('version')}, `mkg push` {virtuoso.get('load_s')} s, RSS "
             f"{virtuoso.get('rss_ready_mb')} MB at ready / {virtuoso.get('rss_after_mb')} MB after",
             f"replica (`mkg serve --store`, {WORKERS} workers x {THREADS} threads): ready in "
-            f"{replica.get('ready_s')} s with its local copy (first start {replica.get('first_start_ready_s')} s); "
+            f"{replica.get('ready_s')} s with its local copy (first start {replica.get('first_start_ready_s')} s; "
+            f"{replica.get('build_dir_ready_s')} s on the version's build directory); "
             f"RSS {replica.get('rss_ready_mb')} MB at ready, {replica.get('rss_after_mb')} MB after the load = "
             f"{replica.get('rss_ready_mb_per_10k_concepts')} / {replica.get('rss_after_mb_per_10k_concepts')} MB per "
             f"10,000 concepts (PSS {replica.get('pss_ready_mb')} MB at ready); 5xx answers (wrk): "

@@ -169,10 +169,11 @@ def measure(n: int, args: argparse.Namespace, plan: Plan) -> dict[str, Any]:
                 print(f"[n={n}] virtuoso: {vt_info['version']}, pushed in {vt_info['load_s']} s", file=sys.stderr)
                 phase("virtuoso_start_and_push")
                 others["virtuoso"] = (vt, vt_url, vt_info)
-                others["replica"] = start_replica(stack, scratch, vt_store, vt_password)
+                others["replica"] = start_replica(stack, scratch, vt_store, vt_password, build)
                 replica_info = others["replica"][2]
                 print(f"[n={n}] replica ready in {replica_info['ready_s']} s (first start "
-                      f"{replica_info['first_start_ready_s']} s), RSS {replica_info['rss_ready_mb']} MB",
+                      f"{replica_info['first_start_ready_s']} s, on the build's directory "
+                      f"{replica_info['build_dir_ready_s']} s), RSS {replica_info['rss_ready_mb']} MB",
                       file=sys.stderr)
                 phase("replica_start")
             workloads = [w for w in build_workloads(sample, ours_url, version_graph(vt_store) if others else None)

@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -59,7 +60,6 @@ from graph.pipeline.validate import (
 from graph.pipeline.workers import CorpusWorkers, Extracted, collector_paused
 from graph.readmodel import persist
 from graph.store.disk import GRAPH_NT, REPORT_FILE, compact, store_dir
-from graph.store.embedded import EmbeddedStore
 from graph.vocab import Vocabulary
 
 BUILD_FORMAT = 1
@@ -291,50 +291,76 @@ def _timed(timings: dict[str, float], name: str, work: Callable[[], object]) -> 
 def _write_outputs(report: BuildReport, shards: list[Path], staging: Path, vocab: Vocabulary,
                    ontology_dir: Path, engine: str, texts: list[Path], previous: tuple[Path, Path] | None = None
                    ) -> None:
-    """Merge the shards into graph.nt, write graph.ttl and the on-disk store, and validate; all at once.
+    """Merge the shards into graph.nt, write graph.ttl, the on-disk store and the read model, and validate; all at once.
 
     The two cores share: from the start, the on-disk store load from the shards (two pyoxigraph
-    bulk loads, GIL released, at a lower priority) and the `sort -m` merge; after the merge, the
-    validation of graph.nt by the shacl engine beside the Turtle conversion. The counts are then
-    read from the on-disk store. No whole-graph store is held in memory. With `previous` (the previous
-    version's store and graph.nt), the store is that one patched (graph.pipeline.incremental.store).
+    bulk loads, GIL released, at a lower priority, then its compaction) and the `sort -m` merge;
+    after the merge, the validation of graph.nt by the shacl engine beside the Turtle conversion
+    and the read model, made from graph.nt alone (a spawned process for big graphs; dropped with
+    the staging directory when validation fails). The counts are then read from the on-disk
+    store. No whole-graph store is held in memory. With `previous` (the previous version's store and
+    graph.nt), the store is that one patched once graph.nt is merged (graph.pipeline.incremental.store).
     """
-    loading = staging / ".store-loading"
+    loading, model_files = staging / ".store-loading", staging / ".readmodel"
+    model_files.mkdir()
     timings: dict[str, float] = {}
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        merged = pool.submit(merge_shards, shards, staging / GRAPH_NT)
+    not_needed = threading.Event()  # validation failed: no read model
+
+    def write_store() -> None:
         if previous is None:
-            disk = pool.submit(_timed(timings, "store", lambda: write_disk_store(shards, loading,
-                                                                                 nice=DISK_STORE_NICE)))
+            write_disk_store(shards, loading, nice=DISK_STORE_NICE)
         else:
-            disk = pool.submit(_timed(timings, "store", lambda: merged.result() and patch_store(
-                previous[0], previous[1], staging / GRAPH_NT, loading)))
+            merged.result()
+            patch_store(previous[0], previous[1], staging / GRAPH_NT, loading)
+        compact(loading)  # once, before anything opens it read-only (a patched compacted store stays so)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        merged = pool.submit(merge_shards, shards, staging / GRAPH_NT)
+        disk = pool.submit(_timed(timings, "store", write_store))
 
         def write_turtle() -> None:
             merged.result()
             convert(staging / GRAPH_NT, "turtle", vocab, staging / GRAPH_TTL)
 
+        def write_model() -> None:
+            _, version = merged.result()
+            _keep_article_text(texts, model_files / ARTICLE_TEXT)
+            if not_needed.is_set():
+                return
+            try:
+                persist.write_from_file(model_files, version, vocab, staging / GRAPH_NT, model_files / ARTICLE_TEXT)
+            except persist.ReadModelStopped:
+                if not not_needed.is_set():  # killed by something else: made here, as persist.ensure would
+                    persist.write(model_files, None, vocab, staging / GRAPH_NT, model_files / ARTICLE_TEXT,
+                                  version=version)
+
         turtle = pool.submit(write_turtle)
+        model = pool.submit(_timed(timings, "readmodel", write_model))
         started = time.perf_counter()
         report.triples, report.version = merged.result()
         report.validation, report.engine = validate_built(staging / GRAPH_NT, vocab, ontology_dir, engine, {})
         validated = time.perf_counter()
         report.timings["validate"] = validated - started
+        if not report.validation.conforms:  # the build fails: the read model would be dropped
+            not_needed.set()
+            persist.stop_read_models()
         turtle.result()
         disk.result()
+        model.result()
     store = ox.Store.read_only(str(loading))  # the source files and counts come from the store
     report.validation = with_sources(report.validation, store_source_files(store, vocab))
     report.counts = _counts(store, vocab)
     del store
     report.timings["write"] = time.perf_counter() - validated
     report.timings["store"] = timings["store"]
+    report.timings["readmodel"] = timings["readmodel"]
     for shard in shards:
         shard.unlink()
     directory = store_dir(staging, report.version)
     loading.rename(directory)
-    _keep_article_text(texts, directory / ARTICLE_TEXT)
-    if report.validation is not None and report.validation.conforms:
-        report.timings["readmodel"] = write_read_model(directory, report, vocab, staging / GRAPH_NT)
+    for made in model_files.iterdir():  # saved by name: they move with their directory
+        made.rename(directory / made.name)
+    model_files.rmdir()
 
 
 def _keep_article_text(texts: list[Path], target: Path) -> None:
@@ -344,18 +370,6 @@ def _keep_article_text(texts: list[Path], target: Path) -> None:
             with text.open("rb") as source:
                 shutil.copyfileobj(source, sink, 1 << 20)
             text.unlink()
-
-
-def write_read_model(directory: Path, report: BuildReport, vocab: Vocabulary, graph_nt: Path) -> float:
-    """Compact the version's store and save its read model beside it, so a server only opens files; return s."""
-    started = time.perf_counter()
-    compact(directory)
-    store = EmbeddedStore(directory, version=report.version, query_workers=0, triples=report.triples)
-    try:
-        persist.ensure(directory, store, vocab, graph_nt)
-    finally:
-        store.close()
-    return time.perf_counter() - started
 
 
 def _previous_store(out_dir: Path) -> tuple[Path, Path] | None:

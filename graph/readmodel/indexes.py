@@ -111,11 +111,14 @@ class ReadModel:
         return found
 
     @classmethod
-    def build(cls, store: Store, vocab: Vocabulary, graph_nt: Path | None = None,
-              facts_path: Path | None = None) -> ReadModel:
-        """Read the whole graph once (its sorted N-Triples, else trusted queries) and build every index."""
+    def build(cls, store: Store | None, vocab: Vocabulary, graph_nt: Path | None = None,
+              facts_path: Path | None = None, *, version: str | None = None) -> ReadModel:
+        """Read the whole graph once (its sorted N-Triples, else trusted queries) and build every index.
+
+        With `graph_nt` and `version`, the store is not read (None will do).
+        """
         started = time.perf_counter()
-        self = cls(store.version)
+        self = cls(version if version is not None else store.version)  # type: ignore[union-attr]
         mkg = str(vocab.MKG)
 
         def node(iri: str) -> Concept | None:
@@ -225,6 +228,8 @@ class ReadModel:
             suggester.add(sorted(self._by_kind[kind]))
         if lines is not None and facts_path is not None:
             self._write_facts(lines, vocab, facts_path)
+        if lines is not None:
+            lines.close()
         self.build_seconds = time.perf_counter() - started
         return self
 

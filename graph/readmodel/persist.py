@@ -126,16 +126,17 @@ def read(directory: Path, version: str, vocab: Vocabulary) -> ReadModel | None:
     return model
 
 
-def write(directory: Path, store: Store, vocab: Vocabulary, graph_nt: Path | None,
-          article_text: Path | None = None) -> ReadModel:
+def write(directory: Path, store: Store | None, vocab: Vocabulary, graph_nt: Path | None,
+          article_text: Path | None = None, *, version: str | None = None) -> ReadModel:
     """Make the read model of the store's version and save it (with the facts file) in `directory`.
 
     The text index and link suggestions are made from `article_text` (default: the version's own
-    ARTICLE_TEXT, which a build writes) when it exists.
+    ARTICLE_TEXT, which a build writes) when it exists. With `graph_nt` and `version`, no store is
+    read (a build makes it while its store is being loaded).
     """
     directory = Path(directory)
     facts = _facts_path(directory, vocab)
-    model = ReadModel.build(store, vocab, graph_nt, facts if graph_nt is not None else None)
+    model = ReadModel.build(store, vocab, graph_nt, facts if graph_nt is not None else None, version=version)
     neighbourhoods = _neighbourhoods_path(directory, vocab)
     _write_neighbourhoods(model, neighbourhoods)
     text, article_text = _text_path(directory, vocab), article_text or directory / ARTICLE_TEXT
@@ -162,12 +163,39 @@ def ensure(directory: Path, store: Store, vocab: Vocabulary, graph_nt: Path | No
     if found is not None:
         return found
     started = time.perf_counter()
-    if _apart(graph_nt) and _write_in_child(directory, store.version, vocab, graph_nt, article_text):
+    if _apart(graph_nt) and _write_in_child(directory, store.version, vocab, graph_nt, article_text) == 0:
         found = read(directory, store.version, vocab)
     if found is None:
         found = write(directory, store, vocab, graph_nt, article_text)
     _LOG.info("made the read model of version %s in %.1f s", store.version, time.perf_counter() - started)
     return found
+
+
+def write_from_file(directory: Path, version: str, vocab: Vocabulary, graph_nt: Path,
+                    article_text: Path | None = None) -> None:
+    """Make and save a version's read model from its sorted graph file alone, before its store exists.
+
+    Big graphs are read in a spawned process, as ensure does. Usage::
+
+        write_from_file(Path("staging/.readmodel"), "abc", Vocabulary(), Path("staging/graph.nt"))
+    """
+    code = _write_in_child(directory, version, vocab, graph_nt, article_text, with_store=False) \
+        if _apart(graph_nt) else None
+    if code is not None and code < 0:  # stopped by stop_read_models, or killed: not made again here
+        raise ReadModelStopped(f"the read model process ended by signal {-code}")
+    if code != 0:
+        write(directory, None, vocab, graph_nt, article_text, version=version)
+
+
+class ReadModelStopped(RuntimeError):
+    """The process making a read model ended by a signal (see stop_read_models)."""
+
+
+def stop_read_models() -> None:
+    """Stop the read model processes this process started (a build whose validation failed needs none)."""
+    for child in multiprocessing.active_children():
+        if child.name == "mkg-readmodel":
+            child.terminate()
 
 
 def _apart(graph_nt: Path | None) -> bool:
@@ -182,24 +210,28 @@ def _apart(graph_nt: Path | None) -> bool:
 
 
 def _write_in_child(directory: Path, version: str, vocab: Vocabulary, graph_nt: Path,
-                    article_text: Path | None) -> bool:
-    """Make and save the read model in a spawned process; return whether it succeeded."""
+                    article_text: Path | None, with_store: bool = True) -> int | None:
+    """Make and save the read model in a spawned process; return its exit code (0: made), None if not started."""
     child = multiprocessing.get_context("spawn").Process(
         target=_child, name="mkg-readmodel",
-        args=(str(directory), version, vocab.base, str(graph_nt), str(article_text) if article_text else None))
+        args=(str(directory), version, vocab.base, str(graph_nt), str(article_text) if article_text else None,
+              with_store))
     try:
         child.start()
     except (OSError, RuntimeError) as exc:  # e.g. spawning from a script without a __main__ guard
         _LOG.warning("making the read model in this process (%s)", str(exc)[:80])
-        return False
+        return None
     child.join()
-    return child.exitcode == 0
+    return child.exitcode
 
 
-def _child(directory: str, version: str, base: str, graph_nt: str, article_text: str | None) -> None:
+def _child(directory: str, version: str, base: str, graph_nt: str, article_text: str | None,
+           with_store: bool = True) -> None:
     """Make and save a version's read model (the body of _write_in_child's process)."""
-    store = EmbeddedStore(Path(directory), version=version, query_workers=0)
+    store = EmbeddedStore(Path(directory), version=version, query_workers=0) if with_store else None
     try:
-        write(Path(directory), store, Vocabulary(base), Path(graph_nt), Path(article_text) if article_text else None)
+        write(Path(directory), store, Vocabulary(base), Path(graph_nt), Path(article_text) if article_text else None,
+              version=version)
     finally:
-        store.close()
+        if store is not None:
+            store.close()

@@ -28,7 +28,7 @@ from graph.store import CBD_QUERY
 from graph.store.disk import open_read_only
 from graph.store.pool import QueryPool, QueryRefused
 from graph.store.results import QueryOutput, run_query
-from graph.store.sandbox import sandbox_refusal
+from graph.store.sandbox import begin_trial, sandbox_refusal
 
 _STORES: weakref.WeakSet[EmbeddedStore] = weakref.WeakSet()
 
@@ -60,13 +60,23 @@ class EmbeddedStore:
         # user queries are parsed, planned and run in killable processes (api/sparql.py skips its own check)
         self.isolates_user_queries = query_workers > 0
         self.confined = sandbox != "off"
-        self.refusal = sandbox_refusal(sandbox, query_workers)  # why user queries are not evaluated, if so
+        self._sandbox = sandbox
+        self._refusal: tuple[str | None] | None = None
+        if self.confined and query_workers > 0:
+            begin_trial()  # its verdict is read on first use of `refusal`, after the read model has loaded
         self._lock = threading.Lock()
         self._handle: ox.Store | None = None
         self._pool: QueryPool | None = None
         self._pool_pid = 0
         self._count = triples
         _STORES.add(self)
+
+    @property
+    def refusal(self) -> str | None:
+        """Return why user queries are not evaluated here (no sandbox for them), else None."""
+        if self._refusal is None:
+            self._refusal = (sandbox_refusal(self._sandbox, self.query_workers),)
+        return self._refusal[0]
 
     def _release(self) -> None:
         """Drop the on-disk handle (reopened on next use); called in the parent just before a fork."""

@@ -243,17 +243,32 @@ def _reason(exc: Exception) -> str:
     return type(exc).__name__
 
 
-def current_pointer(client: RemoteClient, base_iri: str) -> tuple[str, str] | None:
-    """Return (version, graph IRI) of the newest switch recorded in the control graph, or None."""
+def current_switch(client: RemoteClient, base_iri: str) -> tuple[str, str, int | None] | None:
+    """Return (version, graph IRI, triples) of the newest switch recorded in the control graph, or None.
+
+    The triple count is the one `mkg push` counted in the store before it switched (None in a record without it).
+    """
     control, mkg = control_graph(base_iri), base_iri + MKG_NS
     answer = client.query(
-        f"SELECT ?version ?graph WHERE {{ GRAPH <{control}> {{ ?switch <{mkg}currentVersion> ?version ; "
-        f"<{mkg}currentGraph> ?graph ; <{_DCT}created> ?at }} }} ORDER BY DESC(?at) DESC(STR(?switch)) LIMIT 1",
+        f"SELECT ?version ?graph ?triples WHERE {{ GRAPH <{control}> {{ ?switch <{mkg}currentVersion> ?version ; "
+        f"<{mkg}currentGraph> ?graph ; <{_DCT}created> ?at OPTIONAL {{ ?switch <{mkg}triples> ?triples }} }} }} "
+        "ORDER BY DESC(?at) DESC(STR(?switch)) LIMIT 1",
         RESULTS_JSON, None)
     rows = list(ox.parse_query_results(answer.content, format=ox.QueryResultsFormat.JSON))
     if not rows:
         return None
-    return rows[0]["version"].value, rows[0]["graph"].value
+    triples = rows[0]["triples"]
+    try:
+        count = int(triples.value) if triples is not None else None
+    except ValueError:
+        count = None
+    return rows[0]["version"].value, rows[0]["graph"].value, count
+
+
+def current_pointer(client: RemoteClient, base_iri: str) -> tuple[str, str] | None:
+    """Return (version, graph IRI) of the newest switch recorded in the control graph, or None."""
+    switch = current_switch(client, base_iri)
+    return switch[:2] if switch is not None else None
 
 
 class RemoteStore:
@@ -277,11 +292,11 @@ class RemoteStore:
     @classmethod
     def open_current(cls, client: RemoteClient, base_iri: str, *, prefixes: dict[str, str]) -> RemoteStore:
         """Open the version the control graph names as current; raise NoGraphVersion when there is none."""
-        pointer = current_pointer(client, base_iri)
-        if pointer is None:
+        switch = current_switch(client, base_iri)
+        if switch is None:
             raise NoGraphVersion(f"no graph version has been pushed to {_where(client.query_url)}: run mkg push")
-        version, graph_iri = pointer
-        return cls(client, version=version, graph_iri=graph_iri, prefixes=prefixes)
+        version, graph_iri, triples = switch  # the count the push made: no whole-graph COUNT at every start
+        return cls(client, version=version, graph_iri=graph_iri, prefixes=prefixes, triples=triples)
 
     def _send(self, query: str, accept: str, bindings: dict | None) -> bytes:
         # a query with values bound is a look-up made for a request; without, it reads the whole graph (the

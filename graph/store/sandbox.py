@@ -34,6 +34,7 @@ import socket
 import stat
 import subprocess
 import sys
+import threading
 
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_SECCOMP = 22
@@ -171,6 +172,25 @@ def _verify() -> None:
     right.close()
 
 
+_trial: subprocess.Popen | OSError | None = None
+_trial_lock = threading.Lock()
+
+
+def begin_trial() -> None:
+    """Start trying the filter in a child process, once; unavailable_reason() waits for its verdict.
+
+    Started when a store is made, so the trial (a new interpreter: 0.05-0.3 s) runs while the read model loads.
+    """
+    global _trial
+    with _trial_lock:
+        if _trial is None:
+            try:
+                _trial = subprocess.Popen([sys.executable, "-I", __file__], stdin=subprocess.DEVNULL,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            except OSError as exc:
+                _trial = exc
+
+
 @functools.cache
 def unavailable_reason() -> str | None:
     """Return why query processes cannot be confined here (tried once, in a child process), else None."""
@@ -178,13 +198,17 @@ def unavailable_reason() -> str | None:
         _arch()
     except SandboxUnavailable as exc:
         return str(exc)
+    begin_trial()
+    trial = _trial
+    if isinstance(trial, OSError):
+        return f"could not try the filter in a child process: {trial}"
     try:
-        done = subprocess.run([sys.executable, "-I", __file__], capture_output=True, text=True, timeout=60,
-                              stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.SubprocessError) as exc:
+        _, errors = trial.communicate(timeout=60)
+    except subprocess.SubprocessError as exc:
+        trial.kill()
         return f"could not try the filter in a child process: {exc}"
-    if done.returncode != 0:
-        return (done.stderr.strip().splitlines() or [f"the trial process exited with {done.returncode}"])[-1]
+    if trial.returncode != 0:
+        return (errors.strip().splitlines() or [f"the trial process exited with {trial.returncode}"])[-1]
     return None
 
 
