@@ -20,7 +20,7 @@ from api.answer_cache import AnswerCache
 from api.http import CONTENT_SECURITY_POLICY, register_error_handlers
 from api.limits import HeaderBudget
 from api.openapi import bp as openapi_bp
-from api.rest import concepts, keywords, linking, neighbours, paths, reports, search
+from api.rest import changes, concepts, keywords, linking, neighbours, paths, reports, search
 from api.saved_answers import SavedAnswers
 from api.serving.reload import GraphService, install, open_remote_or_none
 from api.sparql_answers import SparqlAnswers
@@ -33,7 +33,7 @@ from graph.vocab import Vocabulary
 GZIP_MIN_BYTES = 1024
 __all__ = ["CONTENT_SECURITY_POLICY", "create_app", "open_graph"]
 BLUEPRINTS = (health.bp, sparql.bp, concepts.bp, neighbours.bp, linking.bp, paths.bp, search.bp, keywords.bp,
-              reports.bp, openapi_bp, linked_data.bp, exports.bp, pages.bp)
+              reports.bp, changes.bp, openapi_bp, linked_data.bp, exports.bp, pages.bp)
 
 
 def _settings(config: Settings | dict[str, Any] | None) -> Settings:

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 SUBCOMMAND_MODULES: tuple[str, ...] = (
     "bench.corpus", "bench.build_bench", "bench.serve.run", "bench.suite", "bench.adversarial", "bench.answers",
+    "bench.watch",
 )
 DEFAULT_COMMAND = "all"
 

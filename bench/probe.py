@@ -96,7 +96,7 @@ def build(content_dir: Path, out_dir: Path) -> int:
         return 2
     t1, cpu1 = time.perf_counter(), cpu_s()
     try:
-        report = build_graph(content_dir=content_dir, out_dir=out_dir)
+        report = build_graph(content_dir=content_dir, out_dir=out_dir, full=True)  # what a first build costs
     except Exception as exc:
         emit(
             {

@@ -92,7 +92,8 @@ def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
             settings.content_dir, settings.build_dir, vocab=Vocabulary(settings.base_iri),
             keep_going=args.keep_going, strict=args.strict, jobs=settings.build_jobs,
             max_file_bytes=settings.max_file_bytes, ontology_dir=settings.ontology_dir, progress=progress,
-            engine=settings.validation_engine, include_drafts=settings.include_drafts,
+            engine=settings.validation_engine, include_drafts=settings.include_drafts, full=args.full,
+            keep_versions=settings.keep_versions,
         )
     strict_failed = args.strict and not report.written and report.conforms and _warning_count(report) > 0
     _print_problems(report, warnings=not args.quiet or strict_failed)  # a --strict failure is always explained
@@ -106,7 +107,9 @@ def cmd_build(settings: Settings, args: argparse.Namespace) -> int:
         print(f"mkg build: FAILED ({report.failure}); {settings.build_dir} left untouched\n{summary}",
               file=sys.stderr)
         return 1
-    print(f"mkg build: wrote {settings.build_dir}/ (version {report.version}): {summary}")
+    how = ("full build" if report.reparsed is None else
+           f"incremental: {report.reparsed} file(s) parsed, {report.reextracted} article(s) extracted again")
+    print(f"mkg build: wrote {settings.build_dir}/ (version {report.version}, {how}): {summary}")
     return _push(settings, args.push, None) if args.push else 0
 
 
@@ -119,6 +122,24 @@ def _push(settings: Settings, url: str, graph_file: str | None, version: str | N
     dropped = f"; dropped {len(result.dropped)} old version(s)" if result.dropped else ""
     print(f"mkg push: serving version {result.version} ({result.triples} triples, {result.method}, "
           f"{result.seconds:.2f}s){dropped}")
+    return 0
+
+
+def cmd_diff(settings: Settings, args: argparse.Namespace) -> int:
+    from graph import changes
+
+    try:
+        found = changes.report(settings.build_dir, args.old, args.new, Vocabulary(settings.base_iri))
+    except changes.UnknownVersion as exc:
+        print(f"mkg diff: {exc}", file=sys.stderr)
+        return 1
+    if args.format == "json":
+        print(json.dumps(found, ensure_ascii=False, indent=1))
+    elif args.format in ("added", "removed"):
+        removed, added = changes.between(settings.build_dir, found["from"], found["to"])
+        sys.stdout.buffer.write(b"".join(added if args.format == "added" else removed))
+    else:
+        sys.stdout.write(changes.as_text(found))
     return 0
 
 
@@ -321,10 +342,20 @@ def parser() -> argparse.ArgumentParser:
                    help="SHACL engine (default auto: shacl, in Rust; pyshacl is the slower reference)")
     b.add_argument("--include-drafts", dest="include_drafts", action="store_true", default=None,
                    help="publish drafts too (`draft: true`, `published: false`): a preview build")
+    b.add_argument("--full", action="store_true",
+                   help="rebuild everything (default: reuse the previous build where its files did not change)")
     b.add_argument("--push", metavar="URL", help="then push the graph to this remote store (sparql+http://…)")
     b.set_defaults(func=cmd_build)
 
     p = commands.add_parser("push", help="load the built graph into a remote SPARQL store and serve it")
+    d = commands.add_parser("diff", help="what changed between two kept versions: per concept, and as triples")
+    d.add_argument("old", nargs="?", help="the older version (default: the one before NEW)")
+    d.add_argument("new", nargs="?", help="the newer version (default: the current build)")
+    d.add_argument("--build-dir", dest="build_dir", help="build directory (default build/)")
+    d.add_argument("--format", choices=("text", "json", "added", "removed"), default="text",
+                   help="text (default), json, or the added / removed N-Triples lines")
+    d.set_defaults(func=cmd_diff)
+
     p.add_argument("url", nargs="?", help="the store, sparql+http://host:port/… (default: the store setting)")
     p.add_argument("--graph", help="push this N-Triples file instead of build/graph.nt")
     p.add_argument("--build-dir", dest="build_dir", help="build directory (default build/)")
@@ -409,8 +440,8 @@ def _cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     return importlib.import_module("api.serving.gunicorn").cmd_serve(settings, args)
 
 
-_NOT_SETTINGS = {"command", "func", "config", "keep_going", "strict", "quiet", "format", "out", "split", "query",
-                 "path", "dev", "push", "url", "graph", "version", "suggest"}
+_NOT_SETTINGS = {"command", "func", "config", "keep_going", "strict", "full", "quiet", "format", "out", "split", "query",
+                 "path", "dev", "push", "url", "graph", "version", "suggest", "old", "new"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -105,7 +105,8 @@ def _build(settings: Settings, vocab: Vocabulary) -> tuple[Path, str, int | None
     if not build.is_up_to_date(settings.content_dir, settings.build_dir, vocab, settings.include_drafts):
         report = build.build(settings.content_dir, settings.build_dir, vocab=vocab, jobs=settings.build_jobs,
                              max_file_bytes=settings.max_file_bytes, ontology_dir=settings.ontology_dir,
-                             engine=settings.validation_engine, include_drafts=settings.include_drafts)
+                             engine=settings.validation_engine, include_drafts=settings.include_drafts,
+                             keep_versions=settings.keep_versions)
         if not report.written and not (settings.build_dir / build.GRAPH_NT).is_file():
             problems = "; ".join(str(p) for p in report.problems if p.severity == "error")[:2000]
             raise GraphUnavailable(f"build failed: {report.failure}. {problems}")

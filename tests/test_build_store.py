@@ -55,7 +55,8 @@ def test_build_writes_a_store_holding_exactly_graph_nt(write_article, tmp_path):
     assert {q.triple for q in store} == from_file
     del store
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["graph.nt", "graph.ttl", "report.json", f"store-{report.version}"])  # no shard or loading dir left
+        ["cache", "changes", "graph.nt", "graph.ttl", "report.json", f"store-{report.version}"])  # no shard left
+    assert sorted(p.name for p in (out / "cache").iterdir()) == ["cache.sqlite"]  # no worker record left
     assert report.timings["store"] > 0 and report.timings["readmodel"] > 0  # both written, both timed
     assert is_up_to_date(tmp_path / "content", out, Vocabulary())
 
@@ -118,12 +119,17 @@ def test_a_store_write_failure_keeps_the_previous_build(write_article, tmp_path,
     good = build(tmp_path / "content", out)
     write_article("b.md", article_text(title="ب"))
 
-    def disk_full(shards, directory, **options):
+    def disk_full(*args, **options):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("graph.pipeline.build.write_disk_store", disk_full)
-    report = build(tmp_path / "content", out)
+    monkeypatch.setattr("graph.pipeline.build.write_disk_store", disk_full)  # a full build loads the store
+    report = build(tmp_path / "content", out, full=True)
     assert not report.written and "No space left on device" in report.failure
+    assert stores(out) == [f"store-{good.version}"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["build", "content"]
+    monkeypatch.setattr("graph.pipeline.build.patch_store", disk_full)  # an incremental one patches the last
+    report = build(tmp_path / "content", out)
+    assert report.reparsed == 1 and not report.written and "No space left on device" in report.failure
     assert stores(out) == [f"store-{good.version}"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["build", "content"]
 
@@ -168,10 +174,16 @@ def test_a_full_disk_in_a_worker_keeps_the_previous_build(corpus, tmp_path, monk
     good = build(corpus, out, jobs=2, keep_going=True)
     assert good.written, good.failure
 
-    def disk_full(self, index, vocab, keep, shard):
+    def disk_full(self, *args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr("graph.pipeline.workers._Share.extract", disk_full)  # inherited by the forked workers
+    report = build(corpus, out, jobs=2, keep_going=True, full=True)
+    assert not report.written and "No space left on device" in report.failure
+    assert stores(out) == [f"store-{good.version}"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["build"]
+    # an incremental build that cannot write its buckets keeps the previous build too
+    monkeypatch.setattr("graph.pipeline.incremental.cache.BuildCache.bucket_files", disk_full)
     report = build(corpus, out, jobs=2, keep_going=True)
     assert not report.written and "No space left on device" in report.failure
     assert stores(out) == [f"store-{good.version}"]

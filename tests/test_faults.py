@@ -204,9 +204,11 @@ FAULTS = {
     "disk full while writing graph.nt": ("graph.pipeline.build.merge_shards", _no_space, "No space left on device"),
     "disk full while writing Turtle": ("graph.pipeline.build.convert", _no_space, "No space left on device"),
     "disk full while writing the store": ("graph.pipeline.build.write_disk_store", _no_space, "No space left on device"),
+    "disk full while patching the store": ("graph.pipeline.build.patch_store", _no_space, "No space left on device"),
     "read-only: no staging directory": ("graph.pipeline.build.tempfile.mkdtemp", _read_only, "Read-only file system"),
     "read-only: swap refused": (None, _rename_staging_read_only, "Read-only file system"),
 }
+FULL_BUILDS = {"disk full while writing the store"}  # a full build loads its store; an incremental one patches
 
 
 def _kept_build_is_whole(out: Path, triples: int, before: dict[str, bytes]) -> None:
@@ -227,7 +229,7 @@ def test_build_fault_keeps_the_old_graph(fault, tmp_path, monkeypatch, triples):
         replacement(monkeypatch)
     else:
         monkeypatch.setattr(target, replacement)
-    report = build(CONTENT, out)
+    report = build(CONTENT, out, full=fault in FULL_BUILDS)
     assert not report.written
     assert words in report.failure and "previous build is kept" in report.failure, report.failure
     monkeypatch.undo()

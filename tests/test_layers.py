@@ -15,8 +15,8 @@ import pytest
 LAYERS = (
     ("cli", ("graph.cli",)),
     ("api", ("api",)),
-    ("pipeline", ("graph.sources", "graph.push", "graph.export", "graph.built", "graph.pipeline", "graph.parse",
-                  "graph.extract")),
+    ("pipeline", ("graph.sources", "graph.push", "graph.export", "graph.built", "graph.changes", "graph.pipeline",
+                  "graph.parse", "graph.extract")),
     ("readmodel", ("graph.readmodel",)),
     ("store", ("graph.store",)),
     ("vocab", ("graph.vocab", "graph.config", "graph.arabic")),

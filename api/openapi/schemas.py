@@ -258,9 +258,39 @@ KEYWORD_PAGE = {**copy.deepcopy(PAGE), "properties": {**PAGE["properties"], "ite
                                          {"type": "object", "required": ["concept_count"],
                                           "properties": {"concept_count": {"type": "integer"}}}]}}}}
 
+_VALUES = {"type": "object", "properties": {"removed": {"type": "array"}, "added": {"type": "array"}}}
+_SHACL_CHANGES = {"type": "object", "properties": {"appeared": {"type": "array", "items": {"type": "object"}},
+                                                   "went_away": {"type": "array", "items": {"type": "object"}}}}
+CHANGES = {
+    "type": "object",
+    "description": "without `since`: the kept changesets (version, versions, changesets); with it: what changed "
+                   "from `since` to the served version (from, to, triples, patch, total, offset, limit, concepts, "
+                   "shacl)",
+    "properties": {
+        "version": {"type": "string"}, "versions": {"type": "array", "items": {"type": "string"}},
+        "changesets": {"type": "array", "items": {"type": "object", "required": ["from", "to", "removed", "added"],
+                                                  "properties": {"from": {"type": "string"}, "to": {"type": "string"},
+                                                                 "time": {"type": "string"},
+                                                                 "removed": {"type": ["integer", "string"]},
+                                                                 "added": {"type": ["integer", "string"]}}}},
+        "from": {"type": "string"}, "to": {"type": "string"},
+        "triples": {"type": "object", "properties": {"removed": {"type": "integer"}, "added": {"type": "integer"}}},
+        "patch": {"type": ["object", "null"], "properties": {"removed": {"type": "string"},
+                                                              "added": {"type": "string"}}},
+        "total": {"type": "integer"}, "offset": {"type": "integer"}, "limit": {"type": "integer"},
+        "concepts": {"type": "array", "items": {
+            "type": "object", "required": ["concept", "iri", "status", "triples"],
+            "properties": {"concept": {"type": "string"}, "iri": {"type": "string"},
+                           "status": {"type": "string", "enum": ["added", "removed", "changed"]},
+                           "triples": {"type": "object"}, "labels": _VALUES, "definitions": _VALUES,
+                           "links": _VALUES, "keywords": _VALUES}}},
+        "shacl": _SHACL_CHANGES,
+    },
+}
+
 SCHEMAS = {
     "NodeSummary": SUMMARY, "Problem": PROBLEM_SCHEMA, "Concept": CONCEPT, "OutlineSection": OUTLINE_SECTION,
     "ConceptPage": PAGE,
     "Neighbours": NEIGHBOURS, "Related": RELATED, "SearchResults": SEARCH, "KeywordPage": KEYWORD_PAGE,
-    "Keyword": KEYWORD, "Path": PATH, "Stats": STATS, "Validation": VALIDATION, "LinkSuggestions": LINK_SUGGESTIONS,
+    "Keyword": KEYWORD, "Path": PATH, "Stats": STATS, "Validation": VALIDATION, "Changes": CHANGES, "LinkSuggestions": LINK_SUGGESTIONS,
 }

@@ -19,6 +19,7 @@ from api.openapi.schemas import SCHEMAS
 PROBLEM = "application/problem+json"
 RDF_MEDIA = ("text/turtle", "application/ld+json", "application/n-triples")
 PRINTABLE = "^[^\\x00-\\x1f]*$"  # what a slug may hold (the server refuses control characters)
+VERSION = "^[0-9a-f]{8,64}$"
 RELATION = "(linksTo|hasKeyword|definesTerm|definedIn|mentions)"
 
 
@@ -172,6 +173,28 @@ def spec_json() -> str:
                 "text/turtle": {"schema": {"type": "string"}}, "application/ld+json": {"schema": {"type": "string"}},
                 "application/n-triples": {"schema": {"type": "string"}}}},
             extra={"503": _problem("no graph file to validate")}),
+        "/api/changes": _operation(
+            "listChanges", "What changed between graph versions, per concept",
+            [_param("since", "query", {"type": "string", "pattern": VERSION},
+                    "a kept graph version: answer what changed from it to the served version (absent: list the "
+                    "kept changesets)"),
+             _param("concept", "query", {"type": "string", "minLength": 1, "maxLength": 300, "pattern": PRINTABLE},
+                    "only this concept's changes"),
+             _limit(50, 500), OFFSET],
+            _ok("Changes", "the changesets kept, or the concepts added, removed and changed (labels, definitions, "
+                           "links with anchors, keywords) and the SHACL results that appeared or went away",
+                rdf=False),
+            extra={"410": _problem("`since` is not a kept version (expired, or never built here); `kept` lists "
+                                   "the kept ones")}),
+        "/api/changes/{old}/{new}/{side}.nt": _operation(
+            "getPatch", "The triples removed or added from one kept version to another, as N-Triples",
+            [_param("old", "path", {"type": "string", "pattern": VERSION}, "the older version"),
+             _param("new", "path", {"type": "string", "pattern": VERSION}, "the newer version"),
+             _param("side", "path", {"type": "string", "enum": ["removed", "added"]},
+                    "removed: delete these triples, then added: insert these, as DBpedia Live changesets")],
+            {"description": "sorted N-Triples lines", "content": {"application/n-triples": {"schema": {
+                "type": "string"}}}, "headers": {"ETag": {"schema": {"type": "string"}}}},
+            extra={"410": _problem("a version is not kept (expired, or never built here)")}),
     }
     for item in paths.values():
         item["get"]["responses"].setdefault("503", _problem("the graph is not loaded yet"))

@@ -81,7 +81,8 @@ def rebuild(settings, vocab):
         _LOG.info("content changed: rebuilding %s", settings.content_dir)
         report = build(settings.content_dir, settings.build_dir, vocab=vocab, jobs=settings.build_jobs,
                        max_file_bytes=settings.max_file_bytes, ontology_dir=settings.ontology_dir,
-                       engine=settings.validation_engine, include_drafts=settings.include_drafts)
+                       engine=settings.validation_engine, include_drafts=settings.include_drafts,
+                       keep_versions=settings.keep_versions)
         if report.written:
             _LOG.info("rebuilt: version %s, %d triples", report.version, report.triples)
         else:

@@ -22,19 +22,30 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Graph
 
+from graph import changes
 from graph.built import read_report, source_fingerprint
 from graph.config import ONTOLOGY_DIR, ONTOLOGY_FILES, ConfigError, ontology_file
 from graph.export import convert, nt_line
 from graph.extract import ExtractionContext, extractors
 from graph.parse.articletext import ARTICLE_TEXT
 from graph.parse.content import Article, Problem, discover
-from graph.pipeline.corpus import admit
+from graph.pipeline.corpus import Admitted, admit
+from graph.pipeline.incremental import (
+    CACHE_DIR,
+    BuildCache,
+    ContentChanged,
+    extract_changed,
+    keep_cache,
+    patch_store,
+    previous_cache,
+    read_changed,
+)
 from graph.pipeline.link_typos import link_typos
 from graph.pipeline.progress import Reporter
 from graph.pipeline.resolve import ConceptIndex
@@ -74,6 +85,8 @@ class BuildReport:
     validation: ValidationReport | None = None
     timings: dict[str, float] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
+    reparsed: int | None = None  # incremental builds: the files parsed again (None: a full build)
+    reextracted: int | None = None  # and the articles extracted again
 
     @property
     def conforms(self) -> bool:
@@ -235,11 +248,15 @@ def validate_lines(body: bytes | Path, triples: int, vocab: Vocabulary, ontology
     return validation, _counts(store, vocab), engine
 
 
-def _abandon(report: BuildReport, staging: Path, exc: OSError) -> BuildReport:
-    """Record a write failure, drop the staging dir and keep the previous build."""
+def _abandon(report: BuildReport, staging: Path, exc: OSError | None, cache: BuildCache | None = None
+             ) -> BuildReport:
+    """Record a write failure (`exc`, or the failure already named), drop the staging dir, keep the previous build."""
     report.written = False
-    report.failure = f"cannot write the build output ({exc.strerror or exc}); the previous build is kept"
+    if exc is not None:
+        report.failure = f"cannot write the build output ({exc.strerror or exc}); the previous build is kept"
     shutil.rmtree(staging, ignore_errors=True)
+    if cache is not None:
+        cache.close()
     return report
 
 
@@ -272,7 +289,8 @@ def _timed(timings: dict[str, float], name: str, work: Callable[[], object]) -> 
 
 
 def _write_outputs(report: BuildReport, shards: list[Path], staging: Path, vocab: Vocabulary,
-                   ontology_dir: Path, engine: str, texts: list[Path]) -> None:
+                   ontology_dir: Path, engine: str, texts: list[Path], previous: tuple[Path, Path] | None = None
+                   ) -> None:
     """Merge the shards into graph.nt, write graph.ttl, the on-disk store and the read model, and validate; all at once.
 
     The two cores share: from the start, the on-disk store load from the shards (two pyoxigraph
@@ -280,7 +298,8 @@ def _write_outputs(report: BuildReport, shards: list[Path], staging: Path, vocab
     after the merge, the validation of graph.nt by the shacl engine beside the Turtle conversion
     and the read model, made from graph.nt alone (a spawned process for big graphs; dropped with
     the staging directory when validation fails). The counts are then read from the on-disk
-    store. No whole-graph store is held in memory.
+    store. No whole-graph store is held in memory. With `previous` (the previous version's store and
+    graph.nt), the store is that one patched once graph.nt is merged (graph.pipeline.incremental.store).
     """
     loading, model_files = staging / ".store-loading", staging / ".readmodel"
     model_files.mkdir()
@@ -288,12 +307,16 @@ def _write_outputs(report: BuildReport, shards: list[Path], staging: Path, vocab
     not_needed = threading.Event()  # validation failed: no read model
 
     def write_store() -> None:
-        write_disk_store(shards, loading, nice=DISK_STORE_NICE)
-        compact(loading)  # once, before anything opens it read-only
+        if previous is None:
+            write_disk_store(shards, loading, nice=DISK_STORE_NICE)
+        else:
+            merged.result()
+            patch_store(previous[0], previous[1], staging / GRAPH_NT, loading)
+        compact(loading)  # once, before anything opens it read-only (a patched compacted store stays so)
 
     with ThreadPoolExecutor(max_workers=4) as pool:
-        disk = pool.submit(_timed(timings, "store", write_store))
         merged = pool.submit(merge_shards, shards, staging / GRAPH_NT)
+        disk = pool.submit(_timed(timings, "store", write_store))
 
         def write_turtle() -> None:
             merged.result()
@@ -349,6 +372,14 @@ def _keep_article_text(texts: list[Path], target: Path) -> None:
             text.unlink()
 
 
+def _previous_store(out_dir: Path) -> tuple[Path, Path] | None:
+    """Return the previous build's store and graph.nt, when both are there to patch."""
+    version = (read_report(out_dir) or {}).get("version")
+    if isinstance(version, str) and version and store_dir(out_dir, version).is_dir():
+        return store_dir(out_dir, version), out_dir / GRAPH_NT
+    return None
+
+
 def _keep_previous_store(out_dir: Path, staging: Path, version: str) -> None:
     """Carry the previous build's store into staging (a server may still read it); older ones are dropped."""
     previous = (read_report(out_dir) or {}).get("version")
@@ -371,11 +402,15 @@ def build(
     progress: Reporter | None = None,
     engine: str = "auto",
     include_drafts: bool = False,
+    full: bool = False,
+    keep_versions: int = 3,
 ) -> BuildReport:
     """Build the graph from content_dir into out_dir; out_dir is only replaced by a build that passes.
 
     Drafts (`draft: true`, `published: false`) are left out unless include_drafts (a preview build).
     `progress` (graph.pipeline.progress) is told each stage, and the files parsed out of the total.
+    Unless `full`, the previous build's cache (graph.pipeline.incremental) spares what did not change.
+    What changed since the previous build is kept for the last `keep_versions` versions (graph.changes).
     """
     stage = progress or (lambda _stage, _done, _total: None)
     vocab = vocab or Vocabulary()
@@ -385,6 +420,8 @@ def build(
         report = BuildReport(fingerprint=content_fingerprint(content_dir, vocab, ontology_dir, include_drafts,
                                                              source=source),
                              content_dir=str(content_dir.resolve()), source=source)
+        settings = content_fingerprint(content_dir, vocab, ontology_dir, include_drafts,
+                                       source=f"{max_file_bytes}:{report.content_dir}")
     except ConfigError as exc:  # no shapes to validate against: nothing can be built
         return BuildReport(failure=str(exc))
     clock = time.perf_counter()
@@ -393,55 +430,38 @@ def build(
     else:
         paths, problems = [], [Problem("error", str(content_dir), None, "no-content",
                                        "content directory does not exist: create it or pass --content DIR")]
-    # One worker set parses (keeping the articles) and then extracts: see graph/pipeline/workers.py.
-    with CorpusWorkers(jobs, size_hint=len(paths)) as workers, collector_paused():
-        parsed = workers.parse(paths, content_dir, max_file_bytes, lambda done, total: stage("parse", done, total))
-        admitted = admit(parsed, include_drafts=include_drafts)
-        del parsed
-        articles, admitted.articles = admitted.articles, []  # one reference, dropped once the index is built
-        report.problems.extend(problems + admitted.problems)
-        report.articles = len(articles)
-        report.timings["parse"] = time.perf_counter() - clock
-        if report.rejected and not keep_going:
-            report.failure = f"{len(report.rejected)} file(s) rejected (use --keep-going to build the rest)"
-            return report
-        if not articles:
-            report.failure = (f"every article is a draft ({admitted.drafts}): --include-drafts previews them"
-                              if admitted.drafts else "no article could be read")
-            return report
-        clock = time.perf_counter()
-        stage("extract", 0, 0)
-        try:
-            out_dir.parent.mkdir(parents=True, exist_ok=True)
-            staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-        except OSError as exc:  # a read-only or full file system: nothing written yet
-            report.failure = f"cannot write the build output ({exc.strerror or exc}); the previous build is kept"
-            return report
-        try:
-            # the extractors needing no index run meanwhile
-            workers.prepare(vocab, admitted.kept, admitted.aliases, staging)
-            # The index without the blocks it was built from: all the extractors read. Link typos read
-            # the links, so they are found first.
-            index = ConceptIndex.build(articles)
-            typos = list(link_typos(index))
-            index = index.for_extraction()
-            del articles  # index views: the workers hold the articles
-            extracted = workers.extract(index, vocab, admitted.kept, staging)
-        except OSError as exc:
-            return _abandon(report, staging, exc)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+    cache = None if full else previous_cache(out_dir, settings)
+    gathered: BuildReport | tuple
+    with collector_paused():
+        if cache is not None:
+            try:
+                gathered = _gather_incremental(report, cache, paths, problems, content_dir, out_dir, vocab,
+                                               keep_going, max_file_bytes, include_drafts, clock)
+            except ContentChanged:
+                cache.close()
+                cache = None
+                report = replace(report, problems=[], timings={}, counts={}, reparsed=None, reextracted=None)
+        if cache is None:
+            gathered = _gather_full(report, paths, problems, content_dir, out_dir, vocab, keep_going, jobs,
+                                    max_file_bytes, include_drafts, stage, clock, settings)
+    if isinstance(gathered, BuildReport):
+        if cache is not None:
+            cache.close()
+        return gathered
+    extracted, index, typos, staging, buckets = gathered
     try:
         report.problems.extend(extracted.problems + _corpus_shard(index, vocab, extracted, staging) + typos)
         del index
         report.timings["extract"] = time.perf_counter() - clock
         stage("write", 0, 0)
-        _write_outputs(report, extracted.shards, staging, vocab, ontology_dir, engine, extracted.texts)
+        _write_outputs(report, extracted.shards, staging, vocab, ontology_dir, engine, extracted.texts,
+                       None if cache is None else _previous_store(out_dir))
     except OSError as exc:
-        return _abandon(report, staging, exc)
+        return _abandon(report, staging, exc, cache)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        if cache is not None:
+            cache.close()
         raise
     failure = None
     assert report.validation is not None
@@ -452,14 +472,109 @@ def build(
         failure = f"--strict given and {warnings} warning(s) found: fix them, or build without --strict"
     if failure:
         report.failure = failure
-        shutil.rmtree(staging, ignore_errors=True)
-        return report
+        return _abandon(report, staging, None, cache)
     try:
         _keep_previous_store(out_dir, staging, report.version)
+        if cache is not None:  # the cache moves on with the build it served
+            keep_cache(cache, paths, content_dir, buckets, staging)
         report.written = True
-        (staging / REPORT_FILE).write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=2),
-                                           encoding="utf-8")
+        written = report.to_json()
+        previous = read_report(out_dir)
+        changes.record(out_dir, staging, previous if previous and previous.get("written") else None, written,
+                       keep_versions)
+        (staging / REPORT_FILE).write_text(json.dumps(written, ensure_ascii=False, indent=2), encoding="utf-8")
         _swap_in(staging, out_dir)
     except OSError as exc:
         return _abandon(report, staging, exc)
     return report
+
+
+def _admit(report: BuildReport, parsed: list, problems: list[Problem], include_drafts: bool, keep_going: bool,
+           clock: float) -> Admitted | BuildReport:
+    """Admit the parsed articles into `report`; return them, or `report` with the failure that stops the build."""
+    admitted = admit(parsed, include_drafts=include_drafts)
+    report.problems.extend(problems + admitted.problems)
+    report.articles = len(admitted.articles)
+    report.timings["parse"] = time.perf_counter() - clock
+    if report.rejected and not keep_going:
+        report.failure = f"{len(report.rejected)} file(s) rejected (use --keep-going to build the rest)"
+        return report
+    if not admitted.articles:
+        report.failure = (f"every article is a draft ({admitted.drafts}): --include-drafts previews them"
+                          if admitted.drafts else "no article could be read")
+        return report
+    return admitted
+
+
+def _staging(report: BuildReport, out_dir: Path) -> Path | BuildReport:
+    """Make the staging directory beside out_dir, or return `report` saying why it cannot be written."""
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    except OSError as exc:  # a read-only or full file system: nothing written yet
+        report.failure = f"cannot write the build output ({exc.strerror or exc}); the previous build is kept"
+        return report
+
+
+def _gather_full(report: BuildReport, paths: list[Path], problems: list[Problem], content_dir: Path, out_dir: Path,
+                 vocab: Vocabulary, keep_going: bool, jobs: int, max_file_bytes: int, include_drafts: bool,
+                 stage: Reporter, clock: float, settings: str) -> BuildReport | tuple:
+    """Parse and extract every article on the workers, recording each into a fresh cache in the staging dir."""
+    # One worker set parses (keeping the articles) and then extracts: see graph/pipeline/workers.py.
+    with CorpusWorkers(jobs, size_hint=len(paths)) as workers:
+        parsed = workers.parse(paths, content_dir, max_file_bytes, lambda done, total: stage("parse", done, total))
+        views = [(view, found) for view, found in parsed if view is not None]
+        admitted = _admit(report, parsed, problems, include_drafts, keep_going, clock)
+        del parsed
+        if isinstance(admitted, BuildReport):
+            return admitted
+        articles, admitted.articles = admitted.articles, []  # one reference, dropped once the index is built
+        clock = time.perf_counter()
+        stage("extract", 0, 0)
+        staging = _staging(report, out_dir)
+        if isinstance(staging, BuildReport):
+            return staging
+        try:
+            # the extractors needing no index run meanwhile
+            workers.prepare(vocab, admitted.kept, admitted.aliases, staging, record=True)
+            # The index without the blocks it was built from: all the extractors read. Link typos read
+            # the links, so they are found first.
+            index = ConceptIndex.build(articles)
+            typos = list(link_typos(index))
+            index = index.for_extraction()
+            del articles  # index views: the workers hold the articles
+            extracted = workers.extract(index, vocab, admitted.kept, staging)
+            cache = BuildCache.open(staging / CACHE_DIR, settings, fresh=True)
+            if cache is not None:
+                cache.put_views(views)
+                cache.ingest(sorted(staging.glob("*.records")))
+                cache.close()
+        except OSError as exc:
+            return _abandon(report, staging, exc)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    return extracted, index, typos, staging, []
+
+
+def _gather_incremental(report: BuildReport, cache: BuildCache, paths: list[Path], problems: list[Problem],
+                        content_dir: Path, out_dir: Path, vocab: Vocabulary, keep_going: bool, max_file_bytes: int,
+                        include_drafts: bool, clock: float) -> BuildReport | tuple:
+    """Parse and extract what changed since the build the cache served (graph.pipeline.incremental.update)."""
+    parsed, articles, report.reparsed = read_changed(cache, paths, content_dir, max_file_bytes)
+    admitted = _admit(report, parsed, problems, include_drafts, keep_going, clock)
+    del parsed
+    if isinstance(admitted, BuildReport):
+        return admitted
+    staging = _staging(report, out_dir)
+    if isinstance(staging, BuildReport):
+        return staging
+    try:
+        extracted, index, typos, report.reextracted, buckets = extract_changed(
+            cache, admitted, admitted.articles, articles, paths, content_dir, max_file_bytes, vocab, staging)
+    except OSError as exc:
+        return _abandon(report, staging, exc, cache)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return extracted, index, typos, staging, buckets

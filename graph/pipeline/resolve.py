@@ -60,7 +60,7 @@ def index_view(article: Article) -> Article:
 
     Building the index from these views gives the same index as from the whole articles (the
     passes skip every other block), for a fraction of the bytes a parser process sends back and
-    the parent holds: no outline, description, hash, dates or authors (graph.pipeline.corpus.admit reads the
+    the parent holds: no outline, description, dates or authors (graph.pipeline.corpus.admit reads the
     slug, aliases, draft flag and unread fields, which stay).
     """
     kept = []
@@ -70,8 +70,8 @@ def index_view(article: Article) -> Article:
                               block.section, block.links) if block.plain else block)  # the index reads no runs
         elif block.links:  # only its links are read: drop the text
             kept.append(Block(block.kind, block.line, "", "", block.level, block.quote, block.section, block.links))
-    return Article(article.path, article.slug, article.slug_written, article.title, "", article.keywords, "",
-                   tuple(kept), (), None, None, (), article.aliases, article.draft, article.slug_line, article.unknown)
+    return Article(article.path, article.slug, article.slug_written, article.title, "", article.keywords,
+                   article.sha256, tuple(kept), (), None, None, (), article.aliases, article.draft, article.slug_line, article.unknown)
 
 
 @dataclass(frozen=True, slots=True)

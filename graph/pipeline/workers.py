@@ -40,6 +40,9 @@ from graph.extract import ExtractionContext, split_extractors
 from graph.parse.articletext import record_line
 from graph.parse.content import Article, Problem, parse_article
 from graph.pipeline.corpus import retarget
+from graph.pipeline.incremental.cache import RecordWriter
+from graph.pipeline.incremental.extract import extract_recorded
+from graph.pipeline.incremental.reads import RecordingIndex
 from graph.pipeline.resolve import ConceptIndex, index_view
 from graph.vocab import Vocabulary
 
@@ -96,15 +99,18 @@ class _Share:
         pickle.dump((position, article), self._file(), protocol=pickle.HIGHEST_PROTOCOL)
         self.positions.append(position)
 
-    def _articles(self, keep: set[int] | None) -> Iterator[tuple[int, Article]]:
-        """Read the kept articles back, in corpus order, with links written to an alias pointing at its article."""
+    def _articles(self, keep: set[int] | None) -> Iterator[tuple[int, Article, Article]]:
+        """Read the kept articles back, in corpus order, with links written to an alias pointing at its article.
+
+        Yields (position, article, the article as parsed).
+        """
         spill = self._file()
         spill.seek(0)
         load, aliases = pickle.load, self.aliases
         for _ in range(len(self.positions)):
             position, article = load(spill)
             if keep is None or position in keep:
-                yield position, (retarget(article, aliases) if aliases else article)
+                yield position, (retarget(article, aliases) if aliases else article), article
         spill.seek(0, os.SEEK_END)
 
     def parse(self, positions: list[int], paths: list[Path], root: Path, max_bytes: int) -> list[tuple[int, Parsed]]:
@@ -119,19 +125,26 @@ class _Share:
         return out
 
     def _run(self, extractors_: tuple, context: ExtractionContext, keep: set[int] | None, shard: Path,
-             text: IO[bytes] | None = None) -> None:
+             text: IO[bytes] | None = None, record: RecordWriter | None = None, phase: int = 0) -> None:
         """Write the N-Triples lines of `extractors_` on the kept articles as shards; keep their problems by position.
 
         With `text`, also write each kept article's text record (graph.parse.articletext) there, in the same pass.
+        With `record`, also write each article's extraction there (graph.pipeline.incremental), as `phase`.
         """
         lines: set[bytes] = set()
         update, encode = lines.update, str.encode
-        for position, article in self._articles(keep):
+        for position, article, original in self._articles(keep):
+            line = record_line(article) if text is not None else b""
             if text is not None:
-                text.write(record_line(article))
+                text.write(line)
             before = len(context.problems)
-            for extractor in extractors_:
-                update(map(encode, map(nt_line, extractor(article, context))))  # no bytecode per triple
+            if record is not None:
+                extraction = extract_recorded(article, original, phase, extractors_, context, self.aliases, line)
+                update(extraction.lines.splitlines(keepends=True))
+                record.write(extraction)
+            else:
+                for extractor in extractors_:
+                    update(map(encode, map(nt_line, extractor(article, context))))  # no bytecode per triple
             if len(context.problems) > before:
                 self.problems.append((position, context.problems[before:]))
             if len(lines) >= SHARD_LINES:
@@ -150,25 +163,37 @@ class _Share:
         self.count += len(lines)
         lines.clear()
 
-    def prepare(self, vocab: Vocabulary, keep: set[int] | None, aliases: dict[str, str] | None, shard: Path) -> None:
-        """Point links written to an alias at its article, then run the extractors that need no concept index."""
+    def prepare(self, vocab: Vocabulary, keep: set[int] | None, aliases: dict[str, str] | None, shard: Path,
+                record: bool = False) -> None:
+        """Point links written to an alias at its article, then run the extractors that need no concept index.
+
+        With `record`, each article's extraction is also written to `shard`'s .records file (see extract).
+        """
         self.aliases = aliases or {}
         self.problems, self.shards, self.count = [], [], 0
         vocabulary_only, _ = split_extractors()
         context = ExtractionContext(vocab=vocab, index=None)  # type: ignore[arg-type]
-        self._run(vocabulary_only, context, keep, shard.with_name(f"{shard.stem}-p{shard.suffix}"))
+        writer = RecordWriter(shard.with_suffix(".records")) if record else None
+        self._run(vocabulary_only, context, keep, shard.with_name(f"{shard.stem}-p{shard.suffix}"), record=writer)
+        if writer is not None:
+            writer.close()
 
-    def extract(self, index: ConceptIndex, vocab: Vocabulary, keep: set[int] | None, shard: Path
+    def extract(self, index: ConceptIndex, vocab: Vocabulary, keep: set[int] | None, shard: Path,
+                record: bool = False
                 ) -> tuple[list[Path], int, list[tuple[int, list[Problem]]], dict[str, list[str]], Path]:
         """Run the other extractors into more shards named after `shard`, and write the kept articles' text.
 
         Returns (shard files, lines written, problems by article position, mentions by article slug, the
-        text file of the kept articles: graph.parse.articletext).
+        text file of the kept articles: graph.parse.articletext). With `record`, each article's extraction
+        and the index reads it made go to `shard`'s .records file (graph.pipeline.incremental.cache).
         """
-        context = ExtractionContext(vocab=vocab, index=index)
+        writer = RecordWriter(shard.with_suffix(".records")) if record else None
+        context = ExtractionContext(vocab=vocab, index=RecordingIndex(index) if record else index)  # type: ignore[arg-type]
         text = shard.with_name(f"{shard.stem}.text.jsonl")
         with text.open("wb") as sink:
-            self._run(split_extractors()[1], context, keep, shard, sink)
+            self._run(split_extractors()[1], context, keep, shard, sink, record=writer, phase=1)
+        if writer is not None:
+            writer.close()
         problems, self.problems = self.problems, []
         shards, self.shards = self.shards, []
         return (shards, self.count, sorted(problems, key=lambda item: item[0]), context.memo.get("mentions", {}),
@@ -191,9 +216,9 @@ def _serve(connection: Connection, share: _Share) -> None:
             elif request[0] == "prepare":
                 reply = share.prepare(*request[1:])
             elif request[0] == "extract":
-                _, vocab, keep, shard = request
+                _, vocab, keep, shard, record = request
                 index = pickle.loads(connection.recv_bytes())
-                reply = share.extract(index, vocab, keep, shard)
+                reply = share.extract(index, vocab, keep, shard, record)
             else:
                 return
         except OSError as exc:  # disk full, unreadable directory...: the parent re-raises it as it is
@@ -235,6 +260,7 @@ class CorpusWorkers:
         self.jobs = jobs if jobs > 1 and size >= MIN_PARALLEL and forking else 1
         self.local: _Share | None = None
         self.prepared = False
+        self.record = False
         self.connections: list[Connection] = []
         self.processes: list[multiprocessing.process.BaseProcess] = []
         self.slugs: list[set[str]] = []  # per worker: the slugs of the articles it holds
@@ -330,16 +356,19 @@ class CorpusWorkers:
                 send(connection)
         return results  # type: ignore[return-value]
 
-    def prepare(self, vocab: Vocabulary, keep: set[int] | None, aliases: dict[str, str] | None, scratch: Path) -> None:
+    def prepare(self, vocab: Vocabulary, keep: set[int] | None, aliases: dict[str, str] | None, scratch: Path,
+                record: bool = False) -> None:
         """Start the extractors that need no concept index, writing shards to `scratch` (extract() collects them).
 
         `aliases` (graph.pipeline.corpus.Admitted.aliases) points the links written to an alias at its article.
+        With `record`, each article's extraction also goes to `scratch`/*.records (graph.pipeline.incremental).
         """
+        self.record = record
         if self.local is not None:
-            self.local.prepare(vocab, keep, aliases, scratch / ".shard-0.nt")
+            self.local.prepare(vocab, keep, aliases, scratch / ".shard-0.nt", record)
         else:
             for n, connection in enumerate(self.connections):
-                connection.send(("prepare", vocab, keep, aliases, scratch / f".shard-{n}.nt"))
+                connection.send(("prepare", vocab, keep, aliases, scratch / f".shard-{n}.nt", record))
         self.prepared = True
 
     def extract(self, index: ConceptIndex, vocab: Vocabulary, keep: set[int] | None, scratch: Path) -> Extracted:
@@ -351,12 +380,12 @@ class CorpusWorkers:
         self.prepared = False
         if self.local is not None:
             shard = scratch / ".shard-0.nt"
-            replies = [self.local.extract(index, vocab, keep, shard)]
+            replies = [self.local.extract(index, vocab, keep, shard, self.record)]
         else:
             for n, connection in enumerate(self.connections):  # each worker gets its own articles' terms only
                 body = pickle.dumps(index.for_extraction(self.slugs[n]), protocol=pickle.HIGHEST_PROTOCOL)
                 shard = scratch / f".shard-{n}.nt"
-                connection.send(("extract", vocab, keep, shard))
+                connection.send(("extract", vocab, keep, shard, self.record))
                 connection.send_bytes(body)
                 del body
             for connection in self.connections:
