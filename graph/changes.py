@@ -32,6 +32,8 @@ from graph.vocab import RDF, SKOS, Vocabulary
 CHANGES_DIR = "changes"
 LOG_FILE = "log.json"
 REMOVED, ADDED, SUMMARY = "removed.nt", "added.nt", "summary.json"
+STATUSES = ("added", "changed", "removed")
+TOUCHED_LISTED = 12  # concepts a log entry names (the home page's recent changes); its counts cover them all
 
 
 class UnknownVersion(LookupError):
@@ -88,7 +90,8 @@ def _shacl_changes(old_report: dict | None, new_report: dict) -> dict[str, list[
             "went_away": [before[k] for k in sorted(before.keys() - after.keys())]}
 
 
-def record(previous: Path, staging: Path, old_report: dict | None, new_report: dict, keep_versions: int) -> None:
+def record(previous: Path, staging: Path, old_report: dict | None, new_report: dict, keep_versions: int,
+           vocab: Vocabulary) -> None:
     """Write the changeset from the build in `previous` to the one in `staging`, and carry the kept ones over."""
     log = read_log(previous)
     old, new = (old_report or {}).get("version"), new_report["version"]
@@ -102,8 +105,10 @@ def record(previous: Path, staging: Path, old_report: dict | None, new_report: d
                                                ensure_ascii=False, indent=1), encoding="utf-8")
         if log and log[-1]["to"] != old:
             log = []  # the chain is broken (a build made elsewhere): start afresh
+        with (here / REMOVED).open("rb") as removed, (here / ADDED).open("rb") as added:
+            statuses = concept_statuses(removed, added, vocab)
         log.append({"from": old, "to": new, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                    "removed": _count(here / REMOVED), "added": _count(here / ADDED)})
+                    "removed": _count(here / REMOVED), "added": _count(here / ADDED), **touched_summary(statuses)})
     log = log[-max(1, keep_versions - 1):] if log and log[-1]["to"] == new else []
     for entry in log:
         source = previous / CHANGES_DIR / f"{entry['from']}--{entry['to']}"
@@ -117,6 +122,15 @@ def record(previous: Path, staging: Path, old_report: dict | None, new_report: d
 def _count(path: Path) -> int:
     with path.open("rb") as source:
         return sum(1 for _ in source)
+
+
+def touched_summary(statuses: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Return the concepts a changeset touched, counted by status, and the first TOUCHED_LISTED (added first)."""
+    counts = dict.fromkeys(STATUSES, 0)
+    for entry in statuses.values():
+        counts[entry["status"]] += 1
+    first = sorted(statuses, key=lambda slug: (STATUSES.index(statuses[slug]["status"]), slug))[:TOUCHED_LISTED]
+    return {"concepts": counts, "touched": [{"concept": slug, "status": statuses[slug]["status"]} for slug in first]}
 
 
 def between(build_dir: Path, old: str, new: str) -> tuple[list[bytes], list[bytes]]:
@@ -180,12 +194,40 @@ def _value(term: Any) -> str:
     return term.value
 
 
-def concept_changes(removed: Iterable[bytes], added: Iterable[bytes], vocab: Vocabulary) -> list[dict[str, Any]]:
+def concept_statuses(removed: Iterable[bytes], added: Iterable[bytes], vocab: Vocabulary) -> dict[str, dict[str, Any]]:
+    """Return, per concept a changeset touches, its status and its triples removed and added (lines streamed)."""
+    typed = f"<{RDF.type}> <{vocab.MKG.Concept}> .".encode()
+    slugs: dict[bytes, str | None] = {}
+    found: dict[str, dict[str, Any]] = {}
+    for side, lines in (("removed", removed), ("added", added)):
+        for line in lines:
+            end = line.find(b"> ") if line.startswith(b"<") else -1
+            if end < 0:
+                continue
+            subject = line[1:end]
+            if subject not in slugs:
+                kind_slug = vocab.slug_of(subject.decode("utf-8").split("#", 1)[0])
+                slugs[subject] = kind_slug[1] if kind_slug and kind_slug[0] in ("concept", "article") else None
+            slug = slugs[subject]
+            if slug is None:
+                continue
+            entry = found.setdefault(slug, {"status": "changed", "triples": {"removed": 0, "added": 0}})
+            entry["triples"][side] += 1
+            if line[end + 2:].rstrip() == typed:
+                entry["status"] = side
+    for entry in found.values():
+        if entry["status"] != "changed" and entry["triples"]["removed"] and entry["triples"]["added"]:
+            entry["status"] = "changed"  # typed Concept on one side only, yet facts on both: a red link written
+    return found
+
+
+def concept_changes(removed: list[bytes], added: list[bytes], vocab: Vocabulary) -> list[dict[str, Any]]:
     """Summarise a changeset per concept: added or removed, labels, definitions, links (with anchors), keywords."""
     mkg = vocab.MKG
     fields = {str(SKOS.prefLabel): "labels", str(SKOS.definition): "definitions", str(mkg.linksTo): "links",
               str(mkg.hasKeyword): "keywords"}
-    concepts: dict[str, dict[str, Any]] = {}
+    concepts = {slug: {"concept": slug, "iri": str(vocab.concept(slug)), **found}
+                for slug, found in concept_statuses(removed, added, vocab).items()}
 
     def slug_of(iri: str) -> str | None:
         found = vocab.slug_of(iri.split("#", 1)[0])
@@ -203,17 +245,9 @@ def concept_changes(removed: Iterable[bytes], added: Iterable[bytes], vocab: Voc
             if source and target and str(mkg.anchorText) in facts:
                 anchors.setdefault((source, slug_of(target) or target), []).append(facts[str(mkg.anchorText)])
         for t in triples:
-            slug = slug_of(t.subject.value) if isinstance(t.subject, ox.NamedNode) else None
-            if slug is None:
-                continue
-            entry = concepts.setdefault(slug, {"concept": slug, "iri": str(vocab.concept(slug)), "status": "changed",
-                                               "triples": {"removed": 0, "added": 0}})
-            entry["triples"][side] += 1
-            predicate = t.predicate.value
-            if predicate == str(RDF.type) and t.object.value == str(mkg.Concept):
-                entry["status"] = side
-            name = fields.get(predicate)
-            if name is None or t.subject.value != str(vocab.concept(slug)):
+            name = fields.get(t.predicate.value)
+            slug = slug_of(t.subject.value) if name and isinstance(t.subject, ox.NamedNode) else None
+            if slug is None or t.subject.value != str(vocab.concept(slug)):
                 continue
             value: Any = _value(t.object)
             if name == "links":
@@ -221,10 +255,7 @@ def concept_changes(removed: Iterable[bytes], added: Iterable[bytes], vocab: Voc
                 value = {"target": target, "anchors": sorted(anchors.get((slug, target), []))}
             elif name == "keywords":
                 value = (vocab.slug_of(value) or ("", value))[1]
-            entry.setdefault(name, {"removed": [], "added": []})[side].append(value)
-    for entry in concepts.values():
-        if entry["status"] != "changed" and entry["triples"]["removed"] and entry["triples"]["added"]:
-            entry["status"] = "changed"  # typed Concept on one side only, yet facts on both: a red link written
+            concepts[slug].setdefault(name, {"removed": [], "added": []})[side].append(value)
     return [concepts[slug] for slug in sorted(concepts)]
 
 
@@ -241,6 +272,15 @@ def report(build_dir: Path, old: str | None, new: str | None, vocab: Vocabulary)
     removed, added = between(build_dir, old, new)
     return {"from": old, "to": new, "removed": len(removed), "added": len(added),
             "concepts": concept_changes(removed, added, vocab), "shacl": shacl_between(build_dir, old, new)}
+
+
+def as_turtle(removed: list[bytes], added: list[bytes], vocab: Vocabulary) -> bytes:
+    """Render a patch as two Turtle documents with the vocabulary's prefixes: the removed triples, then the added."""
+    out = []
+    for side, lines in (("removed", removed), ("added", added)):
+        out.append(f"# {side}: {len(lines)} triple(s)\n".encode())
+        out.append(ox.serialize(_triples(lines), format=ox.RdfFormat.TURTLE, prefixes=vocab.prefixes()) + b"\n")
+    return b"".join(out)
 
 
 def as_text(changes: dict[str, Any]) -> str:

@@ -138,6 +138,9 @@ def cmd_diff(settings: Settings, args: argparse.Namespace) -> int:
     elif args.format in ("added", "removed"):
         removed, added = changes.between(settings.build_dir, found["from"], found["to"])
         sys.stdout.buffer.write(b"".join(added if args.format == "added" else removed))
+    elif args.format == "turtle":
+        removed, added = changes.between(settings.build_dir, found["from"], found["to"])
+        sys.stdout.buffer.write(changes.as_turtle(removed, added, Vocabulary(settings.base_iri)))
     else:
         sys.stdout.write(changes.as_text(found))
     return 0
@@ -352,8 +355,9 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("old", nargs="?", help="the older version (default: the one before NEW)")
     d.add_argument("new", nargs="?", help="the newer version (default: the current build)")
     d.add_argument("--build-dir", dest="build_dir", help="build directory (default build/)")
-    d.add_argument("--format", choices=("text", "json", "added", "removed"), default="text",
-                   help="text (default), json, or the added / removed N-Triples lines")
+    d.add_argument("--format", choices=("text", "json", "turtle", "added", "removed"), default="text",
+                   help="text (default), json, turtle (both sides, for reading), or the added / removed "
+                        "N-Triples lines (to apply)")
     d.set_defaults(func=cmd_diff)
 
     p.add_argument("url", nargs="?", help="the store, sparql+http://host:port/… (default: the store setting)")

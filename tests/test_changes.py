@@ -68,6 +68,20 @@ def test_diff_names_the_concepts_their_labels_links_and_shacl_results(three_vers
     assert "<https://marketing-kg.example/concept/affiliate-marketing>" in capsys.readouterr().out
 
 
+def test_diff_as_turtle_holds_the_same_triples_as_the_patch(three_versions, capsys):
+    import pyoxigraph as ox
+
+    out, found, _ = three_versions
+    assert main(["diff", found[0], found[2], "--build-dir", str(out), "--format", "turtle"]) == 0
+    text = capsys.readouterr().out
+    removed_part, added_part = text.split("\n# added: ")
+    assert removed_part.startswith("# removed: ") and "@prefix concept: " in added_part
+    for part, lines in zip((removed_part, added_part), changes.between(out, found[0], found[2]), strict=True):
+        parsed = {str(q.triple) for q in ox.parse(input=part.split("\n", 1)[1].encode(), format=ox.RdfFormat.TURTLE)}
+        assert parsed == {str(q.triple) for q in ox.parse(input=b"".join(lines), format=ox.RdfFormat.N_TRIPLES)}
+        assert parsed
+
+
 def test_an_unknown_or_expired_version_is_refused(three_versions, tmp_path, capsys):
     out, found, _ = three_versions
     assert main(["diff", "0123456789abcdef", found[2], "--build-dir", str(out)]) == 1
@@ -112,3 +126,32 @@ def test_api_changes_answers_per_concept_with_etags_patches_and_410(three_versio
     assert gone.get_json()["kept"] == found
     assert client.get("/api/changes?since=not-a-version").status_code == 400
     assert client.get(f"/api/changes/0123456789abcdef/{found[2]}/added.nt").status_code == 410
+
+
+def test_the_home_page_lists_the_recent_changes_and_the_concepts_they_touched(three_versions, make_app):
+    out, found, _ = three_versions
+    content = Path(json.loads((out / "report.json").read_text())["content_dir"])
+    (content / "affiliate-marketing.md").unlink()
+    viral = content / "viral-marketing.md"
+    viral.write_text(viral.read_text(encoding="utf-8").replace("(/affiliate-marketing)", ""), encoding="utf-8")
+    last = build(content, out, keep_going=True).version
+    client = make_app(content_dir=content, build_dir=out).test_client()
+    page = client.get("/").get_data(as_text=True)
+    section = page[page.index('id="recent-changes"'):page.index('<div class="columns">')]
+    steps = re.findall(r'data-from="(\w+)" data-to="(\w+)"', section)
+    assert steps == [(found[2], last), (found[1], found[2])]  # newest first, ending at the served version
+    newest = section[:section.index(f'data-from="{found[1]}"')]
+    assert re.search(r'<li class="removed"><span class="node"[^>]*>affiliate-marketing</span>', newest)
+    assert re.search(r'<li class="changed"><a href="/concept/viral-marketing"', newest)
+    listing = client.get("/api/changes").get_json()["changesets"][0]
+    detail = client.get(f"/api/changes?since={found[2]}").get_json()["concepts"]
+    assert listing["concepts"] == {s: sum(c["status"] == s for c in detail) for s in ("added", "changed", "removed")}
+    assert listing["touched"] == [{"concept": "viral-marketing", "status": "changed"},  # added, changed, removed
+                                  {"concept": "affiliate-marketing", "status": "removed"}]
+
+
+def test_the_home_page_says_when_no_change_is_recorded(make_app, tmp_path):
+    shutil.copytree(SEEDS_DIR, tmp_path / "content")
+    build(tmp_path / "content", tmp_path / "build")
+    page = make_app(content_dir=tmp_path / "content", build_dir=tmp_path / "build").test_client().get("/")
+    assert "No changes recorded yet" in page.get_data(as_text=True)

@@ -261,6 +261,12 @@ KEYWORD_PAGE = {**copy.deepcopy(PAGE), "properties": {**PAGE["properties"], "ite
 _VALUES = {"type": "object", "properties": {"removed": {"type": "array"}, "added": {"type": "array"}}}
 _SHACL_CHANGES = {"type": "object", "properties": {"appeared": {"type": "array", "items": {"type": "object"}},
                                                    "went_away": {"type": "array", "items": {"type": "object"}}}}
+_STATUS = {"type": "string", "enum": ["added", "removed", "changed"]}
+_TOUCHED_COUNTS = {"type": "object", "description": "the concepts the changeset touched, by status",
+                   "properties": {"added": {"type": "integer"}, "changed": {"type": "integer"},
+                                  "removed": {"type": "integer"}}}
+_TOUCHED = {"type": "object", "required": ["concept", "status"],
+            "properties": {"concept": {"type": "string"}, "status": _STATUS}}
 CHANGES = {
     "type": "object",
     "description": "without `since`: the kept changesets (version, versions, changesets); with it: what changed "
@@ -272,7 +278,9 @@ CHANGES = {
                                                   "properties": {"from": {"type": "string"}, "to": {"type": "string"},
                                                                  "time": {"type": "string"},
                                                                  "removed": {"type": ["integer", "string"]},
-                                                                 "added": {"type": ["integer", "string"]}}}},
+                                                                 "added": {"type": ["integer", "string"]},
+                                                                 "concepts": _TOUCHED_COUNTS,
+                                                                 "touched": {"type": "array", "items": _TOUCHED}}}},
         "from": {"type": "string"}, "to": {"type": "string"},
         "triples": {"type": "object", "properties": {"removed": {"type": "integer"}, "added": {"type": "integer"}}},
         "patch": {"type": ["object", "null"], "properties": {"removed": {"type": "string"},
@@ -281,7 +289,7 @@ CHANGES = {
         "concepts": {"type": "array", "items": {
             "type": "object", "required": ["concept", "iri", "status", "triples"],
             "properties": {"concept": {"type": "string"}, "iri": {"type": "string"},
-                           "status": {"type": "string", "enum": ["added", "removed", "changed"]},
+                           "status": _STATUS,
                            "triples": {"type": "object"}, "labels": _VALUES, "definitions": _VALUES,
                            "links": _VALUES, "keywords": _VALUES}}},
         "shacl": _SHACL_CHANGES,

@@ -25,7 +25,7 @@ from api.examples import EXAMPLES
 from api.http import graph, policy_with_styles, service
 from api.linked_data import html_response
 from api.rest.reports import validation_report
-from api.ui.presenters import home_page, node_link, text_hits, validation_groups
+from api.ui.presenters import home_page, node_link, recent_changes, text_hits, validation_groups
 from graph.readmodel.search import highlight
 from graph.store.results import RESULT_FORMATS
 from graph.vocab import SEVERITIES
@@ -51,7 +51,9 @@ def home() -> Response:
             hits.append((node_link(idx, "concept", hit.slug), hit.field,
                          (hit.text[:start], hit.text[start:end], hit.text[end:])))
         found_in_text = text_hits(idx, query, TEXT_HITS_SHOWN)
-    return html_response("home.html", page=home_page(idx), query=query, hits=hits, text_hits=found_in_text)
+    page = home_page(idx)
+    return html_response("home.html", page=page, query=query, hits=hits, text_hits=found_in_text,
+                         recent=recent_changes(idx, page.version))
 
 
 @bp.get("/query")

@@ -12,9 +12,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+from flask import url_for
+
 from api.http import graph, service
 from api.rest.params import pick_label
 from api.rest.present import concept_facts
+from graph import changes
 from graph.readmodel.facts import named_facts
 from graph.readmodel.indexes import ReadModel
 from graph.readmodel.model import local_name
@@ -291,6 +294,40 @@ class HomePage:
 
 
 HOME_LIST_MAX = 200
+RECENT_CHANGES_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class RecentChange:
+    """One kept changeset as the home page lists it: when, between which versions, the concepts it touched."""
+
+    time: str
+    old: str
+    new: str
+    removed: int
+    added: int
+    counts: dict[str, int]
+    touched: list[tuple[NodeLink, str]]
+    since_url: str
+    patch_urls: dict[str, str]
+
+
+def recent_changes(idx: ReadModel, version: str) -> list[RecentChange]:
+    """Return the kept changesets that led to the served version, newest first (read from the build's log)."""
+    log = changes.read_log(service().settings.build_dir)
+    ends = [i for i, entry in enumerate(log) if entry.get("to") == version]
+    shown = log[: ends[-1] + 1][-RECENT_CHANGES_SHOWN:] if ends else []
+    found = []
+    for entry in reversed(shown):
+        touched = [(NodeLink(c["concept"], "concept", c["concept"], None, "", has_article=False)
+                    if c["status"] == "removed" else node_link(idx, "concept", c["concept"]), c["status"])
+                   for c in entry.get("touched", ())]
+        found.append(RecentChange(
+            entry.get("time", ""), entry["from"], entry["to"], entry["removed"], entry["added"],
+            entry.get("concepts", {}), touched, url_for("changes.list_changes", since=entry["from"]),
+            {side: url_for("changes.patch", old=entry["from"], new=entry["to"], side=side)
+             for side in ("removed", "added")}))
+    return found
 
 
 def home_page(idx: ReadModel) -> HomePage:

@@ -481,7 +481,7 @@ def build(
         written = report.to_json()
         previous = read_report(out_dir)
         changes.record(out_dir, staging, previous if previous and previous.get("written") else None, written,
-                       keep_versions)
+                       keep_versions, vocab)
         (staging / REPORT_FILE).write_text(json.dumps(written, ensure_ascii=False, indent=2), encoding="utf-8")
         _swap_in(staging, out_dir)
     except OSError as exc:
