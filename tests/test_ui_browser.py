@@ -167,15 +167,25 @@ def test_clicking_a_node_opens_its_page(watch, live_server):
     page.goto(live_server + "/concept/viral-marketing")
     wait_graph(page)
     page.locator("#graph").scroll_into_view_if_needed()
+    # The layout is random: click the first node (by slug) whose centre no other node covers, scrolled into view.
     target = page.evaluate("""() => {
-        const cy = document.getElementById('graph').cy;
+        const graph = document.getElementById('graph'), cy = graph.cy;
+        const covered = (node, p) => cy.nodes().some(other => other !== node && (b => b.x1 <= p.x && p.x <= b.x2
+            && b.y1 <= p.y && p.y <= b.y2)(other.renderedBoundingBox()));
         const node = cy.nodes('.concept').filter(n => !n.hasClass('self') && n.data('href')).sort(
-            (a, b) => a.data('slug') < b.data('slug') ? -1 : 1)[0];
-        const p = node.renderedPosition();
-        return {slug: node.data('slug'), label: node.data('label'), x: p.x, y: p.y};
+            (a, b) => a.data('slug') < b.data('slug') ? -1 : 1).filter(n => !covered(n, n.renderedPosition()))[0];
+        window.scrollBy(0, graph.getBoundingClientRect().top + node.renderedPosition().y - window.innerHeight / 2);
+        return {slug: node.data('slug'), label: node.data('label')};
     }""")
-    box = page.locator("#graph").bounding_box()
-    page.mouse.click(box["x"] + target["x"], box["y"] + target["y"])
+    point = page.evaluate("""(slug) => {  // after the scroll: cytoscape rereads its container's place on resize()
+        const graph = document.getElementById('graph'), cy = graph.cy;
+        cy.resize();
+        const p = cy.nodes().filter(n => n.data('slug') === slug)[0].renderedPosition(), box = graph.getBoundingClientRect();
+        const x = box.left + p.x, y = box.top + p.y;
+        return {x, y, inside: graph.contains(document.elementFromPoint(x, y))};
+    }""", target["slug"])
+    assert point["inside"], (target, point)
+    page.mouse.click(point["x"], point["y"])
     page.wait_for_url(re.compile("/concept/" + re.escape(requests.utils.quote(target["slug"], safe="")) + "$"))
     assert page.locator("#concept-title").inner_text().startswith(target["label"])
     watch.assert_clean()
