@@ -34,8 +34,7 @@ class SavedAnswers:
     def __init__(self, current_graph: Callable[[], object], wsgi_app) -> None:
         self.current_graph = current_graph
         self.wsgi_app = wsgi_app
-        self.templates: dict[tuple, list[tuple[str, str]]] = {}
-        self._lock = threading.Lock()
+        self.templates = HeaderTemplates(_PER_ANSWER)
 
     def __call__(self, environ, start_response):
         """Send the saved answer when the request is one, else pass it to Flask."""
@@ -56,36 +55,39 @@ class SavedAnswers:
             return self.wsgi_app(environ, start_response)
         shape = tuple(environ.get(name, "") for name in SHAPE)
         template = self.templates.get(shape)
-        if template is None:
-            return self._capture(environ, start_response, shape, body)
+        if template is None:  # answered by Flask; its headers kept when its body is the saved one
+            return self.templates.capture(self.wsgi_app, environ, start_response, shape, expected=body)
         tag = etag(graph.version, f"{decoded}?{environ.get('QUERY_STRING', '')}", "json", "")
         start_response("200 OK", [*template, ("ETag", f'"{tag}"'), ("Content-Length", str(len(body)))])
         return [body]
 
-    def _capture(self, environ, start_response, shape: tuple, saved: bytes):
-        """Answer through Flask, and keep its headers as this shape's template when its body is the saved one."""
-        body, template = answer_with_template(self.wsgi_app, environ, start_response, _PER_ANSWER)
-        if template is not None and body == saved:
+
+class HeaderTemplates:
+    """The headers Flask gave the first 200 of each request shape, kept for answers sent without Flask."""
+
+    def __init__(self, per_answer: tuple[str, ...]) -> None:
+        self.per_answer = per_answer  # header names (lowercase) each answer sets for itself
+        self._found: dict[tuple, list[tuple[str, str]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, shape: tuple) -> list[tuple[str, str]] | None:
+        return self._found.get(shape)
+
+    def capture(self, wsgi_app, environ, start_response, shape: tuple, expected: bytes | None = None) -> list[bytes]:
+        """Answer through `wsgi_app`; keep its 200's headers for `shape` (only if its body is `expected`, when given)."""
+        seen: dict = {}
+
+        def keep(status, headers, exc_info=None):
+            seen["status"], seen["headers"] = status, headers
+            return start_response(status, headers, exc_info)
+
+        answer = wsgi_app(environ, keep)
+        try:
+            body = b"".join(answer)
+        finally:
+            if hasattr(answer, "close"):
+                answer.close()
+        if seen.get("status") == "200 OK" and (expected is None or body == expected):
             with self._lock:
-                self.templates.setdefault(shape, template)
+                self._found.setdefault(shape, [(k, v) for k, v in seen["headers"] if k.lower() not in self.per_answer])
         return [body]
-
-
-def answer_with_template(wsgi_app, environ, start_response, per_answer: tuple[str, ...]
-                         ) -> tuple[bytes, list[tuple[str, str]] | None]:
-    """Answer through `wsgi_app`; return the body and, for a 200, its headers but the `per_answer` ones."""
-    seen: dict = {}
-
-    def keep(status, headers, exc_info=None):
-        seen["status"], seen["headers"] = status, headers
-        return start_response(status, headers, exc_info)
-
-    answer = wsgi_app(environ, keep)
-    try:
-        body = b"".join(answer)
-    finally:
-        if hasattr(answer, "close"):
-            answer.close()
-    if seen.get("status") != "200 OK":
-        return body, None
-    return body, [(k, v) for k, v in seen["headers"] if k.lower() not in per_answer]

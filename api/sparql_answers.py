@@ -16,11 +16,10 @@ Usage::
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from urllib.parse import unquote_to_bytes
 
-from api.saved_answers import answer_with_template
+from api.saved_answers import HeaderTemplates
 from api.sparql import FAILURE_KEY, GRAPH_TYPES, SOLUTION_TYPES, STRIKES, etag_of
 from graph.store import guard
 from graph.store.pool import QueryBusy, QueryCrashed, QueryFailed, QueryRefused, QueryTimeout
@@ -47,8 +46,7 @@ class SparqlAnswers:
     def __init__(self, current_service: Callable[[], object], wsgi_app) -> None:
         self.current_service = current_service
         self.wsgi_app = wsgi_app
-        self.templates: dict[tuple, list[tuple[str, str]]] = {}
-        self._lock = threading.Lock()
+        self.templates = HeaderTemplates(_PER_ANSWER)
 
     def __call__(self, environ, start_response):
         """Answer a plain SPARQL GET here, else pass the request to Flask."""
@@ -69,8 +67,8 @@ class SparqlAnswers:
             return self.wsgi_app(environ, start_response)
         shape = (environ.get("HTTP_ACCEPT", ""), environ.get("HTTP_ORIGIN", ""), fmt)
         template = self.templates.get(shape)
-        if template is None:
-            return self._capture(environ, start_response, shape)
+        if template is None:  # answered by Flask, whose headers become this shape's template
+            return self.templates.capture(self.wsgi_app, environ, start_response, shape)
         settings = service.settings
         try:
             output = store.protocol_query(query, fmt, max_rows=settings.max_rows, timeout=settings.query_timeout,
@@ -84,11 +82,3 @@ class SparqlAnswers:
             headers += [("X-Result-Truncated", "true"), ("X-Result-Row-Cap", str(settings.max_rows))]
         start_response("200 OK", [*headers, ("Content-Length", str(len(output.body)))])
         return [output.body]
-
-    def _capture(self, environ, start_response, shape: tuple):
-        """Answer through Flask, and keep the headers of its 200 as this shape's template."""
-        body, template = answer_with_template(self.wsgi_app, environ, start_response, _PER_ANSWER)
-        if template is not None:
-            with self._lock:
-                self.templates.setdefault(shape, template)
-        return [body]
