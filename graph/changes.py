@@ -21,7 +21,7 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -105,10 +105,17 @@ def record(previous: Path, staging: Path, old_report: dict | None, new_report: d
                                                ensure_ascii=False, indent=1), encoding="utf-8")
         if log and log[-1]["to"] != old:
             log = []  # the chain is broken (a build made elsewhere): start afresh
-        with (here / REMOVED).open("rb") as removed, (here / ADDED).open("rb") as added:
-            statuses = concept_statuses(removed, added, vocab)
+        lines = {REMOVED: 0, ADDED: 0}
+
+        def read(name: str) -> Iterator[bytes]:  # one pass over each patch: counted while summarised
+            with (here / name).open("rb") as source:
+                for line in source:
+                    lines[name] += 1
+                    yield line
+
+        statuses = concept_statuses(read(REMOVED), read(ADDED), vocab)
         log.append({"from": old, "to": new, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                    "removed": _count(here / REMOVED), "added": _count(here / ADDED), **touched_summary(statuses)})
+                    "removed": lines[REMOVED], "added": lines[ADDED], **touched_summary(statuses)})
     log = log[-max(1, keep_versions - 1):] if log and log[-1]["to"] == new else []
     for entry in log:
         source = previous / CHANGES_DIR / f"{entry['from']}--{entry['to']}"
@@ -117,11 +124,6 @@ def record(previous: Path, staging: Path, old_report: dict | None, new_report: d
             for item in source.iterdir():
                 os.link(item, target / source.name / item.name)
     (target / LOG_FILE).write_text(json.dumps(log, indent=1), encoding="utf-8")
-
-
-def _count(path: Path) -> int:
-    with path.open("rb") as source:
-        return sum(1 for _ in source)
 
 
 def touched_summary(statuses: dict[str, dict[str, Any]]) -> dict[str, Any]:
