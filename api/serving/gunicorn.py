@@ -127,12 +127,16 @@ def serving_worker():
 
     gthread's event loop polls with a 1 s timeout and its SIGTERM handler only clears a flag, so a worker
     noticed a stop up to a second late: its handler now wakes the loop. Then gunicorn keeps each idle
-    kept-alive connection open until its keep-alive ends (up to 2 s), so that a request racing onto it is
-    answered: STOP_LINGER caps that wait, which covers a request already sent and ends the stop in ~0.5 s.
+    connection open for a while, so that a request racing onto it is answered: kept-alive ones until their
+    keep-alive ends (2 s), one whose request ends after the stop began for 2 s more, one still waiting for its
+    first bytes until its own timeout. Here every idle connection is closed STOP_LINGER after the stop began at
+    the latest, which covers a request already sent and ends the stop in ~0.5 s.
     """
     from gunicorn.workers.gthread import ThreadWorker
 
     class ServingWorker(ThreadWorker):
+        stop_deadline: float | None = None
+
         def handle_exit(self, sig, frame) -> None:
             super().handle_exit(sig, frame)
             wake = getattr(getattr(self, "method_queue", None), "defer", None)  # gunicorn >= 24
@@ -140,7 +144,22 @@ def serving_worker():
                 wake(lambda: None)  # a SimpleQueue put and a pipe write: safe in a signal handler
 
         def _cap_keepalive(self, deadline: float) -> None:  # gunicorn >= 27 calls it when a stop begins
-            super()._cap_keepalive(min(deadline, time.monotonic() + STOP_LINGER))
+            self.stop_deadline = min(deadline, time.monotonic() + STOP_LINGER)
+            self._close_idle_by(self.stop_deadline)
+
+        def finish_request(self, conn, fs) -> None:
+            super().finish_request(conn, fs)
+            if self.stop_deadline is not None:  # gunicorn gives a connection idle after the stop 2 s more
+                self._close_idle_by(self.stop_deadline)
+
+        def _close_idle_by(self, deadline: float) -> None:
+            """Close kept-alive connections by `deadline`, and at once those that never sent a request."""
+            super()._cap_keepalive(deadline)
+            for conn in getattr(self, "pending_conns", ()):
+                conn.timeout = min(conn.timeout, time.monotonic())
+            murder_pending = getattr(self, "murder_pending", None)
+            if murder_pending is not None:
+                murder_pending()
 
     return ServingWorker
 
