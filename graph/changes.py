@@ -83,7 +83,7 @@ def _shacl_changes(old_report: dict | None, new_report: dict) -> dict[str, list[
     """Return the SHACL results that appeared and went away between two build reports."""
     def results(report: dict | None) -> dict[str, dict]:
         validation = (report or {}).get("validation") or {}
-        return {json.dumps(r, sort_keys=True, ensure_ascii=False): r for r in validation.get("results", [])}
+        return {_result_key(r): r for r in validation.get("results", [])}
 
     before, after = results(old_report), results(new_report)
     return {"appeared": [after[k] for k in sorted(after.keys() - before.keys())],
@@ -135,59 +135,65 @@ def touched_summary(statuses: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return {"concepts": counts, "touched": [{"concept": slug, "status": statuses[slug]["status"]} for slug in first]}
 
 
-def between(build_dir: Path, old: str, new: str) -> tuple[list[bytes], list[bytes]]:
-    """Return (removed, added) sorted N-Triples lines from version `old` to `new`; UnknownVersion if not kept."""
+def _steps(build_dir: Path, old: str, new: str) -> Iterator[tuple[Path, bool]]:
+    """Yield each kept changeset on the way from `old` to `new`, and whether it is walked forward."""
     chain = versions(build_dir)
     if old not in chain or new not in chain:
         missing = old if old not in chain else new
         raise UnknownVersion(f"version {missing!r} is not among the kept versions ({', '.join(chain) or 'none'})")
     start, end = chain.index(old), chain.index(new)
     step = 1 if end >= start else -1
-    removed: set[bytes] = set()
-    added: set[bytes] = set()
     for i in range(start, end, step):
         a, b = chain[i], chain[i + step]
-        forward = step == 1
-        directory = changeset_dir(build_dir, *((a, b) if forward else (b, a)))
-        gone = (directory / (REMOVED if forward else ADDED)).read_bytes().splitlines(True)
-        came = (directory / (ADDED if forward else REMOVED)).read_bytes().splitlines(True)
-        for line in gone:
-            if line in added:
-                added.discard(line)
-            else:
-                removed.add(line)
-        for line in came:
-            if line in removed:
-                removed.discard(line)
-            else:
-                added.add(line)
+        yield (changeset_dir(build_dir, a, b), True) if step == 1 else (changeset_dir(build_dir, b, a), False)
+
+
+def _compose(steps: Iterable[tuple[dict, dict]]) -> tuple[dict, dict]:
+    """Compose (gone, came) steps, each keyed by fact: a fact gone and then back again (or back then gone) cancels."""
+    gone_all: dict = {}
+    came_all: dict = {}
+    for gone, came in steps:
+        for key, value in gone.items():
+            came_all.pop(key) if key in came_all else gone_all.setdefault(key, value)
+        for key, value in came.items():
+            gone_all.pop(key) if key in gone_all else came_all.setdefault(key, value)
+    return gone_all, came_all
+
+
+def between(build_dir: Path, old: str, new: str) -> tuple[list[bytes], list[bytes]]:
+    """Return (removed, added) sorted N-Triples lines from version `old` to `new`; UnknownVersion if not kept."""
+    def lines(directory: Path, name: str) -> dict[bytes, None]:
+        return dict.fromkeys((directory / name).read_bytes().splitlines(True))
+
+    removed, added = _compose((lines(d, REMOVED), lines(d, ADDED)) if forward else (lines(d, ADDED), lines(d, REMOVED))
+                              for d, forward in _steps(build_dir, old, new))
     return sorted(removed), sorted(added)
+
+
+def _result_key(result: dict) -> str:
+    return json.dumps(result, sort_keys=True, ensure_ascii=False)
 
 
 def shacl_between(build_dir: Path, old: str, new: str) -> dict[str, list[dict]]:
     """Return the SHACL results that appeared and went away from `old` to `new` (adjacent steps composed)."""
-    chain = versions(build_dir)
-    start, end = chain.index(old), chain.index(new)
-    appeared: dict[str, dict] = {}
-    went: dict[str, dict] = {}
-    step = 1 if end >= start else -1
-    for i in range(start, end, step):
-        a, b = (chain[i], chain[i + step]) if step == 1 else (chain[i + step], chain[i])
-        summary = json.loads((changeset_dir(build_dir, a, b) / SUMMARY).read_text(encoding="utf-8"))["shacl"]
-        came, gone = ((summary["appeared"], summary["went_away"]) if step == 1
-                      else (summary["went_away"], summary["appeared"]))
-        for result in gone:
-            key = json.dumps(result, sort_keys=True, ensure_ascii=False)
-            appeared.pop(key, None) if key in appeared else went.setdefault(key, result)
-        for result in came:
-            key = json.dumps(result, sort_keys=True, ensure_ascii=False)
-            went.pop(key, None) if key in went else appeared.setdefault(key, result)
+    def results(directory: Path, forward: bool) -> tuple[dict, dict]:
+        summary = json.loads((directory / SUMMARY).read_text(encoding="utf-8"))["shacl"]
+        appeared, went = ({_result_key(r): r for r in summary[name]} for name in ("appeared", "went_away"))
+        return (went, appeared) if forward else (appeared, went)
+
+    went, appeared = _compose(results(d, forward) for d, forward in _steps(build_dir, old, new))
     return {"appeared": [appeared[k] for k in sorted(appeared)], "went_away": [went[k] for k in sorted(went)]}
 
 
 def _triples(lines: Iterable[bytes]) -> list[ox.Triple]:
     body = b"".join(lines)
     return [quad.triple for quad in ox.parse(input=body, format=ox.RdfFormat.N_TRIPLES)] if body else []
+
+
+def _concept_slug(iri: str, vocab: Vocabulary) -> str | None:
+    """Return the slug of a concept or article IRI (or of a node under it, after '#'), else None."""
+    found = vocab.slug_of(iri.split("#", 1)[0])
+    return found[1] if found and found[0] in ("concept", "article") else None
 
 
 def _value(term: Any) -> str:
@@ -208,8 +214,7 @@ def concept_statuses(removed: Iterable[bytes], added: Iterable[bytes], vocab: Vo
                 continue
             subject = line[1:end]
             if subject not in slugs:
-                kind_slug = vocab.slug_of(subject.decode("utf-8").split("#", 1)[0])
-                slugs[subject] = kind_slug[1] if kind_slug and kind_slug[0] in ("concept", "article") else None
+                slugs[subject] = _concept_slug(subject.decode("utf-8"), vocab)
             slug = slugs[subject]
             if slug is None:
                 continue
@@ -230,11 +235,6 @@ def concept_changes(removed: list[bytes], added: list[bytes], vocab: Vocabulary)
               str(mkg.hasKeyword): "keywords"}
     concepts = {slug: {"concept": slug, "iri": str(vocab.concept(slug)), **found}
                 for slug, found in concept_statuses(removed, added, vocab).items()}
-
-    def slug_of(iri: str) -> str | None:
-        found = vocab.slug_of(iri.split("#", 1)[0])
-        return found[1] if found and found[0] in ("concept", "article") else None
-
     for side, lines in (("removed", removed), ("added", added)):
         triples = _triples(lines)
         anchors: dict[tuple[str, str], list[str]] = {}
@@ -243,17 +243,18 @@ def concept_changes(removed: list[bytes], added: list[bytes], vocab: Vocabulary)
             if t.predicate.value in (str(mkg.linkTarget), str(mkg.anchorText)):
                 nodes.setdefault(t.subject.value, {})[t.predicate.value] = _value(t.object)
         for node, facts in nodes.items():
-            source, target = slug_of(node), facts.get(str(mkg.linkTarget))
+            source, target = _concept_slug(node, vocab), facts.get(str(mkg.linkTarget))
             if source and target and str(mkg.anchorText) in facts:
-                anchors.setdefault((source, slug_of(target) or target), []).append(facts[str(mkg.anchorText)])
+                key = (source, _concept_slug(target, vocab) or target)
+                anchors.setdefault(key, []).append(facts[str(mkg.anchorText)])
         for t in triples:
             name = fields.get(t.predicate.value)
-            slug = slug_of(t.subject.value) if name and isinstance(t.subject, ox.NamedNode) else None
+            slug = _concept_slug(t.subject.value, vocab) if name and isinstance(t.subject, ox.NamedNode) else None
             if slug is None or t.subject.value != str(vocab.concept(slug)):
                 continue
             value: Any = _value(t.object)
             if name == "links":
-                target = slug_of(value) or value
+                target = _concept_slug(value, vocab) or value
                 value = {"target": target, "anchors": sorted(anchors.get((slug, target), []))}
             elif name == "keywords":
                 value = (vocab.slug_of(value) or ("", value))[1]

@@ -50,6 +50,16 @@ def test_the_patches_turn_one_graph_into_the_next(three_versions):
         assert b"".join(sorted((before - set(removed)) | set(added))) == graphs[new]
 
 
+def test_shacl_results_compose_across_versions(three_versions):
+    out, found, _ = three_versions
+    step = changes.shacl_between(out, found[0], found[1])  # the red link to affiliate-marketing appears
+    assert any(r["message"].startswith("Red link") for r in step["appeared"]) and step["went_away"] == []
+    assert changes.shacl_between(out, found[1], found[0]) == {"appeared": step["went_away"], "went_away": step["appeared"]}
+    # its article is written in the next version: what appeared and then went away cancels, both ways
+    assert changes.shacl_between(out, found[0], found[2]) == {"appeared": [], "went_away": []}
+    assert changes.shacl_between(out, found[2], found[0]) == {"appeared": [], "went_away": []}
+
+
 def test_diff_names_the_concepts_their_labels_links_and_shacl_results(three_versions, capsys):
     out, found, _ = three_versions
     assert main(["diff", found[0], found[1], "--build-dir", str(out), "--format", "json"]) == 0
