@@ -262,8 +262,8 @@ def concept_changes(removed: list[bytes], added: list[bytes], vocab: Vocabulary)
     return [concepts[slug] for slug in sorted(concepts)]
 
 
-def report(build_dir: Path, old: str | None, new: str | None, vocab: Vocabulary) -> dict[str, Any]:
-    """Return what changed from `old` (default: the version before `new`) to `new` (default: the newest kept)."""
+def endpoints(build_dir: Path, old: str | None, new: str | None) -> tuple[str, str]:
+    """Return (old, new) with the defaults filled in: `new` the newest kept version, `old` the one before `new`."""
     chain = versions(build_dir)
     if not chain:
         raise UnknownVersion(f"{build_dir} keeps no changes yet: build twice (mkg build) to record some")
@@ -272,6 +272,12 @@ def report(build_dir: Path, old: str | None, new: str | None, vocab: Vocabulary)
         if new not in chain:
             raise UnknownVersion(f"version {new!r} is not among the kept versions ({', '.join(chain)})")
         old = chain[max(0, chain.index(new) - 1)]
+    return old, new
+
+
+def report(build_dir: Path, old: str | None, new: str | None, vocab: Vocabulary) -> dict[str, Any]:
+    """Return what changed from `old` (default: the version before `new`) to `new` (default: the newest kept)."""
+    old, new = endpoints(build_dir, old, new)
     removed, added = between(build_dir, old, new)
     return {"from": old, "to": new, "removed": len(removed), "added": len(added),
             "concepts": concept_changes(removed, added, vocab), "shacl": shacl_between(build_dir, old, new)}

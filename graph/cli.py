@@ -128,21 +128,24 @@ def _push(settings: Settings, url: str, graph_file: str | None, version: str | N
 def cmd_diff(settings: Settings, args: argparse.Namespace) -> int:
     from graph import changes
 
+    vocab = Vocabulary(settings.base_iri)
     try:
-        found = changes.report(settings.build_dir, args.old, args.new, Vocabulary(settings.base_iri))
+        if args.format in ("json", "text"):
+            found = changes.report(settings.build_dir, args.old, args.new, vocab)
+        else:  # the patch itself: no per-concept summary to make
+            old, new = changes.endpoints(settings.build_dir, args.old, args.new)
+            removed, added = changes.between(settings.build_dir, old, new)
     except changes.UnknownVersion as exc:
         print(f"mkg diff: {exc}", file=sys.stderr)
         return 1
     if args.format == "json":
         print(json.dumps(found, ensure_ascii=False, indent=1))
-    elif args.format in ("added", "removed"):
-        removed, added = changes.between(settings.build_dir, found["from"], found["to"])
-        sys.stdout.buffer.write(b"".join(added if args.format == "added" else removed))
-    elif args.format == "turtle":
-        removed, added = changes.between(settings.build_dir, found["from"], found["to"])
-        sys.stdout.buffer.write(changes.as_turtle(removed, added, Vocabulary(settings.base_iri)))
-    else:
+    elif args.format == "text":
         sys.stdout.write(changes.as_text(found))
+    elif args.format == "turtle":
+        sys.stdout.buffer.write(changes.as_turtle(removed, added, vocab))
+    else:
+        sys.stdout.buffer.write(b"".join(added if args.format == "added" else removed))
     return 0
 
 
@@ -351,6 +354,13 @@ def parser() -> argparse.ArgumentParser:
     b.set_defaults(func=cmd_build)
 
     p = commands.add_parser("push", help="load the built graph into a remote SPARQL store and serve it")
+    p.add_argument("url", nargs="?", help="the store, sparql+http://host:port/… (default: the store setting)")
+    p.add_argument("--graph", help="push this N-Triples file instead of build/graph.nt")
+    p.add_argument("--build-dir", dest="build_dir", help="build directory (default build/)")
+    p.add_argument("--version", help="version name (default: the build's version, else the file's hash)")
+    p.add_argument("--keep-versions", dest="keep_versions", type=int, help="versions kept in the store (default 3)")
+    p.set_defaults(func=cmd_push)
+
     d = commands.add_parser("diff", help="what changed between two kept versions: per concept, and as triples")
     d.add_argument("old", nargs="?", help="the older version (default: the one before NEW)")
     d.add_argument("new", nargs="?", help="the newer version (default: the current build)")
@@ -359,13 +369,6 @@ def parser() -> argparse.ArgumentParser:
                    help="text (default), json, turtle (both sides, for reading), or the added / removed "
                         "N-Triples lines (to apply)")
     d.set_defaults(func=cmd_diff)
-
-    p.add_argument("url", nargs="?", help="the store, sparql+http://host:port/… (default: the store setting)")
-    p.add_argument("--graph", help="push this N-Triples file instead of build/graph.nt")
-    p.add_argument("--build-dir", dest="build_dir", help="build directory (default build/)")
-    p.add_argument("--version", help="version name (default: the build's version, else the file's hash)")
-    p.add_argument("--keep-versions", dest="keep_versions", type=int, help="versions kept in the store (default 3)")
-    p.set_defaults(func=cmd_push)
 
     v = commands.add_parser("validate", help="validate content/ or a Turtle file against the shapes")
     v.add_argument("path", nargs="?", help="content directory or .ttl/.nt file (default content/)")
