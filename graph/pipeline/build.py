@@ -248,15 +248,12 @@ def validate_lines(body: bytes | Path, triples: int, vocab: Vocabulary, ontology
     return validation, _counts(store, vocab), engine
 
 
-def _abandon(report: BuildReport, staging: Path, exc: OSError | None, cache: BuildCache | None = None
-             ) -> BuildReport:
+def _abandon(report: BuildReport, staging: Path, exc: OSError | None) -> BuildReport:
     """Record a write failure (`exc`, or the failure already named), drop the staging dir, keep the previous build."""
     report.written = False
     if exc is not None:
         report.failure = f"cannot write the build output ({exc.strerror or exc}); the previous build is kept"
     shutil.rmtree(staging, ignore_errors=True)
-    if cache is not None:
-        cache.close()
     return report
 
 
@@ -431,62 +428,62 @@ def build(
         paths, problems = [], [Problem("error", str(content_dir), None, "no-content",
                                        "content directory does not exist: create it or pass --content DIR")]
     cache = None if full else previous_cache(out_dir, settings)
-    gathered: BuildReport | tuple
-    with collector_paused():
-        if cache is not None:
-            try:
-                gathered = _gather_incremental(report, cache, paths, problems, content_dir, out_dir, vocab,
-                                               keep_going, max_file_bytes, include_drafts, clock)
-            except ContentChanged:
-                cache.close()
-                cache = None
-                report = replace(report, problems=[], timings={}, counts={}, reparsed=None, reextracted=None)
-        if cache is None:
-            gathered = _gather_full(report, paths, problems, content_dir, out_dir, vocab, keep_going, jobs,
-                                    max_file_bytes, include_drafts, stage, clock, settings)
-    if isinstance(gathered, BuildReport):
+    try:
+        gathered: BuildReport | tuple
+        with collector_paused():
+            if cache is not None:
+                try:
+                    gathered = _gather_incremental(report, cache, paths, problems, content_dir, out_dir, vocab,
+                                                   keep_going, max_file_bytes, include_drafts, clock)
+                except ContentChanged:
+                    cache.close()
+                    cache = None
+                    report = replace(report, problems=[], timings={}, counts={}, reparsed=None, reextracted=None)
+            if cache is None:
+                gathered = _gather_full(report, paths, problems, content_dir, out_dir, vocab, keep_going, jobs,
+                                        max_file_bytes, include_drafts, stage, clock, settings)
+        if isinstance(gathered, BuildReport):
+            return gathered
+        extracted, index, typos, staging, buckets = gathered
+        try:
+            report.problems.extend(extracted.problems + _corpus_shard(index, vocab, extracted, staging) + typos)
+            del index
+            report.timings["extract"] = time.perf_counter() - clock
+            stage("write", 0, 0)
+            _write_outputs(report, extracted.shards, staging, vocab, ontology_dir, engine, extracted.texts,
+                           None if cache is None else _previous_store(out_dir))
+        except OSError as exc:
+            return _abandon(report, staging, exc)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        failure = None
+        assert report.validation is not None
+        if not report.validation.conforms:
+            failure = f"{report.validation.counts()['Violation']} SHACL violation(s)"
+        elif strict and (warnings := sum(p.severity == "warning" for p in report.problems)
+                         + report.validation.counts()["Warning"]):
+            failure = f"--strict given and {warnings} warning(s) found: fix them, or build without --strict"
+        if failure:
+            report.failure = failure
+            return _abandon(report, staging, None)
+        try:
+            _keep_previous_store(out_dir, staging, report.version)
+            if cache is not None:  # the cache moves on with the build it served
+                keep_cache(cache, paths, content_dir, buckets, staging)
+            report.written = True
+            written = report.to_json()
+            previous = read_report(out_dir)
+            changes.record(out_dir, staging, previous if previous and previous.get("written") else None, written,
+                           keep_versions, vocab)
+            (staging / REPORT_FILE).write_text(json.dumps(written, ensure_ascii=False, indent=2), encoding="utf-8")
+            _swap_in(staging, out_dir)
+        except OSError as exc:
+            return _abandon(report, staging, exc)
+        return report
+    finally:  # one owner: closed however the build ends (closing twice is harmless)
         if cache is not None:
             cache.close()
-        return gathered
-    extracted, index, typos, staging, buckets = gathered
-    try:
-        report.problems.extend(extracted.problems + _corpus_shard(index, vocab, extracted, staging) + typos)
-        del index
-        report.timings["extract"] = time.perf_counter() - clock
-        stage("write", 0, 0)
-        _write_outputs(report, extracted.shards, staging, vocab, ontology_dir, engine, extracted.texts,
-                       None if cache is None else _previous_store(out_dir))
-    except OSError as exc:
-        return _abandon(report, staging, exc, cache)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        if cache is not None:
-            cache.close()
-        raise
-    failure = None
-    assert report.validation is not None
-    if not report.validation.conforms:
-        failure = f"{report.validation.counts()['Violation']} SHACL violation(s)"
-    elif strict and (warnings := sum(p.severity == "warning" for p in report.problems)
-                     + report.validation.counts()["Warning"]):
-        failure = f"--strict given and {warnings} warning(s) found: fix them, or build without --strict"
-    if failure:
-        report.failure = failure
-        return _abandon(report, staging, None, cache)
-    try:
-        _keep_previous_store(out_dir, staging, report.version)
-        if cache is not None:  # the cache moves on with the build it served
-            keep_cache(cache, paths, content_dir, buckets, staging)
-        report.written = True
-        written = report.to_json()
-        previous = read_report(out_dir)
-        changes.record(out_dir, staging, previous if previous and previous.get("written") else None, written,
-                       keep_versions, vocab)
-        (staging / REPORT_FILE).write_text(json.dumps(written, ensure_ascii=False, indent=2), encoding="utf-8")
-        _swap_in(staging, out_dir)
-    except OSError as exc:
-        return _abandon(report, staging, exc)
-    return report
 
 
 def _admit(report: BuildReport, parsed: list, problems: list[Problem], include_drafts: bool, keep_going: bool,
@@ -573,7 +570,7 @@ def _gather_incremental(report: BuildReport, cache: BuildCache, paths: list[Path
         extracted, index, typos, report.reextracted, buckets = extract_changed(
             cache, admitted, admitted.articles, articles, paths, content_dir, max_file_bytes, vocab, staging)
     except OSError as exc:
-        return _abandon(report, staging, exc, cache)
+        return _abandon(report, staging, exc)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
