@@ -91,8 +91,11 @@ def _shacl_changes(old_report: dict | None, new_report: dict) -> dict[str, list[
 
 
 def record(previous: Path, staging: Path, old_report: dict | None, new_report: dict, keep_versions: int,
-           vocab: Vocabulary) -> None:
-    """Write the changeset from the build in `previous` to the one in `staging`, and carry the kept ones over."""
+           vocab: Vocabulary, patch: tuple[Path, Path] | None = None) -> None:
+    """Write the changeset from the build in `previous` to the one in `staging`, and carry the kept ones over.
+
+    `patch`, when its two files exist, is that changeset's (removed, added) already compared: they are moved in.
+    """
     log = read_log(previous)
     old, new = (old_report or {}).get("version"), new_report["version"]
     target = staging / CHANGES_DIR
@@ -100,7 +103,11 @@ def record(previous: Path, staging: Path, old_report: dict | None, new_report: d
     if old and old != new and (previous / "graph.nt").is_file():
         here = target / f"{old}--{new}"
         here.mkdir()
-        compare(previous / "graph.nt", staging / "graph.nt", here / REMOVED, here / ADDED)
+        if patch is not None and all(part.is_file() for part in patch):
+            os.replace(patch[0], here / REMOVED)
+            os.replace(patch[1], here / ADDED)
+        else:
+            compare(previous / "graph.nt", staging / "graph.nt", here / REMOVED, here / ADDED)
         (here / SUMMARY).write_text(json.dumps({"shacl": _shacl_changes(old_report, new_report)},
                                                ensure_ascii=False, indent=1), encoding="utf-8")
         if log and log[-1]["to"] != old:
@@ -124,6 +131,8 @@ def record(previous: Path, staging: Path, old_report: dict | None, new_report: d
             for item in source.iterdir():
                 os.link(item, target / source.name / item.name)
     (target / LOG_FILE).write_text(json.dumps(log, indent=1), encoding="utf-8")
+    for part in patch or ():
+        part.unlink(missing_ok=True)  # not moved in: no changeset (the same version again)
 
 
 def touched_summary(statuses: dict[str, dict[str, Any]]) -> dict[str, Any]:

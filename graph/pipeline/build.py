@@ -306,9 +306,10 @@ def _write_outputs(report: BuildReport, shards: list[Path], staging: Path, vocab
     def write_store() -> None:
         if previous is None:
             write_disk_store(shards, loading, nice=DISK_STORE_NICE)
-        else:
+        else:  # the patch is compared once: the store applies it, the changeset keeps it (graph.changes.record)
             merged.result()
-            patch_store(previous[0], previous[1], staging / GRAPH_NT, loading)
+            changes.compare(previous[1], staging / GRAPH_NT, *_patch(staging))
+            patch_store(previous[0], *_patch(staging), loading)
         compact(loading)  # once, before anything opens it read-only (a patched compacted store stays so)
 
     with ThreadPoolExecutor(max_workers=4) as pool:
@@ -367,6 +368,11 @@ def _keep_article_text(texts: list[Path], target: Path) -> None:
             with text.open("rb") as source:
                 shutil.copyfileobj(source, sink, 1 << 20)
             text.unlink()
+
+
+def _patch(staging: Path) -> tuple[Path, Path]:
+    """Return where an incremental build keeps the triples removed and added since the previous version."""
+    return staging / ".patch-removed.nt", staging / ".patch-added.nt"
 
 
 def _previous_store(out_dir: Path) -> tuple[Path, Path] | None:
@@ -475,7 +481,7 @@ def build(
             written = report.to_json()
             previous = read_report(out_dir)
             changes.record(out_dir, staging, previous if previous and previous.get("written") else None, written,
-                           keep_versions, vocab)
+                           keep_versions, vocab, _patch(staging))
             (staging / REPORT_FILE).write_text(json.dumps(written, ensure_ascii=False, indent=2), encoding="utf-8")
             _swap_in(staging, out_dir)
         except OSError as exc:

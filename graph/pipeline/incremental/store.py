@@ -1,14 +1,15 @@
 """Make a version's on-disk store by patching the previous version's, rather than loading every triple.
 
 The previous store's table files (RocksDB SST files, never written in place) are hard-linked, its
-small bookkeeping files copied, and the triples only in the old graph.nt removed and those only in
-the new one added. The result holds exactly the new graph.nt's triples, as a full load would. A compacted
+small bookkeeping files copied, and the patch applied: the triples only in the old graph.nt removed
+and those only in the new one added (graph.changes.compare writes it; the build keeps it as the changeset). The result holds exactly the new graph.nt's triples, as a full load would. A compacted
 store stays marked compacted: the patch adds a few small table files, where a full compaction would
 rewrite every one (a full build's store is compacted from scratch).
 
 Usage::
 
-    patch_store(Path("build/store-old"), Path("build/graph.nt"), Path("staging/graph.nt"), Path("staging/.store"))
+    compare(Path("build/graph.nt"), Path("staging/graph.nt"), removed, added)     # graph.changes
+    patch_store(Path("build/store-old"), removed, added, Path("staging/.store"))
 """
 
 from __future__ import annotations
@@ -19,12 +20,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from graph.changes import compare
 from graph.store.disk import index_file
 
 
-def patch_store(source: Path, old_nt: Path, new_nt: Path, target: Path) -> tuple[int, int]:
-    """Write at `target` the store of `new_nt` from `source`, the store of `old_nt`; return (removed, added)."""
+def patch_store(source: Path, removed: Path, added: Path, target: Path) -> tuple[int, int]:
+    """Write at `target` the store `source` with the N-Triples `removed` taken out and `added` put in; return counts."""
     target.mkdir()
     for item in source.iterdir():
         if item.name.startswith(("mkg-", ".mkg-")) or not item.is_file():
@@ -33,23 +33,17 @@ def patch_store(source: Path, old_nt: Path, new_nt: Path, target: Path) -> tuple
             os.link(item, target / item.name)
         else:
             shutil.copy2(item, target / item.name)
-    removed, added = target.with_name(".patch-removed.nt"), target.with_name(".patch-added.nt")
-    try:
-        compare(old_nt, new_nt, removed, added)
-        store = ox.Store(str(target))
-        gone = 0
-        for quad in ox.parse(path=str(removed), format=ox.RdfFormat.N_TRIPLES, lenient=True):
-            store.remove(quad)
-            gone += 1
-        store.bulk_load(path=str(added), format=ox.RdfFormat.N_TRIPLES, lenient=True)
-        store.flush()
-        came = _count_lines(added)
-        del store  # closes RocksDB: the directory can be renamed and opened read-only
-        if index_file(source, "compacted").exists():  # a few small files on a compacted store: no full compaction
-            index_file(target, "compacted").write_bytes(b"")
-    finally:
-        removed.unlink(missing_ok=True)
-        added.unlink(missing_ok=True)
+    store = ox.Store(str(target))
+    gone = 0
+    for quad in ox.parse(path=str(removed), format=ox.RdfFormat.N_TRIPLES, lenient=True):
+        store.remove(quad)
+        gone += 1
+    store.bulk_load(path=str(added), format=ox.RdfFormat.N_TRIPLES, lenient=True)
+    store.flush()
+    came = _count_lines(added)
+    del store  # closes RocksDB: the directory can be renamed and opened read-only
+    if index_file(source, "compacted").exists():  # a few small files on a compacted store: no full compaction
+        index_file(target, "compacted").write_bytes(b"")
     return gone, came
 
 
