@@ -5,6 +5,8 @@
   list of offers built from them (the order breaks Accept ties, so it is part of the answer).
 * **ETags.** ``etag(...)`` hashes the graph version and what the answer depends on; ``respond`` answers
   304 to a matching If-None-Match and otherwise serialises JSON or RDF.
+* **Header templates.** ``HeaderTemplates`` keeps the headers Flask gave the first 200 of a request shape,
+  for the WSGI layers that answer such requests without Flask (api/saved_answers.py, api/sparql_answers.py).
 * **Errors** are RFC 9457 ``application/problem+json``: raise ``Problem`` anywhere.
 
 Usage::
@@ -20,6 +22,7 @@ import base64
 import functools
 import hashlib
 import json
+import threading
 from collections.abc import Callable
 
 from flask import Flask, Response, current_app, request
@@ -208,3 +211,36 @@ def respond(build: Callable[[], dict | bytes], triples: Callable[[], list] | Non
     response.headers["Cache-Control"] = cache_control()
     response.headers["Vary"] = "Accept, Accept-Language"
     return response
+
+
+# ------------------------------------------------------------------------------------ header templates
+
+class HeaderTemplates:
+    """The headers Flask gave the first 200 of each request shape, kept for answers sent without Flask."""
+
+    def __init__(self, per_answer: tuple[str, ...]) -> None:
+        self.per_answer = per_answer  # header names (lowercase) each answer sets for itself
+        self._found: dict[tuple, list[tuple[str, str]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, shape: tuple) -> list[tuple[str, str]] | None:
+        return self._found.get(shape)
+
+    def capture(self, wsgi_app, environ, start_response, shape: tuple, expected: bytes | None = None) -> list[bytes]:
+        """Answer through `wsgi_app`; keep its 200's headers for `shape` (only if its body is `expected`, when given)."""
+        seen: dict = {}
+
+        def keep(status, headers, exc_info=None):
+            seen["status"], seen["headers"] = status, headers
+            return start_response(status, headers, exc_info)
+
+        answer = wsgi_app(environ, keep)
+        try:
+            body = b"".join(answer)
+        finally:
+            if hasattr(answer, "close"):
+                answer.close()
+        if seen.get("status") == "200 OK" and (expected is None or body == expected):
+            with self._lock:
+                self._found.setdefault(shape, [(k, v) for k, v in seen["headers"] if k.lower() not in self.per_answer])
+        return [body]

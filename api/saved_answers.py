@@ -16,10 +16,9 @@ Usage::
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
-from api.http import etag
+from api.http import HeaderTemplates, etag
 
 PREFIX, SUFFIX = "/api/concepts/", "/neighbours"
 QUERIES = ("", "depth=1")
@@ -59,35 +58,4 @@ class SavedAnswers:
             return self.templates.capture(self.wsgi_app, environ, start_response, shape, expected=body)
         tag = etag(graph.version, f"{decoded}?{environ.get('QUERY_STRING', '')}", "json", "")
         start_response("200 OK", [*template, ("ETag", f'"{tag}"'), ("Content-Length", str(len(body)))])
-        return [body]
-
-
-class HeaderTemplates:
-    """The headers Flask gave the first 200 of each request shape, kept for answers sent without Flask."""
-
-    def __init__(self, per_answer: tuple[str, ...]) -> None:
-        self.per_answer = per_answer  # header names (lowercase) each answer sets for itself
-        self._found: dict[tuple, list[tuple[str, str]]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, shape: tuple) -> list[tuple[str, str]] | None:
-        return self._found.get(shape)
-
-    def capture(self, wsgi_app, environ, start_response, shape: tuple, expected: bytes | None = None) -> list[bytes]:
-        """Answer through `wsgi_app`; keep its 200's headers for `shape` (only if its body is `expected`, when given)."""
-        seen: dict = {}
-
-        def keep(status, headers, exc_info=None):
-            seen["status"], seen["headers"] = status, headers
-            return start_response(status, headers, exc_info)
-
-        answer = wsgi_app(environ, keep)
-        try:
-            body = b"".join(answer)
-        finally:
-            if hasattr(answer, "close"):
-                answer.close()
-        if seen.get("status") == "200 OK" and (expected is None or body == expected):
-            with self._lock:
-                self._found.setdefault(shape, [(k, v) for k, v in seen["headers"] if k.lower() not in self.per_answer])
         return [body]

@@ -4,7 +4,7 @@ A GET of ``/sparql?query=…`` (the one parameter), with one media type in ``Acc
 offers as it is, no If-None-Match and no gzip, passes exactly the /sparql view's checks here (UTF-8, the
 failed-query strikes, the size limit, graph.store.guard) and goes to the same query processes. The answer is
 sent with the headers Flask gave the first answer of its shape in this process (Accept, Origin, format; a
-template captured once, like api/saved_answers.py) plus its own ETag, row count and length. Flask's routing,
+template captured once: api.http.HeaderTemplates) plus its own ETag, row count and length. Flask's routing,
 request and response objects and CORS work cost more than a third of the web worker's time per query
 (measured: 0.36 of about 1.1 ms of CPU). Anything else, every refusal and every failed query goes to the
 Flask view, which answers it (a query that failed here is not run again: its error is handed over).
@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import unquote_to_bytes
 
-from api.saved_answers import HeaderTemplates
+from api.http import HeaderTemplates
 from api.sparql import FAILURE_KEY, GRAPH_TYPES, SOLUTION_TYPES, STRIKES, etag_of
 from graph.store import guard
 from graph.store.pool import QueryBusy, QueryCrashed, QueryFailed, QueryRefused, QueryTimeout
