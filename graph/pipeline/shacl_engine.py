@@ -22,6 +22,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SH
 
 from graph.config import ONTOLOGY_DIR, ontology_file
+from graph.store.disk import line_blocks
 from graph.vocab import Vocabulary
 
 
@@ -71,6 +72,7 @@ class _Found:
     engine_results: int  # how many of `results` the Turtle holds
 
 
+COMPACT_BLOCK = 64 << 20  # bytes of the graph file searched at a time by _compact
 _IRI_IN_QUERY = re.compile(r"<([^<>\s]+)>")
 
 
@@ -136,7 +138,8 @@ def _compact(source: Path | bytes, reads: frozenset[str]) -> bytes:
         needles += [type_marker + iri.encode() + b">" for iri in sorted(reads)]
     classes = {iri.encode() for iri in reads}
     kept: list[bytes] = []
-    for data in _line_blocks(source):
+    blocks = (source,) if isinstance(source, bytes) else (block for _, block in line_blocks(source, COMPACT_BLOCK))
+    for data in blocks:
         spans = set()
         for needle in needles:
             at = data.find(needle)
@@ -155,23 +158,6 @@ def _compact(source: Path | bytes, reads: frozenset[str]) -> bytes:
             elif any(marker in line for marker in markers):
                 kept.append(line)
     return b"".join(kept)
-
-
-def _line_blocks(source: Path | bytes, size: int = 64 << 20) -> Iterator[bytes]:
-    """Yield an N-Triples file (or its bytes) in blocks of whole lines of about `size` bytes."""
-    if isinstance(source, bytes):
-        yield source
-        return
-    rest = b""
-    with source.open("rb") as stream:
-        while block := stream.read(size):
-            data = rest + block
-            end = data.rfind(b"\n") + 1
-            rest = data[end:]
-            if end:
-                yield data[:end]
-    if rest:
-        yield rest
 
 
 def nt_lines(source: Path | bytes) -> Iterator[bytes]:

@@ -27,6 +27,7 @@ import pyoxigraph as ox
 
 from graph.readmodel.model import RDF_TYPE, SCHEMA, SKOS
 from graph.store import Store
+from graph.store.disk import line_blocks
 
 MAX_FACT_NODES = 5000
 BLOCK_BYTES = 32 << 20  # the graph file is read this much at a time
@@ -103,21 +104,6 @@ class SubjectLines:
             self._fd = None
 
 
-def _blocks(path: Path, size: int = 0) -> Iterator[tuple[int, bytes]]:
-    """Yield (offset, block) of a file in blocks of whole lines of about `size` bytes (each ends with a newline)."""
-    offset, rest, size = 0, b"", size or BLOCK_BYTES
-    with Path(path).open("rb") as stream:
-        while block := stream.read(size):
-            data = rest + block
-            end = data.rfind(b"\n") + 1
-            rest = data[end:]
-            if end:
-                yield offset, data[:end]
-                offset += end
-    if rest:
-        yield offset, rest + b"\n"
-
-
 def scan_graph(path: Path, mkg: str, literal_props: Iterable[str], node_types: tuple[str, ...],
                ) -> tuple[GraphRows, SubjectLines]:
     """Return the index rows of an N-Triples graph file, and its lines by subject (for fact_lines).
@@ -129,7 +115,7 @@ def scan_graph(path: Path, mkg: str, literal_props: Iterable[str], node_types: t
     rows = GraphRows()
     typed: dict[bytes, list[str]] = defaultdict(list)
     links = _LinkFacts(mkg)
-    for offset, data in _blocks(path):
+    for offset, data in line_blocks(path, BLOCK_BYTES):
         by_subject.add_block(data, offset)
         for subject, type_ in _typed_lines(data, wanted):
             typed[subject].append(type_.decode())

@@ -21,6 +21,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -148,3 +149,18 @@ def write_atomically(path: Path, data: bytes) -> bool:
             Path(temp).unlink(missing_ok=True)
         _LOG.warning("cannot write %s (%s); the next process will rebuild it", path, exc)
         return False
+
+
+def line_blocks(path: Path, size: int) -> Iterator[tuple[int, bytes]]:
+    """Yield (offset, block) of a file in blocks of whole lines of about `size` bytes (each ends with a newline)."""
+    offset, rest = 0, b""
+    with Path(path).open("rb") as stream:
+        while block := stream.read(size):
+            data = rest + block
+            end = data.rfind(b"\n") + 1
+            rest = data[end:]
+            if end:
+                yield offset, data[:end]
+                offset += end
+    if rest:
+        yield offset, rest + b"\n"
