@@ -36,21 +36,26 @@ def _gone(detail: str) -> Problem:
 
 
 def _report(old: str, new: str) -> dict:
-    """Return graph.changes.report for (old, new), kept for the last few pairs asked (bounded cost per version)."""
+    """Return graph.changes.report for (old, new), kept for the last few pairs asked (bounded cost per version).
+
+    The report is made outside the lock: a big one does not hold up the answers already kept.
+    """
     build_dir = service().settings.build_dir
     key = (str(build_dir), old, new)
     with _lock:
         found = _REPORTS.get(key)
-        if found is None:
-            try:
-                found = changes.report(build_dir, old, new, service().vocab)
-            except changes.UnknownVersion as exc:
-                raise _gone(str(exc)) from exc
-            _REPORTS[key] = found
-            while len(_REPORTS) > _REPORTS_KEPT:
-                _REPORTS.popitem(last=False)
-        _REPORTS.move_to_end(key)
-        return found
+        if found is not None:
+            _REPORTS.move_to_end(key)
+            return found
+    try:
+        found = changes.report(build_dir, old, new, service().vocab)
+    except changes.UnknownVersion as exc:
+        raise _gone(str(exc)) from exc
+    with _lock:
+        _REPORTS[key] = found
+        while len(_REPORTS) > _REPORTS_KEPT:
+            _REPORTS.popitem(last=False)
+    return found
 
 
 def _patch_links(old: str, new: str) -> dict[str, str]:
